@@ -1,0 +1,165 @@
+/**
+ * The compiled plan: what a run executes. Pure data, JSON-safe, shared by the compiler (src/runbook),
+ * the interpreter workflow (workflows/) and the activities. No `node:` imports here: this folder is
+ * bundled into workflow code.
+ *
+ * A plan is pinned to its run: the workflow receives the whole plan and its hash, so editing the YAML
+ * never changes a run in flight. Names here are a contract kept in history: add fields, never rename.
+ */
+
+export const MODES = ['drill', 'failover', 'failback'] as const;
+export type Mode = (typeof MODES)[number];
+
+export const ON_FAILURE = ['pause', 'abort', 'continue'] as const;
+export type OnFailure = (typeof ON_FAILURE)[number];
+
+export const MARKS = ['rto.start', 'rto.end', 'rpo.measure'] as const;
+export type Mark = (typeof MARKS)[number];
+
+/** A JSON value. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/**
+ * An expression (conditions, expectations, templates). `source` is what the author wrote; `ast` is the
+ * jsep tree, parsed at compile time so the workflow never needs the parser. Evaluated by
+ * src/plan/expression.ts against a scope of `mode`, `params`, `steps` (`steps.<id>.output`) and, in a
+ * check's expectation, `output`.
+ */
+export interface Expr {
+  source: string;
+  ast: Json;
+}
+
+export interface RetryPolicy {
+  /** Total attempts including the first (1 = no retry). */
+  maxAttempts: number;
+  initialIntervalMs: number;
+  backoffCoefficient: number;
+  maxIntervalMs?: number;
+}
+
+export const PARAM_TYPES = ['string', 'number', 'boolean', 'secret'] as const;
+export type ParamType = (typeof PARAM_TYPES)[number];
+
+/**
+ * A typed parameter. A `secret`'s value is a reference (`env:NAME` or `file:/path`), never the secret:
+ * only an activity resolves it, at the moment it calls the adapter.
+ */
+export interface PlanParam {
+  name: string;
+  type: ParamType;
+  description?: string;
+  required: boolean;
+  default?: string | number | boolean;
+}
+
+/**
+ * An adapter call: `adapter` names an entry of activities/adapters/index.ts; `input` may hold
+ * templates (`${{ expr }}`) in any string, rendered by the activity just before the call.
+ */
+export interface AdapterCall {
+  adapter: string;
+  input: Json;
+}
+
+interface PlanStepCommon {
+  id: string;
+  title: string;
+  /** `precheck` steps run before every `main` step (the compiler adds the needs). */
+  phase: 'precheck' | 'main';
+  needs: string[];
+  when?: Expr;
+  timeoutMs?: number;
+  retry: RetryPolicy;
+  onFailure: OnFailure;
+  /** The undo, run in reverse order of completion on abort. */
+  compensate?: AdapterCall;
+  /** Which site's worker runs it (task queue `drillbook-<site>`); default: the run's own queue. */
+  site?: string;
+  marks: Mark[];
+  /** Output fields (dot paths into the step's output) copied into the audit trail; `['*']` = all. */
+  evidence: string[];
+  /** Steps whose outputs this step's templates or `when` read (computed by the compiler). */
+  reads: string[];
+  /** Source position of the step in its YAML file, for messages. */
+  source?: { line: number; col: number };
+}
+
+export interface ActionStep extends PlanStepCommon {
+  kind: 'action';
+  action: AdapterCall;
+}
+
+export interface CheckStep extends PlanStepCommon {
+  kind: 'check';
+  probe: AdapterCall;
+  /** Must be true of the probe's `output` (tolerances are written in the expression). */
+  expect: Expr;
+  /** Poll until true, at most `withinMs`, every `everyMs`; absent = probe once. */
+  until?: { withinMs: number; everyMs: number };
+}
+
+export interface WaitStep extends PlanStepCommon {
+  kind: 'wait';
+  durationMs: number;
+}
+
+export interface NotifyStep extends PlanStepCommon {
+  kind: 'notify';
+  notify: AdapterCall;
+}
+
+export interface EvidenceField {
+  name: string;
+  description?: string;
+  required: boolean;
+}
+
+export interface ManualStep extends PlanStepCommon {
+  kind: 'manual';
+  instructions: string;
+  evidenceFields: EvidenceField[];
+}
+
+export interface ApprovalStep extends PlanStepCommon {
+  kind: 'approval';
+  instructions?: string;
+  role: string;
+  approvers: number;
+  approvalTimeoutMs?: number;
+}
+
+export type PlanStep = ActionStep | CheckStep | WaitStep | NotifyStep | ManualStep | ApprovalStep;
+export type StepKind = PlanStep['kind'];
+
+export interface Objectives {
+  rtoMs?: number;
+  rpoMs?: number;
+}
+
+export interface Plan {
+  planVersion: 1;
+  runbook: { name: string; version: string; description?: string; owners: string[] };
+  services: string[];
+  objectives: Objectives;
+  modes: Mode[];
+  params: PlanParam[];
+  /** Pre-checks first, then the main steps, each in file order. */
+  steps: PlanStep[];
+  /** Where it was compiled from (informational; not part of the hash). */
+  source?: { file: string };
+}
+
+/** The input of the `runDrill` workflow. */
+export interface RunInput {
+  plan: Plan;
+  /** sha256 of the canonical plan (src/plan/canonical.ts), hex. */
+  planHash: string;
+  mode: Mode;
+  /** Parameter values; secrets as references only. */
+  params: Record<string, string | number | boolean>;
+  initiator: string;
+  reason: string;
+  /** Task queue of steps without a `site`. */
+  taskQueue: string;
+}

@@ -1,0 +1,27 @@
+/**
+ * Once per `jest` run: a fresh PostgreSQL database for the audit trail and one Temporal dev server
+ * (starting it once is sturdier on 2 busy cores than one per file). Test files read the addresses from
+ * the environment (set here, inherited by the workers).
+ */
+import { Client } from 'pg';
+import { startDevServer } from '../../src/temporal/dev-server';
+
+const ADMIN_URL = process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const TEST_DB = process.env.TEST_PG_DATABASE ?? 'drillbook_test';
+
+export default async function globalSetup(): Promise<void> {
+  const admin = new Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${TEST_DB} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${TEST_DB}`);
+  await admin.end();
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${TEST_DB}`;
+  process.env.DATABASE_URL = url.toString();
+
+  if (!process.env.TEMPORAL_ADDRESS) {
+    const server = await startDevServer({ readyTimeoutMs: 60_000 });
+    (globalThis as { __temporalDevServer?: unknown }).__temporalDevServer = server;
+    process.env.TEMPORAL_ADDRESS = server.address;
+  }
+}

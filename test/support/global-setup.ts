@@ -10,6 +10,8 @@ const ADMIN_URL = process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.
 const TEST_DB = process.env.TEST_PG_DATABASE ?? 'drillbook_test';
 
 export default async function globalSetup(): Promise<void> {
+  // Expected retries and failures are asserted on through the audit trail; keep the SDK's log quiet.
+  process.env.DRILLBOOK_LOG_LEVEL ??= 'ERROR';
   const admin = new Client({ connectionString: ADMIN_URL });
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS ${TEST_DB} WITH (FORCE)`);

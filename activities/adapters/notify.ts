@@ -1,0 +1,48 @@
+/**
+ * `notify`: posts a message to a webhook (chat, paging, ticketing) as JSON
+ * `{ message, channel?, data? }` and expects a 2xx.
+ *
+ * Failures as in `http`: no response or 5xx/408/425/429 retryable, other statuses not. A retried
+ * attempt may deliver the message twice; receivers should tolerate a duplicate notice.
+ */
+import { z } from 'zod';
+import type { Adapter } from './types';
+import { assertStatus, sendHttpRequest } from './support/http-request';
+import { headerNameSchema, jsonSchema, secretRefSchema, timeoutMsSchema } from './support/schemas';
+
+export const notifyInput = z.strictObject({
+  url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }),
+  message: z.string().min(1),
+  channel: z.string().min(1).optional(),
+  /** Structured context for the receiver (run, step, measurements). */
+  data: jsonSchema.optional(),
+  /** Header name -> secret reference (webhook tokens); the secret holds the whole value. */
+  headersFromSecrets: z.record(headerNameSchema, secretRefSchema).default({}),
+  /** 10 s: a notice must not hold up a failover; a slow receiver is retried per the step's policy. */
+  timeoutMs: timeoutMsSchema(10_000, 60_000),
+});
+
+export type NotifyInput = z.output<typeof notifyInput>;
+
+export const notifyAdapter: Adapter<typeof notifyInput> = {
+  name: 'notify',
+  description: 'Posts a message to a webhook as JSON and expects a 2xx answer.',
+  input: notifyInput,
+  async execute(input, ctx) {
+    const headers: Record<string, string> = {};
+    const secrets: string[] = [];
+    for (const [name, ref] of Object.entries(input.headersFromSecrets)) {
+      headers[name] = await ctx.resolveSecret(ref);
+      secrets.push(headers[name]);
+    }
+    const body = {
+      message: input.message,
+      ...(input.channel !== undefined ? { channel: input.channel } : {}),
+      ...(input.data !== undefined ? { data: input.data } : {}),
+    };
+    const spec = { method: 'POST', url: input.url, headers, body, timeoutMs: input.timeoutMs, secrets };
+    const response = await sendHttpRequest(spec, ctx);
+    assertStatus(spec, response);
+    return { status: response.status, delivered: true, durationMs: response.durationMs };
+  },
+};

@@ -1,0 +1,318 @@
+/**
+ * The step activities. Each action/check step is one activity that also writes its own audit events,
+ * so a step costs one Temporal round trip. Idempotent: events are keyed run/step/execution/transition
+ * and written once (`ON CONFLICT DO NOTHING` semantics in appendAuditEvents), and a step whose result
+ * is already recorded as completed is never executed again — its recorded output is returned instead.
+ */
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Kysely } from 'kysely';
+import type { Database } from '../src/audit/database';
+import { appendAuditEvents, type AuditEventInput } from '../src/audit/append-events';
+import { recordRunEnded, recordRunStarted } from '../src/audit/runs';
+import { getStepResult, recordStepResult } from '../src/audit/step-results';
+import { evaluate } from '../src/plan/expression';
+import { renderTemplates } from '../src/plan/template';
+import { FAILURES } from '../src/plan/failures';
+import type { AdapterCall, Json, Objectives } from '../src/plan/types';
+import { findAdapter } from './adapters';
+import type { AdapterContext } from './adapters/types';
+import { resolveSecret } from './secrets';
+import { pickEvidence } from './evidence';
+import type {
+  ExecuteActionInput,
+  ProbeCheckInput,
+  RunEndedInput,
+  RunStartedInput,
+  StepActivityResult,
+  StepRef,
+  StepScope,
+  WorkflowAuditEvent,
+} from './step-types';
+
+export interface StepActivityDeps {
+  db: Kysely<Database>;
+  /** Named PostgreSQL connections of this worker's site. */
+  connections: Record<string, string>;
+  /** Who runs the activities (worker identity), recorded with each step. */
+  workerIdentity: string;
+}
+
+/** Heartbeat this often while an adapter runs: well inside the workflow's 10 s heartbeat timeout. */
+const HEARTBEAT_EVERY_MS = 2_000;
+
+export function createStepActivities(deps: StepActivityDeps) {
+  const { db } = deps;
+
+  function eventKey(ref: StepRef, transition: string): string {
+    return `${ref.runId}/${ref.stepId}/${ref.execution}/${transition}`;
+  }
+
+  /** The step_results key: a compensation is recorded beside the step it undoes. */
+  function resultId(ref: StepRef, purpose: 'step' | 'compensate'): string {
+    return purpose === 'compensate' ? `${ref.stepId}#compensate` : ref.stepId;
+  }
+
+  /**
+   * Wraps one side effect with its audit trail: `started` (once per execution), `retried` (per
+   * attempt after the first), then `completed` with the result row in one transaction, or
+   * `attempt_failed` before rethrowing. A completed result short-circuits a repeated attempt.
+   */
+  async function auditedStep(
+    ref: StepRef,
+    purpose: 'step' | 'compensate',
+    startData: Json,
+    evidence: string[],
+    body: (ctx: AdapterContext) => Promise<Json>,
+  ): Promise<StepActivityResult> {
+    const info = Context.current().info;
+    const attempt = info.attempt;
+    const subject = purpose === 'compensate' ? 'compensation' : 'step';
+    const stepKey = resultId(ref, purpose);
+    const done = await getStepResult(db, ref.runId, stepKey, ref.execution);
+    if (done && done.status === 'completed') {
+      return {
+        output: (done.output ?? null) as Json,
+        startedAt: toIso(done.startedAt),
+        endedAt: toIso(done.endedAt),
+        attempt: done.attempts ?? attempt,
+        replayed: true,
+      };
+    }
+    const startedAt = new Date();
+    const startEvents: AuditEventInput[] = [
+      {
+        key: eventKey(ref, `${purpose}/started`),
+        runId: ref.runId,
+        type: `${subject}.started`,
+        stepId: ref.stepId,
+        actor: deps.workerIdentity,
+        at: startedAt,
+        data: { execution: ref.execution, attempt, ...(startData as object) },
+      },
+    ];
+    if (attempt > 1) {
+      startEvents.push({
+        key: eventKey(ref, `${purpose}/attempt-${attempt}`),
+        runId: ref.runId,
+        type: `${subject}.retried`,
+        stepId: ref.stepId,
+        actor: deps.workerIdentity,
+        at: startedAt,
+        data: { execution: ref.execution, attempt },
+      });
+    }
+    await appendAuditEvents(db, startEvents);
+
+    const controller = Context.current();
+    const beat = setInterval(() => controller.heartbeat(), HEARTBEAT_EVERY_MS);
+    let output: Json;
+    try {
+      output = await body({
+        signal: controller.cancellationSignal,
+        heartbeat: (details) => controller.heartbeat(details),
+        resolveSecret,
+        connections: deps.connections,
+      });
+    } catch (err) {
+      const failure = describeFailure(err);
+      await appendAuditEvents(db, [
+        {
+          key: eventKey(ref, `${purpose}/attempt-${attempt}/failed`),
+          runId: ref.runId,
+          type: purpose === 'compensate' ? 'compensation.failed' : 'step.attempt_failed',
+          stepId: ref.stepId,
+          actor: deps.workerIdentity,
+          data: { execution: ref.execution, attempt, error: failure.message, failureType: failure.type },
+        },
+      ]);
+      throw err;
+    } finally {
+      clearInterval(beat);
+    }
+    const endedAt = new Date();
+    const durationMs = endedAt.getTime() - startedAt.getTime();
+    await appendAuditEvents(
+      db,
+      [
+        {
+          key: eventKey(ref, `${purpose}/completed`),
+          runId: ref.runId,
+          type: `${subject}.completed`,
+          stepId: ref.stepId,
+          actor: deps.workerIdentity,
+          at: endedAt,
+          data: { execution: ref.execution, attempt, durationMs, evidence: pickEvidence(output, evidence) },
+        },
+      ],
+      (trx) =>
+        recordStepResult(trx, {
+          runId: ref.runId,
+          stepId: stepKey,
+          execution: ref.execution,
+          status: 'completed',
+          attempts: attempt,
+          startedAt,
+          endedAt,
+          output,
+          error: null,
+        }),
+    );
+    return { output, startedAt: startedAt.toISOString(), endedAt: endedAt.toISOString(), attempt, replayed: false };
+  }
+
+  async function callAdapter(call: AdapterCall, scope: StepScope, ctx: AdapterContext, extra?: { output?: Json }): Promise<Json> {
+    const adapter = findAdapter(call.adapter);
+    if (!adapter) throw ApplicationFailure.nonRetryable(`unknown adapter "${call.adapter}" on this worker`, FAILURES.AdapterUnknown);
+    const rendered = renderTemplates(call.input, { ...scope, ...extra });
+    const parsed = adapter.input.safeParse(rendered);
+    if (!parsed.success) {
+      // The runbook was validated, so only a rendered template can be wrong here: retrying won't fix it.
+      const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
+      throw ApplicationFailure.nonRetryable(`adapter ${call.adapter}: ${issues}`, FAILURES.AdapterInputInvalid);
+    }
+    return adapter.execute(parsed.data, ctx);
+  }
+
+  return {
+    /** Runs an `action` or `notify` step (or a compensation) through its adapter. */
+    async executeAction(input: ExecuteActionInput): Promise<StepActivityResult> {
+      return auditedStep(
+        input,
+        input.purpose,
+        { adapter: input.call.adapter, site: input.site ?? null },
+        input.evidence,
+        (ctx) => callAdapter(input.call, input.scope, ctx),
+      );
+    },
+
+    /**
+     * Runs a `check`: probes and evaluates `expect` against the output, polling every `everyMs` until
+     * it holds or `withinMs` has passed. Polling inside one heartbeating activity keeps the history
+     * small. A probe error while polling counts as "not yet".
+     */
+    async probeCheck(input: ProbeCheckInput): Promise<StepActivityResult> {
+      return auditedStep(input, 'step', { adapter: input.probe.adapter, expect: input.expect.source, site: input.site ?? null }, input.evidence, async (ctx) => {
+        const deadline = Date.now() + (input.until?.withinMs ?? 0);
+        let probes = 0;
+        for (;;) {
+          probes += 1;
+          let output: Json = null;
+          let problem: string;
+          try {
+            output = await callAdapter(input.probe, input.scope, ctx);
+            if (evaluate(input.expect, { ...input.scope, output })) {
+              return { output, probes, expect: input.expect.source, satisfied: true } as Json;
+            }
+            problem = `expectation "${input.expect.source}" not met; output: ${short(output)}`;
+          } catch (err) {
+            if (!input.until || ctx.signal.aborted) throw err;
+            problem = describeFailure(err).message;
+          }
+          if (!input.until || Date.now() + input.until.everyMs > deadline) {
+            throw ApplicationFailure.create({
+              message: input.until ? `${problem} (after ${probes} probes within ${input.until.withinMs} ms)` : problem,
+              type: FAILURES.ExpectationNotMet,
+              // A one-shot check may be retried per the step's policy; a polled one has used its window.
+              nonRetryable: Boolean(input.until),
+              details: [output],
+            });
+          }
+          ctx.heartbeat({ probes });
+          await sleepUnlessAborted(input.until.everyMs, ctx.signal);
+        }
+      });
+    },
+
+    /** Writes events only the workflow knows, in one batch (a local activity: no extra round trip). */
+    async appendAuditEvents(events: WorkflowAuditEvent[]): Promise<void> {
+      await appendAuditEvents(db, events.map(toAuditInput));
+    },
+
+    async recordRunStarted(input: RunStartedInput): Promise<void> {
+      await recordRunStarted(db, {
+        ...input,
+        objectives: input.objectives as Objectives,
+        startedAt: new Date(input.startedAt),
+      });
+      await appendAuditEvents(db, [
+        {
+          key: `${input.runId}/-/run/started`,
+          runId: input.runId,
+          type: 'run.started',
+          actor: input.initiator,
+          at: new Date(input.startedAt),
+          data: {
+            runbook: input.runbookName,
+            runbookVersion: input.runbookVersion,
+            planHash: input.planHash,
+            mode: input.mode,
+            params: input.params,
+            services: input.services,
+            reason: input.reason,
+            temporalRunId: input.temporalRunId,
+          },
+        },
+      ]);
+    },
+
+    async recordRunEnded(input: RunEndedInput): Promise<void> {
+      const events = input.events.map(toAuditInput);
+      events.push({
+        key: `${input.runId}/-/run/ended`,
+        runId: input.runId,
+        type: `run.${input.state}`,
+        actor: 'drillbook',
+        at: new Date(input.endedAt),
+        data: { state: input.state, verdict: input.verdict, rtoMs: input.rtoMs ?? null, rpoMs: input.rpoMs ?? null },
+      });
+      await appendAuditEvents(db, events, async (trx) => {
+        await recordRunEnded(trx, {
+          runId: input.runId,
+          status: input.state,
+          verdict: input.verdict,
+          endedAt: new Date(input.endedAt),
+          rtoMs: input.rtoMs ?? null,
+          rpoMs: input.rpoMs ?? null,
+        });
+      });
+    },
+  };
+}
+
+export type StepActivities = ReturnType<typeof createStepActivities>;
+
+function toAuditInput(e: WorkflowAuditEvent): AuditEventInput {
+  return { key: e.key, runId: e.runId, type: e.type, stepId: e.stepId ?? null, actor: e.actor, at: new Date(e.at), data: e.data };
+}
+
+function describeFailure(err: unknown): { message: string; type: string | null } {
+  if (err instanceof ApplicationFailure) return { message: err.message, type: err.type ?? null };
+  if (err instanceof Error) return { message: err.message, type: err.name };
+  return { message: String(err), type: null };
+}
+
+function toIso(value: Date | string | null | undefined): string {
+  if (!value) return new Date(0).toISOString();
+  return value instanceof Date ? value.toISOString() : new Date(value).toISOString();
+}
+
+function short(output: Json): string {
+  const text = JSON.stringify(output) ?? 'null';
+  return text.length > 200 ? `${text.slice(0, 197)}...` : text;
+}
+
+function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,86 @@
+/**
+ * The inputs and outputs of the step activities: the contract between the interpreter workflow and
+ * the activities. Kept in history: add fields, never rename.
+ */
+import type { AdapterCall, Expr, Json, Mode } from '../src/plan/types';
+
+/** What templates and expressions can read: the mode, the params (secrets as references) and outputs. */
+export interface StepScope {
+  mode: Mode;
+  params: Record<string, string | number | boolean>;
+  steps: Record<string, { output: Json; status: string }>;
+}
+
+export interface StepRef {
+  runId: string;
+  stepId: string;
+  /** 1 for the first launch; a `retry` decision launches execution 2, and so on. */
+  execution: number;
+}
+
+export interface ExecuteActionInput extends StepRef {
+  /** `compensate` runs a completed step's undo; its audit events say `compensation.*`. */
+  purpose: 'step' | 'compensate';
+  call: AdapterCall;
+  scope: StepScope;
+  /** Output fields copied into the audit event (`['*']` = all). */
+  evidence: string[];
+  site?: string;
+}
+
+export interface ProbeCheckInput extends StepRef {
+  probe: AdapterCall;
+  expect: Expr;
+  until?: { withinMs: number; everyMs: number };
+  scope: StepScope;
+  evidence: string[];
+  site?: string;
+}
+
+export interface StepActivityResult {
+  output: Json;
+  /** Wall-clock times of the side effect, measured where it happened (RTO/RPO evidence). */
+  startedAt: string;
+  endedAt: string;
+  attempt: number;
+  /** True when an earlier attempt had already completed the step: nothing was done again. */
+  replayed: boolean;
+}
+
+/** An audit event the workflow knows of (run start/end, skips, decisions, waits). */
+export interface WorkflowAuditEvent {
+  key: string;
+  runId: string;
+  type: string;
+  stepId?: string;
+  actor: string;
+  at: string;
+  data: Json;
+}
+
+export interface RunStartedInput {
+  runId: string;
+  temporalRunId: string;
+  runbookName: string;
+  runbookVersion: string;
+  planHash: string;
+  plan: Json;
+  mode: Mode;
+  params: Record<string, string | number | boolean>;
+  services: string[];
+  objectives: Json;
+  initiator: string;
+  reason: string;
+  startedAt: string;
+}
+
+export interface RunEndedInput {
+  runId: string;
+  state: 'completed' | 'failed' | 'aborted';
+  verdict: 'pass' | 'partial' | 'fail';
+  rtoMs?: number;
+  rpoMs?: number;
+  endedAt: string;
+  /** Workflow events not yet flushed; written in the same transaction as the outcome. */
+  events: WorkflowAuditEvent[];
+}

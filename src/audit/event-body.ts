@@ -1,0 +1,100 @@
+/** The body of an audit event: the canonical JSON that is stored in `audit_events.body` and hashed. */
+import type { Json } from '../plan/types';
+
+export interface EventBody {
+  chainId: string;
+  seq: number;
+  key: string;
+  type: string;
+  runId: string | null;
+  stepId: string | null;
+  actor: string;
+  /** ISO 8601 with milliseconds, UTC (`Date.prototype.toISOString`). */
+  at: string;
+  data: Json;
+}
+
+/**
+ * Same bytes as `canonicalJson(body)` (src/plan/canonical.ts), but takes `data` already serialised so a
+ * batch can do that work before it takes the chain's lock. Keys are written in sorted order.
+ */
+export function eventBodyJson(body: Omit<EventBody, 'data'>, canonicalData: string): string {
+  return eventBodyHead(body) + canonicalData + eventBodyTail(body);
+}
+
+function eventBodyHead(body: Pick<EventBody, 'actor' | 'at' | 'chainId'>): string {
+  return `{"actor":${JSON.stringify(body.actor)},"at":${JSON.stringify(body.at)},"chainId":${JSON.stringify(body.chainId)},"data":`;
+}
+
+function eventBodyTail(body: Pick<EventBody, 'key' | 'runId' | 'seq' | 'stepId' | 'type'>): string {
+  const s = JSON.stringify;
+  return `,"key":${s(body.key)},"runId":${s(body.runId)},"seq":${body.seq},"stepId":${s(body.stepId)},"type":${s(body.type)}}`;
+}
+
+/**
+ * Whether `body` is the canonical body of an event with this header (whatever its `data`): true exactly
+ * when `eventBodyJson(header, d) === body` for some `d`. Verification runs it once per stored event, so
+ * it compares in place rather than build the expected text: no allocation for plain values.
+ */
+export function bodyHasHeader(body: string, header: Omit<EventBody, 'data'>): boolean {
+  let i = matchLiteral(body, 0, '{"actor":');
+  i = matchString(body, i, header.actor);
+  i = matchLiteral(body, i, ',"at":');
+  i = matchString(body, i, header.at);
+  i = matchLiteral(body, i, ',"chainId":');
+  i = matchString(body, i, header.chainId);
+  const dataStart = matchLiteral(body, i, ',"data":');
+  if (dataStart < 0) return false;
+
+  const seq = String(header.seq);
+  const tailLength =
+    TAIL_LITERALS_LENGTH + jsonStringLength(header.key) + jsonStringLength(header.runId) + seq.length +
+    jsonStringLength(header.stepId) + jsonStringLength(header.type);
+  let j = body.length - tailLength;
+  if (j <= dataStart) return false; // no room left for data
+  j = matchLiteral(body, j, ',"key":');
+  j = matchString(body, j, header.key);
+  j = matchLiteral(body, j, ',"runId":');
+  j = matchString(body, j, header.runId);
+  j = matchLiteral(body, j, ',"seq":');
+  j = matchLiteral(body, j, seq);
+  j = matchLiteral(body, j, ',"stepId":');
+  j = matchString(body, j, header.stepId);
+  j = matchLiteral(body, j, ',"type":');
+  j = matchString(body, j, header.type);
+  j = matchLiteral(body, j, '}');
+  return j === body.length;
+}
+
+const TAIL_LITERALS_LENGTH = ',"key":,"runId":,"seq":,"stepId":,"type":}'.length;
+
+/** Index after `literal` if `text` holds it at `at`, else -1 (and -1 stays -1). */
+function matchLiteral(text: string, at: number, literal: string): number {
+  return at >= 0 && text.startsWith(literal, at) ? at + literal.length : -1;
+}
+
+/** Index after the JSON form of `value` if `text` holds it at `at`, else -1. */
+function matchString(text: string, at: number, value: string | null): number {
+  if (at < 0) return -1;
+  if (value === null) return matchLiteral(text, at, 'null');
+  if (needsEscape(value)) return matchLiteral(text, at, JSON.stringify(value));
+  return text.charCodeAt(at) === QUOTE && text.startsWith(value, at + 1) && text.charCodeAt(at + 1 + value.length) === QUOTE
+    ? at + value.length + 2
+    : -1;
+}
+
+function jsonStringLength(value: string | null): number {
+  if (value === null) return 4;
+  return needsEscape(value) ? JSON.stringify(value).length : value.length + 2;
+}
+
+const QUOTE = 34;
+
+/** Whether JSON.stringify would write `value` other than between two quotes, as is. */
+function needsEscape(value: string): boolean {
+  for (let k = 0; k < value.length; k++) {
+    const c = value.charCodeAt(k);
+    if (c < 0x20 || c === QUOTE || c === 0x5c /* \ */ || (c >= 0xd800 && c <= 0xdfff)) return true;
+  }
+  return false;
+}

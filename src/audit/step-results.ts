@@ -1,0 +1,99 @@
+/** Queries of `step_results`, the per-step projection. Each takes a connection or a transaction. */
+import { sql } from 'kysely';
+import type { Json } from '../plan/types';
+import type { Db } from './database';
+import { jsonb } from './jsonb';
+import type { StepResultRow } from './tables/step-results';
+
+export interface StepResult {
+  runId: string;
+  stepId: string;
+  /** 1 for a step's first execution. */
+  execution: number;
+  /** e.g. `running`, `completed`, `failed`, `skipped`, `compensated`. */
+  status: string;
+  attempts: number;
+  startedAt: Date | null;
+  endedAt: Date | null;
+  /** Evidence kept of the output; never secrets. */
+  output: Json;
+  error: string | null;
+}
+
+export type StepResultInput = Omit<StepResult, 'attempts' | 'startedAt' | 'endedAt' | 'output' | 'error'> &
+  Partial<Pick<StepResult, 'attempts' | 'startedAt' | 'endedAt' | 'output' | 'error'>>;
+
+/**
+ * Inserts or updates one execution of a step. Fields left out keep what the row had (a `completed`
+ * write need not repeat `startedAt`); `status` is always written.
+ */
+export async function recordStepResult(db: Db, step: StepResultInput): Promise<void> {
+  await db
+    .insertInto('step_results')
+    .values({
+      run_id: step.runId,
+      step_id: step.stepId,
+      execution: step.execution,
+      status: step.status,
+      attempts: step.attempts ?? 0,
+      started_at: step.startedAt ?? null,
+      ended_at: step.endedAt ?? null,
+      output: jsonb(step.output ?? null),
+      error: step.error ?? null,
+    })
+    .onConflict((oc) =>
+      oc.columns(['run_id', 'step_id', 'execution']).doUpdateSet({
+        status: (eb) => eb.ref('excluded.status'),
+        attempts: (eb) => eb.ref(step.attempts === undefined ? 'step_results.attempts' : 'excluded.attempts'),
+        started_at: (eb) => eb.ref(step.startedAt === undefined ? 'step_results.started_at' : 'excluded.started_at'),
+        ended_at: (eb) => eb.ref(step.endedAt === undefined ? 'step_results.ended_at' : 'excluded.ended_at'),
+        output: (eb) => eb.ref(step.output === undefined ? 'step_results.output' : 'excluded.output'),
+        error: (eb) => eb.ref(step.error === undefined ? 'step_results.error' : 'excluded.error'),
+        updated_at: new Date(),
+      }),
+    )
+    .execute();
+}
+
+export async function getStepResult(
+  db: Db,
+  runId: string,
+  stepId: string,
+  execution: number,
+): Promise<StepResult | undefined> {
+  const row = await db
+    .selectFrom('step_results')
+    .selectAll()
+    .where('run_id', '=', runId)
+    .where('step_id', '=', stepId)
+    .where('execution', '=', execution)
+    .executeTakeFirst();
+  return row && toStepResult(row);
+}
+
+/** Every step execution of a run, in the order they started (not-started ones last). */
+export async function listStepResults(db: Db, runId: string): Promise<StepResult[]> {
+  const rows = await db
+    .selectFrom('step_results')
+    .selectAll()
+    .where('run_id', '=', runId)
+    .orderBy(sql`started_at asc nulls last`)
+    .orderBy('step_id')
+    .orderBy('execution')
+    .execute();
+  return rows.map(toStepResult);
+}
+
+function toStepResult(row: StepResultRow): StepResult {
+  return {
+    runId: row.run_id,
+    stepId: row.step_id,
+    execution: row.execution,
+    status: row.status,
+    attempts: row.attempts,
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+    output: row.output,
+    error: row.error,
+  };
+}

@@ -1,0 +1,37 @@
+import { Command } from 'commander';
+import { findEmbeddedServer, startEmbeddedServer } from '../../temporal/embedded';
+import { startWorkers } from '../../temporal/worker';
+import { EXIT } from '../exit-codes';
+import type { CliContext } from '../context';
+import type { CommandResult } from '../run-command';
+import { untilSignal } from '../signals';
+
+export function devCommand(ctx: CliContext, run: (fn: () => Promise<CommandResult>) => Promise<void>): Command {
+  return new Command('dev')
+    .description('start the embedded Temporal dev server (state kept under the data folder) and a worker, until Ctrl-C')
+    .action(() =>
+      run(async () => {
+        const config = ctx.config;
+        const existing = config.TEMPORAL_ADDRESS ? undefined : await findEmbeddedServer(config);
+        const server = config.TEMPORAL_ADDRESS || existing ? undefined : await startEmbeddedServer(config);
+        const address = config.TEMPORAL_ADDRESS ?? existing?.address ?? server!.address;
+        try {
+          const workers = await startWorkers({
+            address,
+            namespace: config.TEMPORAL_NAMESPACE,
+            taskQueue: config.DRILLBOOK_TASK_QUEUE,
+            sites: config.DRILLBOOK_SITES,
+            db: await ctx.db(),
+            connections: config.DRILLBOOK_CONNECTIONS,
+          });
+          process.stdout.write(`Temporal at ${address}${server?.uiAddress ? `, UI ${server.uiAddress}` : ''}; worker running. Ctrl-C stops both.\n`);
+          await untilSignal(workers.done);
+          process.stdout.write('shutting down...\n');
+          await workers.shutdown();
+        } finally {
+          await server?.stop();
+        }
+        return EXIT.ok;
+      }),
+    );
+}

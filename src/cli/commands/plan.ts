@@ -1,0 +1,35 @@
+import { Command } from 'commander';
+import { dryRunOrder } from '../../plan/order';
+import type { Mode } from '../../plan/types';
+import { EXIT } from '../exit-codes';
+import { loadPlanForRun } from '../load-plan';
+import { collectParam, parseMode } from '../options';
+import type { CommandResult } from '../run-command';
+
+export function planCommand(run: (fn: () => Promise<CommandResult>) => Promise<void>): Command {
+  return new Command('plan')
+    .description('dry run: print the order in which the steps would run for a mode and parameters (nothing is called)')
+    .argument('<file>', 'runbook YAML file')
+    .requiredOption('-m, --mode <mode>', 'drill, failover or failback', parseMode)
+    .option('-p, --param <name=value>', 'a parameter (repeatable)', collectParam, {})
+    .option('--json', 'print the plan as JSON')
+    .action((file: string, opts: { mode: Mode; param: Record<string, string>; json?: boolean }) =>
+      run(async () => {
+        const { plan, planHash, params } = loadPlanForRun(file, opts.mode, opts.param);
+        const order = dryRunOrder(plan, opts.mode, params);
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify({ runbook: plan.runbook, planHash, mode: opts.mode, params, ...order }, null, 2)}\n`);
+          return EXIT.ok;
+        }
+        const byId = new Map(plan.steps.map((s) => [s.id, s]));
+        process.stdout.write(`${plan.runbook.name} v${plan.runbook.version} — mode ${opts.mode} — plan ${planHash}\n`);
+        order.waves.forEach((wave, i) => {
+          process.stdout.write(`${String(i + 1).padStart(3)}. ${wave.length > 1 ? 'in parallel: ' : ''}${wave
+            .map((id) => `${id} [${byId.get(id)!.kind}]`)
+            .join(', ')}\n`);
+        });
+        for (const s of order.skipped) process.stdout.write(`  skipped: ${s.id} — ${s.reason}\n`);
+        return EXIT.ok;
+      }),
+    );
+}

@@ -1,0 +1,29 @@
+import { Command } from 'commander';
+import { resolveTemporalAddress } from '../../temporal/embedded';
+import { startWorkers } from '../../temporal/worker';
+import { EXIT } from '../exit-codes';
+import type { CliContext } from '../context';
+import type { CommandResult } from '../run-command';
+import { untilSignal } from '../signals';
+
+export function workerCommand(ctx: CliContext, run: (fn: () => Promise<CommandResult>) => Promise<void>): Command {
+  return new Command('worker')
+    .description('run a worker (the run queue and the sites of DRILLBOOK_SITES) until SIGINT/SIGTERM')
+    .action(() =>
+      run(async () => {
+        const workers = await startWorkers({
+          address: await resolveTemporalAddress(ctx.config),
+          namespace: ctx.config.TEMPORAL_NAMESPACE,
+          taskQueue: ctx.config.DRILLBOOK_TASK_QUEUE,
+          sites: ctx.config.DRILLBOOK_SITES,
+          db: await ctx.db(),
+          connections: ctx.config.DRILLBOOK_CONNECTIONS,
+        });
+        process.stdout.write(`worker polling ${[ctx.config.DRILLBOOK_TASK_QUEUE, ...ctx.config.DRILLBOOK_SITES].join(', ')}\n`);
+        await untilSignal(workers.done);
+        process.stdout.write('worker: shutting down (running activities may finish)\n');
+        await workers.shutdown();
+        return EXIT.ok;
+      }),
+    );
+}

@@ -1,0 +1,92 @@
+/**
+ * What the commands share: the configuration, the audit database (migrated at start) and the
+ * Temporal client, each opened on first use and closed once at exit.
+ */
+import { Client, Connection } from '@temporalio/client';
+import type { Kysely } from 'kysely';
+import { Client as PgClient } from 'pg';
+import { loadConfig, type Config } from '../config/config';
+import { createDb, type Database } from '../audit/database';
+import { migrateToLatest } from '../audit/migrate';
+import { resolveTemporalAddress } from '../temporal/embedded';
+import { CliError, EXIT } from './exit-codes';
+
+export class CliContext {
+  private configValue?: Config;
+  private dbValue?: Kysely<Database>;
+  private connection?: Connection;
+
+  get config(): Config {
+    if (!this.configValue) {
+      try {
+        this.configValue = loadConfig();
+      } catch (err) {
+        throw new CliError((err as Error).message, EXIT.unavailable);
+      }
+    }
+    return this.configValue;
+  }
+
+  /** The audit database, created if missing and migrated to the latest schema. */
+  async db(): Promise<Kysely<Database>> {
+    if (this.dbValue) return this.dbValue;
+    const url = this.config.DATABASE_URL;
+    try {
+      await ensureDatabase(url);
+      const db = createDb(url);
+      await migrateToLatest(db);
+      this.dbValue = db;
+      return db;
+    } catch (err) {
+      throw new CliError(`cannot use the audit database at ${redactUrl(url)}: ${(err as Error).message}`, EXIT.unavailable);
+    }
+  }
+
+  async temporal(): Promise<Client> {
+    let address: string;
+    try {
+      address = await resolveTemporalAddress(this.config);
+      this.connection ??= await Connection.connect({ address, connectTimeout: '5s' });
+    } catch (err) {
+      throw new CliError((err as Error).message, EXIT.unavailable);
+    }
+    return new Client({ connection: this.connection, namespace: this.config.TEMPORAL_NAMESPACE });
+  }
+
+  async close(): Promise<void> {
+    await this.dbValue?.destroy();
+    await this.connection?.close();
+  }
+}
+
+/** Creates the database named in the URL when the server has no such database yet. */
+export async function ensureDatabase(url: string): Promise<void> {
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.slice(1));
+  if (!name) return;
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new PgClient({ connectionString: admin.toString(), connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (!rowCount) {
+      // Identifiers cannot be bound as parameters: quote it as PostgreSQL's quote_ident would.
+      await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`).catch((err: { code?: string }) => {
+        if (err.code !== '42P04') throw err; // created meanwhile by another process
+      });
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}

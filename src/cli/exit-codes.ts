@@ -1,0 +1,29 @@
+/** Every exit code of the CLI, in one place. */
+export const EXIT = {
+  ok: 0,
+  /** The runbook (or another input file) has errors; each printed as file:line:col. */
+  invalid: 1,
+  /** Bad flags or arguments. */
+  usage: 2,
+  /** The run ended failed, aborted, or missed its objectives. */
+  runFailed: 3,
+  /** The run or object named was not found. */
+  notFound: 4,
+  /** Temporal or PostgreSQL could not be reached, or a configuration value is bad. */
+  unavailable: 5,
+  /** The audit chain does not verify. */
+  tampered: 6,
+  /** A real failover/failback of the same service is already running. */
+  conflict: 7,
+} as const;
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** An error the CLI reports as one message line and an exit code (no stack trace). */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: ExitCode,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,46 @@
+/** The `drillbook` CLI: one command factory per verb, all over the same context. */
+import { Command } from 'commander';
+import { CliContext } from './context';
+import { commandRunner } from './run-command';
+import { validateCommand } from './commands/validate';
+import { planCommand } from './commands/plan';
+import { runCommand } from './commands/run';
+import { statusCommand } from './commands/status';
+import { historyCommand } from './commands/history';
+import { auditCommand } from './commands/audit';
+import { migrateCommand } from './commands/migrate';
+import { devCommand } from './commands/dev';
+import { workerCommand } from './commands/worker';
+import { demoCommand } from './commands/demo';
+import { EXIT } from './exit-codes';
+
+export function buildProgram(ctx = new CliContext()): Command {
+  const run = commandRunner(ctx);
+  const program = new Command('drillbook')
+    .description('disaster-recovery drills as durable Temporal workflows, with a tamper-evident audit trail')
+    .version('0.1.0')
+    .showHelpAfterError()
+    // Usage errors exit with EXIT.usage rather than commander's 1 (1 means "the runbook has errors").
+    .exitOverride((err) => {
+      process.exit(err.exitCode === 0 ? 0 : EXIT.usage);
+    });
+  for (const cmd of [
+    validateCommand(run),
+    planCommand(run),
+    runCommand(ctx, run),
+    statusCommand(ctx, run),
+    historyCommand(ctx, run),
+    auditCommand(ctx, run),
+    migrateCommand(ctx, run),
+    devCommand(ctx, run),
+    workerCommand(ctx, run),
+    demoCommand(ctx, run),
+  ]) {
+    program.addCommand(cmd.exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EXIT.usage)));
+  }
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  await buildProgram().parseAsync(argv);
+}

@@ -1,0 +1,69 @@
+/**
+ * Checks each adapter call against the adapter registry at validate time, not when the step is reached
+ * in the middle of a failover: the adapter exists and its input passes the adapter's schema.
+ *
+ * A value holding a template (`${{ ... }}`) is known only at run time, so issues at or below a
+ * templated string are dropped (the activity checks the rendered input again before the call).
+ */
+import type { z } from 'zod';
+import { adapters, findAdapter } from '../../activities/adapters/index';
+import { isTemplated } from '../plan/template';
+import { didYouMean } from './diagnostics';
+import type { CheckContext } from './findings';
+import { adapterCalls } from './references';
+import type { LooseStep } from './step-graph';
+import { issueFindings } from './zod-issues';
+
+/** What validation needs of the registry; tests inject a fake one. */
+export interface AdapterRegistry {
+  find(name: string): { input: z.ZodType } | undefined;
+  names(): string[];
+}
+
+/** The real registry, activities/adapters/index.ts. */
+export const defaultAdapterRegistry: AdapterRegistry = {
+  find: findAdapter,
+  names: () => Object.keys(adapters),
+};
+
+export function checkAdapterInputs(steps: LooseStep[], registry: AdapterRegistry, ctx: CheckContext): void {
+  for (const step of steps) {
+    for (const call of adapterCalls(step)) {
+      if (typeof call.adapter !== 'string') continue; // the schema reports a missing or non-text adapter
+      const adapter = registry.find(call.adapter);
+      if (!adapter) {
+        const names = registry.names();
+        const hint = didYouMean(call.adapter, names) || (names.length ? ` (registered: ${names.join(', ')})` : ' (no adapters are registered)');
+        ctx.report({ path: [...call.path, 'adapter'], code: 'adapter.unknown', message: `unknown adapter "${call.adapter}"${hint}` });
+        continue;
+      }
+      if (call.input === null || typeof call.input !== 'object' || Array.isArray(call.input)) continue; // schema reports it
+      const result = adapter.input.safeParse(call.input);
+      if (result.success) continue;
+      for (const issue of result.error.issues) {
+        // An adapter may flag an issue that holds whatever the template renders to (e.g. SQL text).
+        const forbidsTemplates = issue.code === 'custom' && (issue as { params?: { templatesForbidden?: boolean } }).params?.templatesForbidden;
+        if (!forbidsTemplates && leadsToTemplate(call.input, issue.path)) continue;
+        const findings = issueFindings(issue, {
+          schema: adapter.input,
+          data: call.input,
+          basePath: [...call.path, 'input'],
+          code: 'adapter.input',
+          prefix: `invalid input for adapter "${call.adapter}": `,
+        });
+        findings.forEach(ctx.report);
+      }
+    }
+  }
+}
+
+/** True when a templated string lies on `path` (the value there is decided at run time). */
+function leadsToTemplate(input: unknown, path: readonly PropertyKey[]): boolean {
+  let cur: unknown = input;
+  for (const seg of path) {
+    if (isTemplated(cur)) return true;
+    if (cur === null || typeof cur !== 'object' || typeof seg === 'symbol') return false;
+    cur = (cur as Record<string | number, unknown>)[seg as string | number];
+  }
+  return isTemplated(cur);
+}

@@ -1,0 +1,166 @@
+/**
+ * Compiles a validated runbook into the plan a run executes (src/plan/types.ts): durations in ms,
+ * defaults made explicit, expressions parsed, every main step needing every pre-check, and the steps
+ * each step reads. The plan's hash is sha256 over its canonical JSON without source positions.
+ */
+import { createHash } from 'node:crypto';
+import { canonicalPlanJson } from '../plan/canonical';
+import { referencedNames, type Reference } from '../plan/expression';
+import { parseExpressionOrThrow } from '../plan/expression-parser';
+import { templateRefs } from '../plan/template';
+import type { AdapterCall, Plan, PlanParam, PlanStep, RetryPolicy } from '../plan/types';
+import { locate, type RunbookSource } from './parse';
+import type { Runbook, RunbookAdapterCall, RunbookStep } from './schema';
+
+/** No retry unless the runbook asks: a DR action repeated behind an operator's back is a surprise. */
+export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 1, initialIntervalMs: 1000, backoffCoefficient: 2 };
+
+/**
+ * Builds the plan. `runbook` must have passed validateRunbook without errors.
+ * @throws ExpressionSyntaxError only when given an unvalidated runbook.
+ */
+export function compileRunbook(runbook: Runbook, source?: RunbookSource): Plan {
+  const prechecks = runbook.prechecks.map((step, i) => ({ step: step as RunbookStep, phase: 'precheck' as const, path: ['prechecks', i] }));
+  const main = runbook.steps.map((step, i) => ({ step, phase: 'main' as const, path: ['steps', i] }));
+  const precheckIds = runbook.prechecks.map((s) => s.id);
+  const order = [...prechecks, ...main].map((e) => e.step.id);
+
+  const steps = [...prechecks, ...main].map(({ step, phase, path }): PlanStep => {
+    const needs = phase === 'main' ? unique([...precheckIds, ...step.needs]) : unique(step.needs);
+    const when = step.when === undefined ? undefined : parseExpressionOrThrow(step.when);
+    const refs: Reference[] = [
+      ...(when ? referencedNames(when.ast) : []),
+      ...(step.compensate ? templateRefs(step.compensate.input) : []),
+    ];
+    const common = {
+      id: step.id,
+      title: step.title,
+      phase,
+      needs,
+      ...(when ? { when } : {}),
+      ...(step.timeout !== undefined ? { timeoutMs: step.timeout } : {}),
+      retry: step.retry
+        ? {
+            maxAttempts: step.retry.attempts,
+            initialIntervalMs: step.retry.interval ?? DEFAULT_RETRY.initialIntervalMs,
+            backoffCoefficient: step.retry.backoff ?? DEFAULT_RETRY.backoffCoefficient,
+            ...(step.retry.maxInterval !== undefined ? { maxIntervalMs: step.retry.maxInterval } : {}),
+          }
+        : { ...DEFAULT_RETRY },
+      onFailure: step.onFailure,
+      ...(step.compensate ? { compensate: adapterCall(step.compensate) } : {}),
+      ...(step.site !== undefined ? { site: step.site } : {}),
+      marks: unique(step.marks),
+      evidence: unique(step.evidence),
+      reads: [] as string[],
+      ...(source ? { source: locate(source, path) } : {}),
+    };
+    let planStep: PlanStep;
+    switch (step.kind) {
+      case 'action':
+        refs.push(...templateRefs(step.action.input));
+        planStep = { ...common, kind: 'action', action: adapterCall(step.action) };
+        break;
+      case 'check': {
+        const expect = parseExpressionOrThrow(step.expect);
+        refs.push(...templateRefs(step.probe.input), ...referencedNames(expect.ast));
+        planStep = {
+          ...common,
+          kind: 'check',
+          probe: adapterCall(step.probe),
+          expect,
+          ...(step.until ? { until: { withinMs: step.until.within, everyMs: step.until.every } } : {}),
+        };
+        break;
+      }
+      case 'wait':
+        planStep = { ...common, kind: 'wait', durationMs: step.duration };
+        break;
+      case 'notify':
+        refs.push(...templateRefs(step.notify.input));
+        planStep = { ...common, kind: 'notify', notify: adapterCall(step.notify) };
+        break;
+      case 'manual':
+        planStep = {
+          ...common,
+          kind: 'manual',
+          instructions: step.instructions,
+          evidenceFields: step.evidenceFields.map((f) => ({ name: f.name, ...(f.description !== undefined ? { description: f.description } : {}), required: f.required })),
+        };
+        break;
+      case 'approval':
+        // `timeout` of an approval is how long approvers have; both fields carry it so either reader agrees.
+        planStep = {
+          ...common,
+          kind: 'approval',
+          role: step.role,
+          approvers: step.approvers,
+          ...(step.instructions !== undefined ? { instructions: step.instructions } : {}),
+          ...(step.timeout !== undefined ? { approvalTimeoutMs: step.timeout } : {}),
+        };
+        break;
+      default: {
+        const unknownKind: never = step;
+        throw new Error(`unknown step kind ${JSON.stringify(unknownKind)}`);
+      }
+    }
+    planStep.reads = stepsRead(refs, step.id, order);
+    return planStep;
+  });
+
+  return {
+    planVersion: 1,
+    runbook: {
+      name: runbook.name,
+      version: runbook.version,
+      ...(runbook.description !== undefined ? { description: runbook.description } : {}),
+      owners: runbook.owners,
+    },
+    services: runbook.services,
+    objectives: {
+      ...(runbook.objectives?.rto !== undefined ? { rtoMs: runbook.objectives.rto } : {}),
+      ...(runbook.objectives?.rpo !== undefined ? { rpoMs: runbook.objectives.rpo } : {}),
+    },
+    modes: unique(runbook.modes),
+    params: compileParams(runbook),
+    steps,
+    ...(source ? { source: { file: source.file } } : {}),
+  };
+}
+
+/** sha256 (hex) of the plan's canonical JSON, without source positions. */
+export function planHash(plan: Plan): string {
+  return createHash('sha256').update(canonicalPlanJson(plan), 'utf8').digest('hex');
+}
+
+/** Params sorted by name: they are a map in YAML, so their written order must not change the hash. */
+function compileParams(runbook: Runbook): PlanParam[] {
+  return Object.keys(runbook.params)
+    .sort()
+    .map((name) => {
+      const p = runbook.params[name];
+      return {
+        name,
+        type: p.type,
+        ...(p.description !== undefined ? { description: p.description } : {}),
+        required: p.required ?? p.default === undefined,
+        ...(p.default !== undefined ? { default: p.default } : {}),
+      };
+    });
+}
+
+function adapterCall(call: RunbookAdapterCall): AdapterCall {
+  return { adapter: call.adapter, input: call.input };
+}
+
+/** Ids of the other steps read through `steps.<id>`, in plan order. */
+function stepsRead(refs: Reference[], self: string, order: string[]): string[] {
+  const read = new Set(refs.filter((r) => r.root === 'steps' && r.path.length > 0).map((r) => String(r.path[0])));
+  read.delete(self);
+  return order.filter((id) => read.has(id));
+}
+
+function unique<T>(items: T[]): T[] {
+  return [...new Set(items)];
+}
+

@@ -1,0 +1,85 @@
+/**
+ * The drillbook worker: runs `runDrill` and the step activities, on the run queue and on each site's
+ * queue it serves. Wiring only; the logic lives in workflows/ and activities/.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type LogLevel, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { Kysely } from 'kysely';
+import { createStepActivities } from '../../activities/step-activities';
+import type { Database } from '../audit/database';
+import { siteTaskQueue } from '../plan/task-queues';
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+let runtimeInstalled = false;
+
+/**
+ * The SDK logs every failed activity attempt at WARN; a runbook's expected retries are already in the
+ * audit trail, so drillbook's workers log from DRILLBOOK_LOG_LEVEL (default WARN; ERROR in tests).
+ */
+function installRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  const level = (process.env.DRILLBOOK_LOG_LEVEL ?? 'WARN').toUpperCase() as LogLevel;
+  Runtime.install({ logger: new DefaultLogger(level) });
+}
+
+/** Bundles the workflow code once per process (webpack takes seconds; every Worker reuses it). */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: require.resolve(path.join(__dirname, '..', '..', 'workflows')),
+    logger: { trace() {}, debug() {}, info() {}, warn() {}, error: (m: string) => console.error(m), log() {} } as never,
+  });
+  return bundle;
+}
+
+export interface WorkerOptions {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  sites: string[];
+  db: Kysely<Database>;
+  connections: Record<string, string>;
+  identity?: string;
+}
+
+export interface RunningWorkers {
+  /** Resolves when every worker has stopped (after `shutdown`, or on a fatal error). */
+  done: Promise<void>;
+  /** Graceful: stop polling, let running activities finish (up to the shutdown grace time). */
+  shutdown(): Promise<void>;
+}
+
+export async function startWorkers(opts: WorkerOptions): Promise<RunningWorkers> {
+  installRuntime();
+  const connection = await NativeConnection.connect({ address: opts.address });
+  const identity = opts.identity ?? `drillbook-worker@${os.hostname()}:${process.pid}`;
+  const activities = createStepActivities({ db: opts.db, connections: opts.connections, workerIdentity: identity });
+  const workflowBundleCode = await workflowBundle();
+  const queues = [opts.taskQueue, ...opts.sites.map(siteTaskQueue)];
+  const workers = await Promise.all(
+    queues.map((taskQueue, i) =>
+      Worker.create({
+        connection,
+        namespace: opts.namespace,
+        taskQueue,
+        identity,
+        activities,
+        // Site queues run only activities; workflows live on the run queue.
+        workflowBundle: i === 0 ? workflowBundleCode : undefined,
+        // Long enough for an adapter to notice cancellation and clean up.
+        shutdownGraceTime: '10s',
+      }),
+    ),
+  );
+  const done = Promise.all(workers.map((w) => w.run())).then(async () => {
+    await connection.close();
+  });
+  return {
+    done,
+    async shutdown() {
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+      await done;
+    },
+  };
+}

@@ -1,0 +1,151 @@
+/**
+ * The CLI as a user runs it (the compiled `bin/drillbook.js`): validate, plan, run, status, history,
+ * and `audit verify` before and after a row is altered behind the triggers' back.
+ */
+import { execFile } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../../src/audit/database';
+import { startDemoSites, type DemoSites } from '../../src/demo/demo-sites';
+import { findTemporalCli } from '../../src/temporal/dev-server';
+import type { RunningWorkers } from '../../src/temporal/worker';
+import { testDb } from '../support/db';
+import { temporalAddress, testWorkers, uniqueQueue } from '../support/temporal';
+
+const root = path.join(__dirname, '..', '..');
+const cli = path.join(root, 'bin', 'drillbook.js');
+const runbooksDir = path.join(root, 'runbooks');
+const execFileAsync = promisify(execFile);
+const taskQueue = uniqueQueue('cli');
+let db: Kysely<Database>;
+let workers: RunningWorkers;
+let sites: DemoSites;
+
+interface Outcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function drillbook(...args: string[]): Promise<Outcome> {
+  try {
+    const { stdout, stderr } = await execFileAsync(process.execPath, [cli, ...args], {
+      cwd: root,
+      env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress(), DRILLBOOK_TASK_QUEUE: taskQueue },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+beforeAll(async () => {
+  db = await testDb();
+  workers = await testWorkers(db, taskQueue);
+  sites = await startDemoSites();
+});
+
+afterAll(async () => {
+  await workers?.shutdown();
+  await sites?.close();
+  await db?.destroy();
+});
+
+test('validate accepts every reference runbook', async () => {
+  const files = readdirSync(runbooksDir).filter((f) => f.endsWith('.yaml')).map((f) => path.join(runbooksDir, f));
+  expect(files.length).toBeGreaterThan(0);
+  const out = await drillbook('validate', ...files);
+  expect(out.stderr).toBe('');
+  expect(out.code).toBe(0);
+  for (const f of files) expect(out.stdout).toContain(`${f}: valid`);
+});
+
+test('validate reports each error of a broken runbook at file:line:col, exit 1', async () => {
+  const file = path.join(root, 'test', 'fixtures', 'runbooks', 'invalid', 'unknown-need.yaml');
+  const out = await drillbook('validate', file);
+  expect(out.code).toBe(1);
+  expect(out.stdout).toMatch(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: error: `));
+});
+
+test('plan prints the order for a mode without calling anything', async () => {
+  const params = ['--param', `siteA=${sites.siteA}`, '--param', `siteB=${sites.siteB}`, '--param', `webhook=${sites.webhook}`];
+  const out = await drillbook('plan', path.join(runbooksDir, 'dr-readiness.yaml'), '--mode', 'failover', ...params, '--json');
+  expect(out.code).toBe(0);
+  const plan = JSON.parse(out.stdout) as { waves: string[][]; skipped: { id: string }[] };
+  expect(plan.waves[0]).toEqual(expect.arrayContaining(['primary-healthy', 'dr-healthy']));
+  expect(plan.skipped.map((s) => s.id)).toEqual(expect.arrayContaining(['switch-back', 'primary-serving']));
+  expect(sites.trafficTarget()).toBe('site-a');
+  const bad = await drillbook('plan', path.join(runbooksDir, 'dr-readiness.yaml'), '--mode', 'sideways');
+  expect(bad.code).toBe(2);
+  expect(bad.stderr).toMatch(/mode/);
+});
+
+test('run → visible by search attributes in Temporal, story in PostgreSQL, audit verify passes, then fails on a tampered row', async () => {
+  const out = await drillbook(
+    'run',
+    path.join(runbooksDir, 'dr-readiness.yaml'),
+    '--mode',
+    'drill',
+    '--param',
+    `siteA=${sites.siteA}`,
+    '--param',
+    `siteB=${sites.siteB}`,
+    '--param',
+    `webhook=${sites.webhook}`,
+    '--reason',
+    'CLI test',
+    '--initiator',
+    'alice',
+    '--wait',
+    '--json',
+  );
+  expect(out.stderr).toBe('');
+  expect(out.code).toBe(0);
+  const run = JSON.parse(out.stdout.slice(out.stdout.indexOf('{'))) as { runId: string; state: string; verdict: string };
+  expect(run.state).toBe('completed');
+  expect(run.verdict).toBe('pass');
+
+  const { stdout: listed } = await execFileAsync(findTemporalCli(), [
+    'workflow',
+    'list',
+    '--address',
+    temporalAddress(),
+    '--query',
+    `DrillRunbook='dr-readiness' AND DrillService='payments' AND DrillMode='drill' AND DrillInitiator='alice'`,
+    '--output',
+    'json',
+  ]);
+  expect(listed).toContain(run.runId);
+
+  const status = await drillbook('status', run.runId, '--json');
+  expect(status.code).toBe(0);
+  expect(JSON.parse(status.stdout).state).toBe('completed');
+  const history = await drillbook('history', '--service', 'payments', '--json');
+  expect(JSON.parse(history.stdout).map((r: { runId: string }) => r.runId)).toContain(run.runId);
+
+  const ok = await drillbook('audit', 'verify', '--run', run.runId);
+  expect(ok.code).toBe(0);
+  expect(ok.stdout).toMatch(/intact/);
+
+  const victim = await db
+    .selectFrom('audit_events')
+    .select(['seq', 'id'])
+    .where('chain_id', '=', run.runId)
+    .where('type', '=', 'step.completed')
+    .orderBy('seq')
+    .executeTakeFirstOrThrow();
+  await expect(sql`UPDATE audit_events SET actor = 'mallory' WHERE id = ${victim.id}`.execute(db)).rejects.toThrow(/append-only|not allowed|refuse/i);
+  await db.connection().execute(async (conn) => {
+    await sql`SET session_replication_role = replica`.execute(conn);
+    await sql`UPDATE audit_events SET body = replace(body, '"execution":1', '"execution":2') WHERE id = ${victim.id}`.execute(conn);
+    await sql`SET session_replication_role = DEFAULT`.execute(conn);
+  });
+  const broken = await drillbook('audit', 'verify', '--run', run.runId, '--json');
+  expect(broken.code).toBe(6);
+  const report = JSON.parse(broken.stdout);
+  expect(report.ok).toBe(false);
+  expect(report.firstBreak).toMatchObject({ chainId: run.runId, seq: Number(victim.seq) });
+});

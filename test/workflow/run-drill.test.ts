@@ -1,0 +1,239 @@
+/**
+ * The interpreter against the real dev server, the real worker wiring and the real audit database:
+ * dependencies and parallelism, `when`, templates over step outputs, polled checks, durable waits,
+ * retries, pause → decision, abort → compensations in reverse, and the audit trail of each.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Client } from '@temporalio/client';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../src/audit/database';
+import { getRunStory } from '../../src/audit/run-story';
+import { verifyAuditChain } from '../../src/audit/verify-chain';
+import { loadRunbookText } from '../../src/runbook/load';
+import { startRun } from '../../src/temporal/start-run';
+import type { RunningWorkers } from '../../src/temporal/worker';
+import type { Mode } from '../../src/plan/types';
+import { abortRun, decideOnFailure, getProgress } from '../../workflows/messages';
+import { testDb } from '../support/db';
+import { testClient, testWorkers, uniqueQueue } from '../support/temporal';
+
+let db: Kysely<Database>;
+let client: Client;
+let closeClient: () => Promise<void>;
+let workers: RunningWorkers;
+let server: http.Server;
+let base: string;
+const taskQueue = uniqueQueue('wf');
+/** Requests the loopback API received, by path, in order. */
+const calls: string[] = [];
+/** Paths that answer 500 while the count is positive. */
+const failuresLeft = new Map<string, number>();
+let counter = 0;
+
+beforeAll(async () => {
+  db = await testDb();
+  ({ client, close: closeClient } = await testClient());
+  workers = await testWorkers(db, taskQueue);
+  server = http.createServer((req, res) => {
+    const path = req.url ?? '/';
+    calls.push(`${req.method} ${path}`);
+    const left = failuresLeft.get(path) ?? 0;
+    if (left > 0) {
+      failuresLeft.set(path, left - 1);
+      res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"down"}');
+      return;
+    }
+    if (path.startsWith('/counter')) counter += 1;
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path, counter, ready: counter >= 3 }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await workers?.shutdown();
+  await closeClient?.();
+  server?.close();
+  await db?.destroy();
+});
+
+function compile(yaml: string) {
+  const { plan, planHash, diagnostics } = loadRunbookText(yaml, 'test.yaml');
+  if (!plan || !planHash) throw new Error(`runbook invalid: ${JSON.stringify(diagnostics)}`);
+  return { plan, planHash };
+}
+
+async function start(yaml: string, mode: Mode = 'drill', params: Record<string, string | number | boolean> = {}) {
+  const { plan, planHash } = compile(yaml);
+  return startRun(client, { plan, planHash, mode, params: { base, ...params }, initiator: 'alice', reason: 'test', taskQueue });
+}
+
+const header = `
+apiVersion: drillbook/v1
+name: wf-test
+version: "1"
+owners: [team]
+services: [payments]
+objectives: { rto: 1m, rpo: 0s }
+modes: [drill, failover]
+params:
+  base: { type: string, required: true }
+`;
+
+test('runs dependencies, parallel steps, when, templates, polled checks and waits; the audit trail holds each transition once', async () => {
+  const handle = await start(`${header}
+steps:
+  - id: first
+    title: first
+    kind: action
+    action: { adapter: noop, input: { output: { token: abc, n: 2 } } }
+    marks: [rto.start]
+  - id: left
+    title: left
+    kind: action
+    needs: [first]
+    action: { adapter: http, input: { method: GET, url: "\${{ params.base }}/left/\${{ steps.first.output.token }}" } }
+  - id: right
+    title: right
+    kind: action
+    needs: [first]
+    action: { adapter: noop, input: { output: { doubled: "\${{ steps.first.output.n * 2 }}" } } }
+  - id: only-failover
+    title: skipped in a drill
+    kind: action
+    needs: [first]
+    when: mode == 'failover'
+    action: { adapter: noop, input: {} }
+  - id: poll
+    title: poll until ready
+    kind: check
+    needs: [left, right]
+    probe: { adapter: http, input: { method: GET, url: "\${{ params.base }}/counter" } }
+    expect: output.json.ready
+    until: { within: 20s, every: 100ms }
+    marks: [rto.end]
+  - id: pause
+    title: durable wait
+    kind: wait
+    needs: [poll, only-failover]
+    duration: 300ms
+`);
+  const result = await handle.result();
+  expect(result.state).toBe('completed');
+  expect(result.verdict).toBe('pass');
+  expect(result.steps['only-failover'].state).toBe('skipped');
+  expect(result.steps.right.output).toEqual({ doubled: 4 });
+  expect(calls).toContain('GET /left/abc');
+  expect((result.steps.poll.output as { probes: number }).probes).toBeGreaterThanOrEqual(3);
+  expect(result.rtoMs).toBeGreaterThan(0);
+
+  const progress = await handle.query(getProgress);
+  expect(progress.steps.map((s) => [s.id, s.state])).toEqual([
+    ['first', 'completed'],
+    ['left', 'completed'],
+    ['right', 'completed'],
+    ['only-failover', 'skipped'],
+    ['poll', 'completed'],
+    ['pause', 'completed'],
+  ]);
+
+  const story = (await getRunStory(db, handle.workflowId))!;
+  expect(story.run!.status).toBe('completed');
+  expect(story.run!.verdict).toBe('pass');
+  const types = story.events.map((e) => `${e.type}:${e.stepId ?? ''}`);
+  expect(types[0]).toBe('run.started:');
+  expect(types[types.length - 1]).toBe('run.completed:');
+  for (const id of ['first', 'left', 'right', 'poll', 'pause']) {
+    expect(types.filter((t) => t === `step.started:${id}`)).toHaveLength(1);
+    expect(types.filter((t) => t === `step.completed:${id}`)).toHaveLength(1);
+  }
+  expect(types.filter((t) => t === 'step.skipped:only-failover')).toHaveLength(1);
+  // Events are keyed: no key twice, and the run's chain verifies.
+  expect(new Set(story.events.map((e) => e.key)).size).toBe(story.events.length);
+  expect((await verifyAuditChain(db, { chainId: handle.workflowId })).ok).toBe(true);
+});
+
+test('retries a failing step per its policy, then pauses for a decision; retry completes the run', async () => {
+  failuresLeft.set('/flaky', 2);
+  const handle = await start(`${header}
+steps:
+  - id: flaky
+    title: succeeds on the third attempt
+    kind: action
+    action: { adapter: http, input: { method: GET, url: "\${{ params.base }}/flaky" } }
+    retry: { attempts: 3, interval: 100ms }
+  - id: broken
+    title: fails until decided
+    kind: action
+    needs: [flaky]
+    action: { adapter: http, input: { method: GET, url: "\${{ params.base }}/broken" } }
+`);
+  failuresLeft.set('/broken', 1);
+  await waitFor(async () => (await handle.query(getProgress)).awaitingDecision?.stepId === 'broken');
+  expect(await refusal(handle.executeUpdate(decideOnFailure, { args: [{ stepId: 'broken', decision: 'skip', actor: 'bob' }] }))).toMatch(/reason/);
+  expect(await refusal(handle.executeUpdate(decideOnFailure, { args: [{ stepId: 'flaky', decision: 'retry', actor: 'bob' }] }))).toMatch(/not waiting/);
+  await handle.executeUpdate(decideOnFailure, { args: [{ stepId: 'broken', decision: 'retry', actor: 'bob' }] });
+  const result = await handle.result();
+  expect(result.state).toBe('completed');
+  const story = (await getRunStory(db, handle.workflowId))!;
+  const types = story.events.map((e) => `${e.type}:${e.stepId ?? ''}`);
+  expect(types.filter((t) => t === 'step.retried:flaky')).toHaveLength(2);
+  expect(types.filter((t) => t === 'step.completed:flaky')).toHaveLength(1);
+  expect(types).toContain('step.failed:broken');
+  expect(story.events.find((e) => e.type === 'decision.applied')?.actor).toBe('bob');
+  expect(types.filter((t) => t === 'step.completed:broken')).toHaveLength(1);
+});
+
+test('abort runs the compensations of completed steps in reverse order; a failing one does not stop the others', async () => {
+  failuresLeft.set('/undo/two', 100);
+  const step = (id: string, needs: string[]) => `
+  - id: ${id}
+    title: ${id}
+    kind: action
+    needs: [${needs.join(', ')}]
+    action: { adapter: http, input: { method: POST, url: "\${{ params.base }}/do/${id}" } }
+    compensate: { adapter: http, input: { method: POST, url: "\${{ params.base }}/undo/${id}" } }`;
+  const handle = await start(`${header}
+steps:${step('one', [])}${step('two', ['one'])}${step('three', ['two'])}
+  - id: hold
+    title: hold
+    kind: wait
+    needs: [three]
+    duration: 1h
+`);
+  await waitFor(async () => (await handle.query(getProgress)).steps.find((s) => s.id === 'hold')?.state === 'running');
+  await handle.executeUpdate(abortRun, { args: [{ reason: 'drill window closed', actor: 'carol' }] });
+  const result = await handle.result();
+  expect(result.state).toBe('aborted');
+  expect(result.verdict).toBe('fail');
+  const undos = calls.filter((c) => c.startsWith('POST /undo/')).filter((c, i, all) => all.indexOf(c) === i);
+  expect(undos).toEqual(['POST /undo/three', 'POST /undo/two', 'POST /undo/one']);
+  const story = (await getRunStory(db, handle.workflowId))!;
+  const outcomes = story.events.filter((e) => e.type.startsWith('compensation.') && e.type !== 'compensation.started').map((e) => `${e.type}:${e.stepId}`);
+  expect(outcomes).toContain('compensation.completed:three');
+  expect(outcomes).toContain('compensation.failed:two');
+  expect(outcomes).toContain('compensation.completed:one');
+  expect(story.events.find((e) => e.type === 'run.abort_requested')?.actor).toBe('carol');
+  expect(story.events.some((e) => e.type === 'step.cancelled' && e.stepId === 'hold')).toBe(true);
+});
+
+/** The message of the validator's refusal (the client wraps it in a WorkflowUpdateFailedError). */
+async function refusal(update: Promise<unknown>): Promise<string> {
+  try {
+    await update;
+  } catch (err) {
+    const e = err as { cause?: { message?: string }; message: string };
+    return e.cause?.message ?? e.message;
+  }
+  throw new Error('the update was accepted');
+}
+
+async function waitFor(predicate: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await predicate().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('condition not reached in time');
+}

@@ -1,0 +1,80 @@
+/**
+ * The messages of the `runDrill` workflow, shared by the workflow, the client, the API and the tests.
+ * Names are a contract kept in history: add, never rename.
+ */
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { Json } from '../src/plan/types';
+
+export const STEP_STATES = [
+  'pending',
+  'running',
+  'waiting',
+  'completed',
+  'failed',
+  'skipped',
+  'cancelled',
+] as const;
+export type StepState = (typeof STEP_STATES)[number];
+
+export const RUN_STATES = ['running', 'paused', 'aborting', 'completed', 'failed', 'aborted'] as const;
+export type RunState = (typeof RUN_STATES)[number];
+
+export interface StepProgress {
+  id: string;
+  title: string;
+  kind: string;
+  phase: 'precheck' | 'main';
+  state: StepState;
+  /** How many times the step was launched (a `retry` decision launches it again). */
+  execution: number;
+  /** Temporal attempts of the latest execution, as far as the workflow knows. */
+  attempts: number;
+  startedAt?: string;
+  endedAt?: string;
+  /** A short rendering of the output (at most a few hundred characters). */
+  outputSummary?: string;
+  error?: string;
+  skipReason?: string;
+  compensation?: 'completed' | 'failed';
+}
+
+export interface RunProgress {
+  runId: string;
+  runbook: string;
+  planHash: string;
+  mode: string;
+  state: RunState;
+  startedAt: string;
+  endedAt?: string;
+  /** The step waiting for an operator's decision, if the run is paused. */
+  awaitingDecision?: { stepId: string; error: string };
+  steps: StepProgress[];
+  rtoMs?: number;
+  rpoMs?: number;
+}
+
+export type FailureDecision = 'retry' | 'skip' | 'abort';
+
+export interface DecideOnFailureInput {
+  stepId: string;
+  decision: FailureDecision;
+  reason?: string;
+  actor: string;
+}
+
+export interface AbortRunInput {
+  reason: string;
+  actor: string;
+}
+
+export interface RunResult {
+  state: 'completed' | 'failed' | 'aborted';
+  verdict: 'pass' | 'partial' | 'fail';
+  rtoMs?: number;
+  rpoMs?: number;
+  steps: Record<string, { state: StepState; output?: Json; error?: string }>;
+}
+
+export const getProgress = defineQuery<RunProgress>('getProgress');
+export const decideOnFailure = defineUpdate<void, [DecideOnFailureInput]>('decideOnFailure');
+export const abortRun = defineUpdate<void, [AbortRunInput]>('abortRun');

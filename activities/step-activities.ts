@@ -63,7 +63,7 @@ export function createStepActivities(deps: StepActivityDeps) {
     purpose: 'step' | 'compensate',
     startData: Json,
     evidence: string[],
-    body: (ctx: AdapterContext) => Promise<Json>,
+    body: (ctx: AdapterContext) => Promise<{ output: Json; detail?: Record<string, Json> }>,
   ): Promise<StepActivityResult> {
     const info = Context.current().info;
     const attempt = info.attempt;
@@ -107,13 +107,14 @@ export function createStepActivities(deps: StepActivityDeps) {
     const controller = Context.current();
     const beat = setInterval(() => controller.heartbeat(), HEARTBEAT_EVERY_MS);
     let output: Json;
+    let detail: Record<string, Json> = {};
     try {
-      output = await body({
+      ({ output, detail = {} } = await body({
         signal: controller.cancellationSignal,
         heartbeat: (details) => controller.heartbeat(details),
         resolveSecret,
         connections: deps.connections,
-      });
+      }));
     } catch (err) {
       const failure = describeFailure(err);
       await appendAuditEvents(db, [
@@ -142,7 +143,7 @@ export function createStepActivities(deps: StepActivityDeps) {
           stepId: ref.stepId,
           actor: deps.workerIdentity,
           at: endedAt,
-          data: { execution: ref.execution, attempt, durationMs, evidence: pickEvidence(output, evidence) },
+          data: { execution: ref.execution, attempt, durationMs, ...detail, evidence: pickEvidence(output, evidence) },
         },
       ],
       (trx) =>
@@ -182,7 +183,7 @@ export function createStepActivities(deps: StepActivityDeps) {
         input.purpose,
         { adapter: input.call.adapter, site: input.site ?? null },
         input.evidence,
-        (ctx) => callAdapter(input.call, input.scope, ctx),
+        async (ctx) => ({ output: await callAdapter(input.call, input.scope, ctx) }),
       );
     },
 
@@ -202,7 +203,7 @@ export function createStepActivities(deps: StepActivityDeps) {
           try {
             output = await callAdapter(input.probe, input.scope, ctx);
             if (evaluate(input.expect, { ...input.scope, output })) {
-              return { output, probes, expect: input.expect.source, satisfied: true } as Json;
+              return { output, detail: { probes, expect: input.expect.source } };
             }
             problem = `expectation "${input.expect.source}" not met; output: ${short(output)}`;
           } catch (err) {

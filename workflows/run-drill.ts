@@ -458,6 +458,8 @@ function message(err: unknown): string {
 }
 
 function summarize(output: Json): string {
-  const text = JSON.stringify(output) ?? 'null';
+  // An HTTP answer's body says more than its status line and headers.
+  const shown = output && typeof output === 'object' && !Array.isArray(output) && 'json' in output ? output.json : output;
+  const text = JSON.stringify(shown) ?? 'null';
   return text.length > 300 ? `${text.slice(0, 297)}...` : text;
 }

@@ -5,7 +5,7 @@
  * Callers must never pass secret values in `data` (or anywhere else): nothing is redacted here, and
  * nothing written here can ever be removed.
  */
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Json } from '../plan/types';
 import type { Database, Db } from './database';
 import { canonicalJson } from '../plan/canonical';
@@ -140,7 +140,10 @@ async function appendInTransaction(
   // Read after the lock: a concurrent call with the same keys has committed by now, so it is seen.
   const keys = chainIds.flatMap((c) => byChain.get(c)!.map((e) => e.key));
   const present = new Set(
-    (await trx.selectFrom('audit_events').select('key').where('key', 'in', keys).execute()).map((r) => r.key),
+    // One array parameter, not one per key: a large batch stays within the bind-parameter limit.
+    (await trx.selectFrom('audit_events').select('key').where('key', '=', sql<string>`any(${keys}::text[])`).execute()).map(
+      (r) => r.key,
+    ),
   );
 
   const rows: NewAuditEventRow[] = [];

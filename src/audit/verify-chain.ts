@@ -171,7 +171,7 @@ function columnsMatchBody(row: EventRow): boolean {
   if (!Number.isInteger(atMs)) return false; // the writer keeps milliseconds only
   return bodyHasHeader(row.body, {
     chainId: row.chain_id, seq: Number(row.seq), key: row.key, type: row.type, runId: row.run_id,
-    stepId: row.step_id, actor: row.actor, at: new Date(atMs).toISOString(),
+    stepId: row.step_id, actor: row.actor, atMs,
   });
 }
 

@@ -13,10 +13,19 @@ export async function followRun(handle: WorkflowHandle<typeof runDrill>, opts: {
   let done = false;
   void result.finally(() => (done = true)).catch(() => undefined);
   let lastLines = 0;
+  let lastStates = '';
   const draw = async () => {
-    const text = renderProgress(await handle.query(getProgress));
-    // Redraw in place on a terminal; print once per change elsewhere.
-    if (process.stdout.isTTY && lastLines) process.stdout.write(`\x1b[${lastLines}A\x1b[J`);
+    const progress = await handle.query(getProgress);
+    const text = renderProgress(progress);
+    if (process.stdout.isTTY) {
+      // Redraw in place on a terminal.
+      if (lastLines) process.stdout.write(`\x1b[${lastLines}A\x1b[J`);
+    } else {
+      // Elsewhere (a log, a pipe), print only when a state changed.
+      const states = `${progress.state}|${progress.steps.map((s) => s.state).join(',')}`;
+      if (states === lastStates) return;
+      lastStates = states;
+    }
     process.stdout.write(`${text}\n`);
     lastLines = text.split('\n').length;
   };

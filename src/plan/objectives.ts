@@ -4,7 +4,7 @@
  * - RTO: from the start of the earliest `rto.start` step to the end of the latest `rto.end` step, by
  *   the wall-clock times the activities measured where the side effects happened.
  * - RPO: the largest data-loss figure among `rpo.measure` steps' outputs: `rpoMs`, else `lagMs`, else
- *   `lagSeconds` × 1000.
+ *   `lagSeconds` × 1000 — at the top of the output or in an HTTP answer's `json`.
  */
 import type { Json, Plan } from './types';
 
@@ -43,7 +43,8 @@ export function computeObjectives(
 
 function rpoFromOutput(output: Json): number | undefined {
   if (!output || typeof output !== 'object' || Array.isArray(output)) return undefined;
-  const { rpoMs, lagMs, lagSeconds } = output as Record<string, Json>;
+  const { rpoMs, lagMs, lagSeconds, json } = output as Record<string, Json>;
+  if (rpoMs === undefined && lagMs === undefined && lagSeconds === undefined && json !== undefined) return rpoFromOutput(json);
   if (typeof rpoMs === 'number') return rpoMs;
   if (typeof lagMs === 'number') return lagMs;
   if (typeof lagSeconds === 'number') return Math.round(lagSeconds * 1000);

@@ -13,7 +13,12 @@ import { locate, type RunbookSource } from './parse';
 import type { Runbook, RunbookAdapterCall, RunbookStep } from './schema';
 
 /** No retry unless the runbook asks: a DR action repeated behind an operator's back is a surprise. */
-export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 1, initialIntervalMs: 1000, backoffCoefficient: 2 };
+/**
+ * Without `retry`: 3 attempts. A worker that crashes or loses its network mid-step is a transient
+ * failure the next attempt cures; adapters mark definitive failures non-retryable, so a real
+ * error still reaches the operator after the first attempt.
+ */
+export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 3, initialIntervalMs: 1000, backoffCoefficient: 2 };
 
 /**
  * Builds the plan. `runbook` must have passed validateRunbook without errors.

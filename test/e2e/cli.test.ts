@@ -11,7 +11,7 @@ import type { Database } from '../../src/audit/database';
 import { startDemoSites, type DemoSites } from '../../src/demo/demo-sites';
 import { findTemporalCli } from '../../src/temporal/dev-server';
 import type { RunningWorkers } from '../../src/temporal/worker';
-import { testDb } from '../support/db';
+import { destroyTestDb, isolatedTestDb, testDbUrl } from '../support/db';
 import { temporalAddress, testWorkers, uniqueQueue } from '../support/temporal';
 
 const root = path.join(__dirname, '..', '..');
@@ -33,7 +33,8 @@ async function drillbook(...args: string[]): Promise<Outcome> {
   try {
     const { stdout, stderr } = await execFileAsync(process.execPath, [cli, ...args], {
       cwd: root,
-      env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress(), DRILLBOOK_TASK_QUEUE: taskQueue },
+      // Its own database: this file alters a row behind the triggers' back.
+      env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress(), DRILLBOOK_TASK_QUEUE: taskQueue, DATABASE_URL: testDbUrl(db) },
     });
     return { code: 0, stdout, stderr };
   } catch (err) {
@@ -43,7 +44,7 @@ async function drillbook(...args: string[]): Promise<Outcome> {
 }
 
 beforeAll(async () => {
-  db = await testDb();
+  db = await isolatedTestDb();
   workers = await testWorkers(db, taskQueue);
   sites = await startDemoSites();
 });
@@ -51,7 +52,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await workers?.shutdown();
   await sites?.close();
-  await db?.destroy();
+  if (db) await destroyTestDb(db);
 });
 
 test('validate accepts every reference runbook', async () => {

@@ -39,8 +39,10 @@ afterAll(async () => {
 function startWorkerProcess(taskQueue: string): ChildProcess {
   const child = spawn(process.execPath, [cli, 'worker'], {
     env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress(), DRILLBOOK_TASK_QUEUE: taskQueue },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
+  // Say why, if the worker dies of something other than the test's SIGKILL.
+  child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[worker ${child.pid}] ${chunk}`));
   children.push(child);
   return child;
 }

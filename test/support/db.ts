@@ -39,6 +39,14 @@ export async function isolatedTestDb(): Promise<Kysely<Database>> {
   return db;
 }
 
+/** The URL of a database from `isolatedTestDb` (for a child process such as the CLI), else the shared one. */
+export function testDbUrl(db: Kysely<Database>): string {
+  const name = isolated.get(db);
+  const url = new URL(databaseUrl());
+  if (name) url.pathname = `/${name}`;
+  return url.toString();
+}
+
 /** Closes the pool; drops the database if it came from `isolatedTestDb`. */
 export async function destroyTestDb(db: Kysely<Database>): Promise<void> {
   await db.destroy();

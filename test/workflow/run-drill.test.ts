@@ -170,6 +170,7 @@ steps:
     kind: action
     needs: [flaky]
     action: { adapter: http, input: { method: GET, url: "\${{ params.base }}/broken" } }
+    retry: { attempts: 1 }
 `);
   failuresLeft.set('/broken', 1);
   await waitFor(async () => (await handle.query(getProgress)).awaitingDecision?.stepId === 'broken');
@@ -195,6 +196,7 @@ test('abort runs the compensations of completed steps in reverse order; a failin
     kind: action
     needs: [${needs.join(', ')}]
     action: { adapter: http, input: { method: POST, url: "\${{ params.base }}/do/${id}" } }
+    retry: { attempts: 1 }
     compensate: { adapter: http, input: { method: POST, url: "\${{ params.base }}/undo/${id}" } }`;
   const handle = await start(`${header}
 steps:${step('one', [])}${step('two', ['one'])}${step('three', ['two'])}

@@ -19,11 +19,8 @@ export function buildProgram(ctx = new CliContext()): Command {
   const program = new Command('drillbook')
     .description('disaster-recovery drills as durable Temporal workflows, with a tamper-evident audit trail')
     .version('0.1.0')
-    .showHelpAfterError()
-    // Usage errors exit with EXIT.usage rather than commander's 1 (1 means "the runbook has errors").
-    .exitOverride((err) => {
-      process.exit(err.exitCode === 0 ? 0 : EXIT.usage);
-    });
+    .showHelpAfterError();
+  // One line per command; each factory lives in commands/<verb>.ts.
   for (const cmd of [
     validateCommand(run),
     planCommand(run),
@@ -36,9 +33,16 @@ export function buildProgram(ctx = new CliContext()): Command {
     workerCommand(ctx, run),
     demoCommand(ctx, run),
   ]) {
-    program.addCommand(cmd.exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EXIT.usage)));
+    program.addCommand(cmd);
   }
+  usageErrorsExitWith(program);
   return program;
+}
+
+/** Commander exits with 1 on a usage error; drillbook's 1 means "the runbook has errors", so map it to EXIT.usage. */
+function usageErrorsExitWith(cmd: Command): void {
+  cmd.exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EXIT.usage));
+  for (const sub of cmd.commands) usageErrorsExitWith(sub);
 }
 
 export async function main(argv: string[]): Promise<void> {

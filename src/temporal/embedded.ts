@@ -70,3 +70,15 @@ export async function resolveTemporalAddress(config: Config): Promise<string> {
   if (embedded) return embedded.address;
   throw new Error('no Temporal server: start one with `drillbook dev` (embedded) or set TEMPORAL_ADDRESS');
 }
+
+/**
+ * Temporal for a command that needs a server and runs its own worker: TEMPORAL_ADDRESS, else the
+ * embedded server already running, else a new embedded server that the caller must `stop()`.
+ */
+export async function ensureTemporal(config: Config): Promise<{ address: string; uiAddress?: string; started?: DevServer }> {
+  if (config.TEMPORAL_ADDRESS) return { address: config.TEMPORAL_ADDRESS };
+  const existing = await findEmbeddedServer(config);
+  if (existing) return { address: existing.address, uiAddress: existing.uiAddress };
+  const started = await startEmbeddedServer(config);
+  return { address: started.address, uiAddress: started.uiAddress, started };
+}

@@ -5,7 +5,7 @@ import { getRunStory } from '../../audit/run-story';
 import { verifyAuditChain } from '../../audit/verify-chain';
 import { projectRoot } from '../../config/paths';
 import { startDemoSites } from '../../demo/demo-sites';
-import { findEmbeddedServer, startEmbeddedServer } from '../../temporal/embedded';
+import { ensureTemporal } from '../../temporal/embedded';
 import { startRun } from '../../temporal/start-run';
 import { startWorkers } from '../../temporal/worker';
 import { EXIT } from '../exit-codes';
@@ -27,9 +27,7 @@ export function demoCommand(ctx: CliContext, run: (fn: () => Promise<CommandResu
       run(async () => {
         const config = ctx.config;
         const db = await ctx.db();
-        const existing = config.TEMPORAL_ADDRESS ? undefined : await findEmbeddedServer(config);
-        const server = config.TEMPORAL_ADDRESS || existing ? undefined : await startEmbeddedServer(config);
-        const address = config.TEMPORAL_ADDRESS ?? existing?.address ?? server!.address;
+        const { address, started: server } = await ensureTemporal(config);
         process.stdout.write(`Temporal: ${address}${server ? ' (embedded dev server, started for the demo)' : ''}\n`);
         const sites = await startDemoSites();
         const workers = await startWorkers({

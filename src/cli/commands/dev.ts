@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { findEmbeddedServer, startEmbeddedServer } from '../../temporal/embedded';
+import { ensureTemporal } from '../../temporal/embedded';
 import { startWorkers } from '../../temporal/worker';
 import { EXIT } from '../exit-codes';
 import type { CliContext } from '../context';
@@ -12,9 +12,7 @@ export function devCommand(ctx: CliContext, run: (fn: () => Promise<CommandResul
     .action(() =>
       run(async () => {
         const config = ctx.config;
-        const existing = config.TEMPORAL_ADDRESS ? undefined : await findEmbeddedServer(config);
-        const server = config.TEMPORAL_ADDRESS || existing ? undefined : await startEmbeddedServer(config);
-        const address = config.TEMPORAL_ADDRESS ?? existing?.address ?? server!.address;
+        const { address, uiAddress, started: server } = await ensureTemporal(config);
         try {
           const workers = await startWorkers({
             address,
@@ -24,7 +22,7 @@ export function devCommand(ctx: CliContext, run: (fn: () => Promise<CommandResul
             db: await ctx.db(),
             connections: config.DRILLBOOK_CONNECTIONS,
           });
-          process.stdout.write(`Temporal at ${address}${server?.uiAddress ? `, UI ${server.uiAddress}` : ''}; worker running. Ctrl-C stops both.\n`);
+          process.stdout.write(`Temporal at ${address}${uiAddress ? `, UI ${uiAddress}` : ''}; worker running. Ctrl-C stops both.\n`);
           await untilSignal(workers.done);
           process.stdout.write('shutting down...\n');
           await workers.shutdown();

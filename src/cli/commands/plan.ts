@@ -29,7 +29,9 @@ export function planCommand(run: (fn: () => Promise<CommandResult>) => Promise<v
             .join(', ')}\n`);
         });
         for (const s of order.skipped) process.stdout.write(`  skipped: ${s.id} — ${s.reason}\n`);
-        return EXIT.ok;
+        for (const s of order.decidedAtRunTime) process.stdout.write(`  decided at run time: ${s.id} — ${s.reason}\n`);
+        for (const e of order.errors) process.stderr.write(`error: ${e}\n`);
+        return order.errors.length ? EXIT.invalid : EXIT.ok;
       }),
     );
 }

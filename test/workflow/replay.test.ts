@@ -1,0 +1,130 @@
+/**
+ * Replays recorded histories of `runDrill` against today's workflow code: a change to the
+ * interpreter that would break runs in flight fails here. An altered history must fail to replay.
+ *
+ * Record the fixtures anew (after a deliberate, patched change) with:
+ *   RECORD_HISTORIES=1 npx jest test/workflow/replay.test.ts
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { Worker } from '@temporalio/worker';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../src/audit/database';
+import { loadRunbookText } from '../../src/runbook/load';
+import { startRun } from '../../src/temporal/start-run';
+import { workflowBundle } from '../../src/temporal/worker';
+import { abortRun, decideOnFailure, getProgress } from '../../workflows/messages';
+import { testDb } from '../support/db';
+import { testClient, testWorkers, uniqueQueue } from '../support/temporal';
+
+const dir = path.join(__dirname, '..', 'fixtures', 'histories');
+
+const runbook = `
+apiVersion: drillbook/v1
+name: replay-fixture
+version: "1"
+owners: [team]
+services: [payments]
+objectives: { rto: 1m, rpo: 0s }
+modes: [drill, failover]
+steps:
+  - id: a
+    title: a
+    kind: action
+    action: { adapter: noop, input: { output: { n: 1 } } }
+    marks: [rto.start]
+    compensate: { adapter: noop, input: {} }
+  - id: b
+    title: b
+    kind: action
+    needs: [a]
+    action: { adapter: noop, input: { output: { m: "\${{ steps.a.output.n + 1 }}" } } }
+  - id: c
+    title: c (skipped in drills)
+    kind: action
+    needs: [a]
+    when: mode == 'failover'
+    action: { adapter: noop, input: {} }
+  - id: d
+    title: d
+    kind: check
+    needs: [b, c]
+    probe: { adapter: noop, input: { output: { ok: true } } }
+    expect: output.ok
+    until: { within: 5s, every: 100ms }
+    marks: [rto.end]
+  - id: soak
+    title: soak
+    kind: wait
+    needs: [d]
+    duration: 200ms
+  - id: flaky
+    title: fails once, then retried by decision
+    kind: action
+    needs: [soak]
+    retry: { attempts: 1 }
+    action: { adapter: http, input: { method: GET, url: "http://127.0.0.1:9/unreachable" } }
+`;
+
+if (process.env.RECORD_HISTORIES) {
+  let db: Kysely<Database>;
+  beforeAll(async () => {
+    db = await testDb();
+  });
+  afterAll(async () => db?.destroy());
+
+  test('record histories', async () => {
+    const { client, close } = await testClient();
+    const taskQueue = uniqueQueue('replay');
+    const workers = await testWorkers(db, taskQueue);
+    try {
+      const { plan, planHash } = loadRunbookText(runbook, 'replay-fixture.yaml');
+      const handle = await startRun(client, { plan: plan!, planHash: planHash!, mode: 'drill', params: {}, initiator: 'alice', reason: 'fixture', taskQueue });
+      // Pause on the failing step, decide retry (it fails again), then abort: compensation of a.
+      await waitFor(async () => (await handle.query(getProgress)).awaitingDecision?.stepId === 'flaky');
+      await handle.executeUpdate(decideOnFailure, { args: [{ stepId: 'flaky', decision: 'retry', actor: 'bob' }] });
+      await waitFor(async () => {
+        const p = await handle.query(getProgress);
+        return p.awaitingDecision?.stepId === 'flaky' && p.steps.find((s) => s.id === 'flaky')!.execution === 2;
+      });
+      await handle.executeUpdate(abortRun, { args: [{ reason: 'fixture', actor: 'bob' }] });
+      await handle.result();
+      mkdirSync(dir, { recursive: true });
+      const history = await handle.fetchHistory();
+      writeFileSync(path.join(dir, 'run-drill-decide-abort.json'), historyToJSON(history));
+    } finally {
+      await workers.shutdown();
+      await close();
+    }
+  });
+} else {
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')) : [];
+
+  test('fixtures exist', () => {
+    expect(files.length).toBeGreaterThan(0);
+  });
+
+  test.each(files)('%s replays on the current workflow code', async (file) => {
+    const history = historyFromJSON(JSON.parse(readFileSync(path.join(dir, file), 'utf8')));
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, `replay-${file}`);
+  });
+
+  test('an altered history (a step launched in another order) fails to replay', async () => {
+    const json = JSON.parse(readFileSync(path.join(dir, files[0]), 'utf8'));
+    const scheduled = json.events.filter((e: { activityTaskScheduledEventAttributes?: unknown }) => e.activityTaskScheduledEventAttributes);
+    // Swap the activity type of the first scheduled activity: the interpreter would never do that.
+    scheduled[0].activityTaskScheduledEventAttributes.activityType.name = 'probeCheck';
+    const history = historyFromJSON(json);
+    await expect(Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, 'altered')).rejects.toThrow(/[Nn]ondeterminis/);
+  });
+}
+
+async function waitFor(predicate: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await predicate().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('condition not reached in time');
+}

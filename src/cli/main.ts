@@ -12,6 +12,7 @@ import { migrateCommand } from './commands/migrate';
 import { devCommand } from './commands/dev';
 import { workerCommand } from './commands/worker';
 import { demoCommand } from './commands/demo';
+import { schemaCommand } from './commands/schema';
 import { EXIT } from './exit-codes';
 
 export function buildProgram(ctx = new CliContext()): Command {
@@ -23,6 +24,7 @@ export function buildProgram(ctx = new CliContext()): Command {
   // One line per command; each factory lives in commands/<verb>.ts.
   for (const cmd of [
     validateCommand(run),
+    schemaCommand(run),
     planCommand(run),
     runCommand(ctx, run),
     statusCommand(ctx, run),

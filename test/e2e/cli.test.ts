@@ -3,7 +3,7 @@
  * and `audit verify` before and after a row is altered behind the triggers' back.
  */
 import { execFile } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { sql, type Kysely } from 'kysely';
@@ -62,6 +62,12 @@ test('validate accepts every reference runbook', async () => {
   expect(out.stderr).toBe('');
   expect(out.code).toBe(0);
   for (const f of files) expect(out.stdout).toContain(`${f}: valid`);
+});
+
+test('schema prints the JSON Schema that editors use (the committed file)', async () => {
+  const out = await drillbook('schema');
+  expect(out.code).toBe(0);
+  expect(JSON.parse(out.stdout)).toEqual(JSON.parse(readFileSync(path.join(root, 'schema', 'runbook.schema.json'), 'utf8')));
 });
 
 test('validate reports each error of a broken runbook at file:line:col, exit 1', async () => {

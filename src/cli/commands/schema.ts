@@ -1,0 +1,15 @@
+import { Command } from 'commander';
+import { runbookJsonSchemaText } from '../../runbook/json-schema';
+import { EXIT } from '../exit-codes';
+import type { CommandResult } from '../run-command';
+
+export function schemaCommand(run: (fn: () => Promise<CommandResult>) => Promise<void>): Command {
+  return new Command('schema')
+    .description('print the JSON Schema of the runbook format, for editors (also in schema/runbook.schema.json)')
+    .action(() =>
+      run(async () => {
+        process.stdout.write(runbookJsonSchemaText());
+        return EXIT.ok;
+      }),
+    );
+}

@@ -2,6 +2,7 @@
  * The inputs and outputs of the step activities: the contract between the interpreter workflow and
  * the activities. Kept in history: add fields, never rename.
  */
+import type { RunStarted } from '../src/audit/runs';
 import type { AdapterCall, Expr, Json, Mode } from '../src/plan/types';
 
 /** What templates and expressions can read: the mode, the params (secrets as references) and outputs. */
@@ -58,21 +59,12 @@ export interface WorkflowAuditEvent {
   data: Json;
 }
 
-export interface RunStartedInput {
-  runId: string;
+/** What `recordRunStarted` receives: the audit row's fields, with times as ISO text (history is JSON). */
+export type RunStartedInput = Omit<RunStarted, 'startedAt' | 'objectives' | 'status' | 'temporalRunId'> & {
   temporalRunId: string;
-  runbookName: string;
-  runbookVersion: string;
-  planHash: string;
-  plan: Json;
-  mode: Mode;
-  params: Record<string, string | number | boolean>;
-  services: string[];
   objectives: Json;
-  initiator: string;
-  reason: string;
   startedAt: string;
-}
+};
 
 export interface RunEndedInput {
   runId: string;

@@ -9,6 +9,12 @@
  *   POST /traffic/switch   { target: 'site-a' | 'site-b' }
  *   POST /fence            fence this site (or { site }): the switch sends it no traffic
  *   POST /unfence          the reverse; both idempotent
+ *   POST /rebuild-standby  { source? }: make THIS site a streaming standby of `source` (default the
+ *                          other site): pg_rewind, or a base backup when rewinding fails. Refused
+ *                          (409) while this site takes traffic or when `source` is not a primary; a
+ *                          no-op when it already streams from `source`
+ *   POST /scratch-clone    a throwaway clone of THIS site's cluster, promoted on the scratch port
+ *   DELETE /scratch-clone  stop and remove it; idempotent
  *
  * Bodies are checked with zod; a bad one gets a 400 naming the field.
  */
@@ -29,11 +35,32 @@ export interface InfraApiDeps {
   getCapacity(site: SiteId): SiteCapacity;
   setCapacity(site: SiteId, capacity: SiteCapacity): void;
   probePostgres(site: SiteId): Promise<SiteHealthProbe>;
+  /** Cluster operations (the daemon's); absent in tests of the API alone, where they answer 501. */
+  clusters?: ClusterOperations;
+}
+
+/** Long-running lab work behind the API; each must be idempotent (a runbook step may be retried). */
+export interface ClusterOperations {
+  rebuildStandby(site: SiteId, source: SiteId): Promise<Record<string, unknown>>;
+  createScratchClone(source: SiteId): Promise<Record<string, unknown>>;
+  dropScratchClone(): Promise<Record<string, unknown>>;
+}
+
+/** An error a cluster operation throws to answer with a status (409: refused in this state). */
+export class InfraApiRefusal extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'InfraApiRefusal';
+  }
 }
 
 export const SwitchTrafficBodySchema = z.strictObject({ target: SiteIdSchema });
 export const FenceBodySchema = z.strictObject({ site: SiteIdSchema.optional() });
 export const CapacityPatchSchema = SiteCapacitySchema.partial();
+export const RebuildStandbyBodySchema = z.strictObject({ source: SiteIdSchema.optional() });
 
 /** Parses a body or answers 400 with one issue per bad field; returns undefined when it answered. */
 function parseBody<S extends z.ZodType>(schema: S, body: unknown, reply: FastifyReply): z.output<S> | undefined {
@@ -132,6 +159,40 @@ export function buildInfraApi(deps: InfraApiDeps): FastifyInstance {
     const result = trafficSwitch.unfence(unfencedSite);
     return { site: unfencedSite, fenced: false, ...result };
   });
+
+  /** Runs a cluster operation: 501 without one, its own status for a refusal, 500 with the cause else. */
+  const clusterOperation = async (reply: FastifyReply, work: (ops: ClusterOperations) => Promise<Record<string, unknown>>) => {
+    if (!deps.clusters) return reply.code(501).send({ error: 'not implemented', message: 'this infra API has no cluster operations' });
+    try {
+      return await work(deps.clusters);
+    } catch (error) {
+      const status = error instanceof InfraApiRefusal ? error.statusCode : 500;
+      return reply.code(status).send({ error: status === 409 ? 'refused' : 'failed', message: (error as Error).message });
+    }
+  };
+
+  app.post('/rebuild-standby', async (request, reply) => {
+    const body = parseBody(RebuildStandbyBodySchema, request.body, reply);
+    if (!body) return reply;
+    const source = body.source ?? (site === 'site-a' ? 'site-b' : 'site-a');
+    if (source === site) {
+      return reply.code(400).send({ error: 'invalid request body', message: `source: ${site} cannot be a standby of itself` });
+    }
+    if (trafficSwitch.target === site && !trafficSwitch.fenced.includes(site)) {
+      return reply.code(409).send({
+        error: 'refused',
+        message: `${site} receives traffic: switch traffic away or fence it before rebuilding it as a standby`,
+      });
+    }
+    return clusterOperation(reply, (ops) => ops.rebuildStandby(site, source));
+  });
+
+  app.post('/scratch-clone', async (request, reply) => {
+    if (!parseBody(z.strictObject({}), request.body, reply)) return reply;
+    return clusterOperation(reply, (ops) => ops.createScratchClone(site));
+  });
+
+  app.delete('/scratch-clone', async (_request, reply) => clusterOperation(reply, (ops) => ops.dropScratchClone()));
 
   return app;
 }

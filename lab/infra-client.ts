@@ -24,7 +24,7 @@ export class InfraApiError extends Error {
 export function infraRequest<T = unknown>(
   config: LabConfig,
   site: SiteId,
-  method: 'GET' | 'POST' | 'PUT',
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
   path: string,
   body?: unknown,
   options: { timeoutMs?: number } = {},

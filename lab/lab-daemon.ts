@@ -10,6 +10,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { SITES, infraApiPort, sitePort, type LabConfig, type SiteId } from './config';
+import { labClusterOperations } from './cluster-operations';
 import { buildInfraApi, type SiteHealthProbe } from './infra-api';
 import { connectCluster } from './postgres-cluster';
 import { labPaths, readDaemonState, writeDaemonState } from './state';
@@ -51,6 +52,7 @@ export async function runLabDaemon(config: LabConfig): Promise<void> {
   });
   await trafficSwitch.listen();
 
+  const clusters = labClusterOperations(config);
   const apis: FastifyInstance[] = [];
   for (const site of SITES) {
     const api = buildInfraApi({
@@ -62,6 +64,7 @@ export async function runLabDaemon(config: LabConfig): Promise<void> {
         persist();
       },
       probePostgres: (which) => probePostgres(config, which),
+      clusters,
     });
     await api.listen({ host: config.host, port: infraApiPort(config, site) });
     apis.push(api);

@@ -31,6 +31,8 @@ export interface LoadOptions {
   verifyTimeoutMs?: number;
   /** Set false to skip the final check (then `missingCommitted` is empty and `verified` false). */
   verify?: boolean;
+  /** Write gaps at least this long are listed in `writeGaps` (default 50 ms, ten writes at 200/s). */
+  gapThresholdMs?: number;
 }
 
 export interface WriteGap {
@@ -56,6 +58,11 @@ export interface LoadReport {
   /** Client-side RTO: the longest window with no acknowledged write. */
   longestWriteGapMs: number;
   longestWriteGap: WriteGap | null;
+  /**
+   * Every window of at least `gapThresholdMs` with no acknowledged write, in order: a cycle of
+   * several failovers shows one per switch, so each can be matched with the run that caused it.
+   */
+  writeGaps: WriteGap[];
   firstSeq: number | null;
   lastSeq: number | null;
   committedSeqs: number[];
@@ -122,6 +129,8 @@ export function startLoad(options: LoadOptions): LoadHandle {
   const committedSeqs: number[] = [];
   const noAnswerSeqs: number[] = [];
   let longestGap: WriteGap | null = null;
+  const writeGaps: WriteGap[] = [];
+  const gapThresholdMs = options.gapThresholdMs ?? 50;
   let lastAck: { perf: number; wall: number } | undefined;
   const startedPerf = performance.now();
   const startedWall = Date.now();
@@ -129,9 +138,9 @@ export function startLoad(options: LoadOptions): LoadHandle {
   const noteGap = (nowPerf: number, nowWall: number) => {
     const from = lastAck ?? { perf: startedPerf, wall: startedWall };
     const ms = nowPerf - from.perf;
-    if (!longestGap || ms > longestGap.ms) {
-      longestGap = { from: new Date(from.wall).toISOString(), to: new Date(nowWall).toISOString(), ms };
-    }
+    const gap = { from: new Date(from.wall).toISOString(), to: new Date(nowWall).toISOString(), ms };
+    if (ms >= gapThresholdMs) writeGaps.push({ ...gap, ms: Math.round(ms * 10) / 10 });
+    if (!longestGap || ms > longestGap.ms) longestGap = gap;
   };
 
   const run = async (): Promise<LoadReport> => {
@@ -203,6 +212,7 @@ export function startLoad(options: LoadOptions): LoadHandle {
       ...counts,
       longestWriteGapMs: longestGap ? Math.round((longestGap as WriteGap).ms * 10) / 10 : 0,
       longestWriteGap: longestGap,
+      writeGaps,
       firstSeq: committedSeqs[0] ?? noAnswerSeqs[0] ?? null,
       lastSeq: nextSeq === undefined ? null : nextSeq - 1,
       committedSeqs,

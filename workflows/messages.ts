@@ -38,6 +38,28 @@ export interface StepProgress {
   compensation?: 'completed' | 'failed';
 }
 
+/** Something the run waits for people to do: confirm, approve, or decide (after a failure or a guard). */
+export interface HumanWait {
+  /** A step id, or `guard:<id>` for a guard's violation. */
+  stepId: string;
+  kind: 'manual' | 'approval' | 'decision';
+  title: string;
+  since: string;
+  /** Markdown for the operator (manual and approval steps). */
+  instructions?: string;
+  /** Manual: the evidence fields a confirm must carry. */
+  evidenceFields?: { name: string; description?: string; required: boolean }[];
+  /** Who may act: the role needed. */
+  role: string;
+  /** Approval: how many distinct approvers are needed, and who approved so far. */
+  approvalsNeeded?: number;
+  approvedBy?: string[];
+  /** Approval: when its timeout passes (absent: no timeout, or escalated). */
+  deadline?: string;
+  /** Decision: what failed. */
+  error?: string;
+}
+
 export interface RunProgress {
   runId: string;
   runbook: string;
@@ -51,6 +73,14 @@ export interface RunProgress {
   steps: StepProgress[];
   rtoMs?: number;
   rpoMs?: number;
+  /** Who started the run (never an approver of it). */
+  initiator?: string;
+  /** The runbook's targets, for the live view's budget. */
+  objectives?: { rtoMs?: number; rpoMs?: number };
+  /** Everything waiting for people, in plan order. */
+  waiting?: HumanWait[];
+  /** Guards being watched (ids); absent when the runbook has none. */
+  guards?: { id: string; state: 'watching' | 'violated' | 'ignored'; error?: string }[];
 }
 
 export type FailureDecision = 'retry' | 'skip' | 'abort';
@@ -67,6 +97,22 @@ export interface AbortRunInput {
   actor: string;
 }
 
+export interface ConfirmStepInput {
+  stepId: string;
+  actor: string;
+  /** Evidence field name → value (e.g. ticketUrl → https://…). */
+  evidence: Record<string, string>;
+  note?: string;
+}
+
+export interface ApproveStepInput {
+  stepId: string;
+  actor: string;
+  /** The actor's roles, as the API checked them: the validator checks the step's role again. */
+  roles: string[];
+  comment?: string;
+}
+
 export interface RunResult {
   state: 'completed' | 'failed' | 'aborted';
   verdict: 'pass' | 'partial' | 'fail';
@@ -78,3 +124,5 @@ export interface RunResult {
 export const getProgress = defineQuery<RunProgress>('getProgress');
 export const decideOnFailure = defineUpdate<void, [DecideOnFailureInput]>('decideOnFailure');
 export const abortRun = defineUpdate<void, [AbortRunInput]>('abortRun');
+export const confirmStep = defineUpdate<void, [ConfirmStepInput]>('confirmStep');
+export const approveStep = defineUpdate<void, [ApproveStepInput]>('approveStep');

@@ -10,6 +10,7 @@ import {
   CancellationScope,
   condition,
   isCancellation,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -17,17 +18,23 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { StepActivities } from '../activities/step-activities';
+import type { GuardViolation, HumanActivities } from '../activities/human-activities';
 import type { StepActivityResult, StepScope, WorkflowAuditEvent } from '../activities/step-types';
 import { evaluate } from '../src/plan/expression';
 import { computeObjectives } from '../src/plan/objectives';
-import type { Json, PlanStep, RunInput } from '../src/plan/types';
+import type { AdapterCall, ApprovalStep, Json, ManualStep, PlanGuard, PlanStep, RunInput } from '../src/plan/types';
 import { FAILURES } from '../src/plan/failures';
 import {
   abortRun,
+  approveStep,
+  confirmStep,
   decideOnFailure,
   getProgress,
   type AbortRunInput,
+  type ApproveStepInput,
+  type ConfirmStepInput,
   type DecideOnFailureInput,
+  type HumanWait,
   type RunProgress,
   type RunResult,
   type StepProgress,
@@ -40,6 +47,21 @@ const HEARTBEAT_TIMEOUT_MS = 10_000;
 const DEFAULT_STEP_TIMEOUT_MS = 10 * 60_000;
 /** A check without its own timeout gets its polling budget plus this grace for the last probe. */
 const CHECK_GRACE_MS = 30_000;
+
+/**
+ * Manual and approval steps wait for people (before this patch they failed as unsupported). Patched so
+ * that a run started by an older worker, paused on such a failure, replays as it ran. Remove once no
+ * run started before 2026-11 is open.
+ */
+const HUMAN_STEPS_PATCH = 'human-steps-2026-11';
+/** Decision keys of guard violations: `guard:<id>`, never a step id (step ids have no colon). */
+const GUARD_KEY_PREFIX = 'guard:';
+
+const noticeSender = proxyActivities<HumanActivities>({
+  // A webhook answers in seconds; a notice that cannot be delivered is recorded, not fatal.
+  startToCloseTimeout: '1m',
+  retry: { maximumAttempts: 3, initialInterval: '1s' },
+});
 
 const auditWriter = proxyLocalActivities<StepActivities>({
   // Local: a batch of audit rows is a few ms of SQL; a regular activity would cost a round trip.
@@ -71,6 +93,13 @@ class DrillRun {
   private readonly startedAt = new Date().toISOString();
   private endedAt?: string;
   private objectives: { rtoMs?: number; rpoMs?: number } = {};
+  /** Manual and approval steps waiting for people, by step id. */
+  private readonly humanWaits = new Map<string, HumanWait>();
+  private readonly confirmations = new Map<string, ConfirmStepInput>();
+  private readonly approvals = new Map<string, ApproveStepInput[]>();
+  private readonly decisionSince = new Map<string, string>();
+  private readonly guardStates = new Map<string, { state: 'watching' | 'violated' | 'ignored'; error?: string }>();
+  private guardScope?: CancellationScope;
 
   constructor(private readonly input: RunInput) {
     for (const step of input.plan.steps) {
@@ -105,12 +134,17 @@ class DrillRun {
       startedAt: this.startedAt,
     });
     this.flushed = this.flushLoop();
+    if (plan.guards?.length) void this.watchGuards(plan.guards);
 
     while (!this.abortRequest) {
-      for (const step of plan.steps) {
-        if (this.progress.get(step.id)!.state === 'pending' && this.isReady(step)) this.launch(step);
+      // A guard's violation holds new steps until an operator decides (plans without guards never hold).
+      const held = this.guardHeld();
+      if (!held) {
+        for (const step of plan.steps) {
+          if (this.progress.get(step.id)!.state === 'pending' && this.isReady(step)) this.launch(step);
+        }
       }
-      if (this.active.size === 0) break;
+      if (this.active.size === 0 && !held) break;
       await condition(() => this.readyChanged || this.abortRequest !== undefined);
       this.readyChanged = false;
     }
@@ -152,6 +186,33 @@ class DrillRun {
       },
     );
     setHandler(
+      confirmStep,
+      (request) => {
+        this.confirmations.set(request.stepId, request);
+      },
+      // Synchronous: a refused confirm never lands in history. Roles are checked at the API entry.
+      { validator: (request) => this.validateConfirm(request) },
+    );
+    setHandler(
+      approveStep,
+      (request) => {
+        const granted = this.approvals.get(request.stepId) ?? [];
+        granted.push(request);
+        this.approvals.set(request.stepId, granted);
+        const wait = this.humanWaits.get(request.stepId);
+        if (wait) wait.approvedBy = granted.map((a) => a.actor);
+        const p = this.progress.get(request.stepId)!;
+        this.record(
+          'approval.granted',
+          request.stepId,
+          request.actor,
+          { comment: request.comment ?? null, count: granted.length, needed: wait?.approvalsNeeded ?? null },
+          `${p.execution}/approval/${request.actor}`,
+        );
+      },
+      { validator: (request) => this.validateApproval(request) },
+    );
+    setHandler(
       abortRun,
       (request) => {
         this.requestAbort(request);
@@ -164,6 +225,68 @@ class DrillRun {
         },
       },
     );
+  }
+
+  private refuseIfInactive(): void {
+    if (this.endedAt || this.abortRequest || this.state === 'aborting') {
+      throw ApplicationFailure.nonRetryable('the run is no longer running', FAILURES.RunNotActive);
+    }
+  }
+
+  private waitingOf(stepId: unknown, kind: 'manual' | 'approval'): HumanWait {
+    const wait = typeof stepId === 'string' ? this.humanWaits.get(stepId) : undefined;
+    if (wait && wait.kind === kind) return wait;
+    const waiting = [...this.humanWaits.values()].filter((w) => w.kind === kind).map((w) => w.stepId);
+    throw ApplicationFailure.nonRetryable(
+      `step "${String(stepId)}" is not a ${kind} step waiting for people` +
+        (waiting.length ? ` (waiting: ${waiting.join(', ')})` : ` (no ${kind} step is waiting)`),
+      FAILURES.StepNotWaiting,
+    );
+  }
+
+  private validateConfirm(request: ConfirmStepInput): void {
+    this.refuseIfInactive();
+    const wait = this.waitingOf(request?.stepId, 'manual');
+    if (typeof request.actor !== 'string' || !request.actor.trim()) throw ApplicationFailure.nonRetryable('actor is required', FAILURES.InvalidDecision);
+    const evidence = request.evidence && typeof request.evidence === 'object' ? request.evidence : {};
+    const fields = wait.evidenceFields ?? [];
+    const unknown = Object.keys(evidence).filter((name) => !fields.some((f) => f.name === name));
+    if (unknown.length) {
+      throw ApplicationFailure.nonRetryable(
+        `unknown evidence field ${unknown.map((u) => `"${u}"`).join(', ')} (step "${wait.stepId}" takes: ${fields.map((f) => f.name).join(', ') || 'none'})`,
+        FAILURES.InvalidDecision,
+      );
+    }
+    const missing = fields.filter((f) => f.required && !(typeof evidence[f.name] === 'string' && evidence[f.name].trim()));
+    if (missing.length) {
+      throw ApplicationFailure.nonRetryable(
+        `missing required evidence: ${missing.map((f) => f.name).join(', ')} (step "${wait.stepId}")`,
+        FAILURES.EvidenceMissing,
+      );
+    }
+  }
+
+  private validateApproval(request: ApproveStepInput): void {
+    this.refuseIfInactive();
+    const wait = this.waitingOf(request?.stepId, 'approval');
+    const actor = typeof request.actor === 'string' ? request.actor.trim() : '';
+    if (!actor) throw ApplicationFailure.nonRetryable('actor is required', FAILURES.InvalidDecision);
+    if (actor === this.input.initiator) {
+      throw ApplicationFailure.nonRetryable(`${actor} started this run and can never approve it (four-eyes)`, FAILURES.ApprovalRefused);
+    }
+    const granted = this.approvals.get(wait.stepId) ?? [];
+    if (granted.some((a) => a.actor === actor)) {
+      throw ApplicationFailure.nonRetryable(
+        `${actor} has already approved step "${wait.stepId}"; ${wait.approvalsNeeded} distinct approvers are needed`,
+        FAILURES.ApprovalDuplicate,
+      );
+    }
+    if (granted.length >= (wait.approvalsNeeded ?? 1)) {
+      throw ApplicationFailure.nonRetryable(`step "${wait.stepId}" already has its approvals`, FAILURES.StepNotWaiting);
+    }
+    if (!Array.isArray(request.roles) || !request.roles.includes(wait.role)) {
+      throw ApplicationFailure.nonRetryable(`approving step "${wait.stepId}" needs the role "${wait.role}"`, FAILURES.ApprovalRefused);
+    }
   }
 
   /** A step may start when each need has completed, was skipped, or failed with `onFailure: continue`. */
@@ -224,6 +347,15 @@ class DrillRun {
         this.record('step.cancelled', step.id, 'drillbook', { reason: this.abortRequest?.reason ?? 'cancelled' }, `${p.execution}/cancelled`);
         throw err;
       }
+      if (step.kind === 'approval' && step.onTimeout === 'abort' && failureType(err) === FAILURES.ApprovalTimedOut) {
+        // The runbook said so: no operator decision, the run aborts.
+        p.state = 'failed';
+        p.error = message(err);
+        p.endedAt = new Date().toISOString();
+        this.record('step.failed', step.id, 'drillbook', { error: p.error, onTimeout: 'abort' }, `${p.execution}/failed`);
+        this.requestAbort({ reason: `approval "${step.id}" timed out`, actor: 'drillbook' });
+        return;
+      }
       await this.onStepFailed(step, message(err));
     }
   }
@@ -262,8 +394,10 @@ class DrillRun {
       }
       case 'manual':
       case 'approval':
-        // Human steps enter through the operator API (a later issue); until then a plan with one
-        // fails that step clearly instead of waiting for a message nobody can send.
+        if (patched(HUMAN_STEPS_PATCH)) {
+          return step.kind === 'manual' ? this.awaitConfirmation(step, execution) : this.awaitApprovals(step, execution);
+        }
+        // Runs started before human steps existed failed them as unsupported; replay keeps that.
         throw ApplicationFailure.nonRetryable(
           `${step.kind} steps are not supported by this version of drillbook yet`,
           FAILURES.StepKindUnsupported,
@@ -305,6 +439,7 @@ class DrillRun {
       return;
     }
     this.awaitingDecision.set(step.id, error);
+    this.decisionSince.set(step.id, new Date().toISOString());
     this.state = 'paused';
     this.record('run.paused', step.id, 'drillbook', { error }, `${p.execution}/paused`);
     await condition(() => this.decisions.has(step.id) || this.abortRequest !== undefined);
@@ -339,6 +474,7 @@ class DrillRun {
     this.state = 'aborting';
     this.record('run.abort_requested', undefined, request.actor, { reason: request.reason }, 'abort');
     this.stepScope.cancel();
+    this.guardScope?.cancel();
   }
 
   /** Runs every completed step's undo in reverse order of completion; one failure never skips the rest. */
@@ -379,6 +515,7 @@ class DrillRun {
       state === 'aborted' || missed ? 'fail' : failed.length || decidedSkips.length ? 'partial' : 'pass';
     this.state = state;
     this.endedAt = new Date().toISOString();
+    this.guardScope?.cancel();
     // Every queued event lands before the outcome, so the outcome is the chain's last link.
     this.closing = true;
     await this.flushed;
@@ -443,8 +580,254 @@ class DrillRun {
       steps: [...this.progress.values()].map((p) => ({ ...p })),
       rtoMs: this.objectives.rtoMs,
       rpoMs: this.objectives.rpoMs,
+      initiator: this.input.initiator,
+      objectives: this.input.plan.objectives,
+      waiting: this.waitingSnapshot(),
+      ...(this.guardStates.size ? { guards: [...this.guardStates.entries()].map(([id, g]) => ({ id, ...g })) } : {}),
     };
   }
+
+  private waitingSnapshot(): HumanWait[] {
+    const waits: HumanWait[] = [];
+    for (const step of this.input.plan.steps) {
+      const human = this.humanWaits.get(step.id);
+      if (human) waits.push({ ...human, approvedBy: human.approvedBy && [...human.approvedBy] });
+      const error = this.awaitingDecision.get(step.id);
+      if (error !== undefined) {
+        waits.push({ stepId: step.id, kind: 'decision', title: step.title, since: this.decisionSince.get(step.id) ?? this.startedAt, role: 'operator', error });
+      }
+    }
+    for (const guard of this.input.plan.guards ?? []) {
+      const key = GUARD_KEY_PREFIX + guard.id;
+      const error = this.awaitingDecision.get(key);
+      if (error !== undefined) {
+        waits.push({ stepId: key, kind: 'decision', title: `guard: ${guard.title}`, since: this.decisionSince.get(key) ?? this.startedAt, role: 'operator', error });
+      }
+    }
+    return waits;
+  }
+
+  // --- Human steps ---
+
+  /** A manual step: waits (durably, for as long as it takes or its `timeout`) for a confirm with its evidence. */
+  private async awaitConfirmation(step: ManualStep, execution: number): Promise<StepActivityResult> {
+    const p = this.progress.get(step.id)!;
+    const startedAt = new Date().toISOString();
+    p.state = 'waiting';
+    this.humanWaits.set(step.id, {
+      stepId: step.id,
+      kind: 'manual',
+      title: step.title,
+      since: startedAt,
+      instructions: step.instructions,
+      evidenceFields: step.evidenceFields.map((f) => ({ ...f })),
+      role: step.role ?? 'operator',
+    });
+    this.record('step.waiting', step.id, 'drillbook', { kind: 'manual', role: step.role ?? 'operator', evidenceFields: step.evidenceFields.map((f) => f.name) }, `${execution}/waiting`);
+    let confirmed: boolean;
+    try {
+      const arrived = () => this.confirmations.has(step.id);
+      confirmed = step.timeoutMs === undefined ? (await condition(arrived), true) : await condition(arrived, step.timeoutMs);
+    } finally {
+      this.humanWaits.delete(step.id);
+    }
+    if (!confirmed) {
+      throw ApplicationFailure.nonRetryable(`no confirmation within ${step.timeoutMs} ms`, FAILURES.StepTimedOut);
+    }
+    const confirmation = this.confirmations.get(step.id)!;
+    this.confirmations.delete(step.id);
+    const output: Json = { confirmedBy: confirmation.actor, evidence: confirmation.evidence, note: confirmation.note ?? null };
+    const endedAt = new Date().toISOString();
+    this.record('step.confirmed', step.id, confirmation.actor, { evidence: confirmation.evidence, note: confirmation.note ?? null }, `${execution}/confirmed`);
+    this.record('step.completed', step.id, 'drillbook', { kind: 'manual', confirmedBy: confirmation.actor }, `${execution}/completed`);
+    return { output, startedAt, endedAt, attempt: 1, replayed: false };
+  }
+
+  /**
+   * An approval: waits until `approvers` distinct people holding `role` approved (never the initiator:
+   * the validator refuses). Reminds every `remind.every`; on `timeout`, aborts, escalates and keeps
+   * waiting, or fails the step (then `onFailure` applies).
+   */
+  private async awaitApprovals(step: ApprovalStep, execution: number): Promise<StepActivityResult> {
+    const p = this.progress.get(step.id)!;
+    const startedAt = new Date().toISOString();
+    const startMs = Date.now();
+    let deadlineMs = step.approvalTimeoutMs === undefined ? undefined : startMs + step.approvalTimeoutMs;
+    let nextReminderMs = step.remind ? startMs + step.remind.everyMs : undefined;
+    let reminders = 0;
+    // A retried approval (after a timeout and a decision) starts over: earlier approvals were for another wait.
+    this.approvals.delete(step.id);
+    p.state = 'waiting';
+    const wait: HumanWait = {
+      stepId: step.id,
+      kind: 'approval',
+      title: step.title,
+      since: startedAt,
+      instructions: step.instructions,
+      role: step.role,
+      approvalsNeeded: step.approvers,
+      approvedBy: [],
+      ...(deadlineMs !== undefined ? { deadline: new Date(deadlineMs).toISOString() } : {}),
+    };
+    this.humanWaits.set(step.id, wait);
+    this.record(
+      'approval.requested',
+      step.id,
+      'drillbook',
+      { role: step.role, approvers: step.approvers, timeoutMs: step.approvalTimeoutMs ?? null, onTimeout: step.onTimeout ?? null },
+      `${execution}/approval-requested`,
+    );
+    const enough = () => (this.approvals.get(step.id)?.length ?? 0) >= step.approvers;
+    try {
+      for (;;) {
+        const now = Date.now();
+        const next = Math.min(deadlineMs ?? Infinity, nextReminderMs ?? Infinity);
+        const done = next === Infinity ? (await condition(enough), true) : await condition(enough, Math.max(1, next - now));
+        if (done) break;
+        const at = Date.now();
+        if (deadlineMs !== undefined && at >= deadlineMs) {
+          this.record('approval.timed_out', step.id, 'drillbook', { approvedBy: wait.approvedBy ?? [], onTimeout: step.onTimeout ?? null }, `${execution}/approval-timed-out`);
+          if (step.onTimeout !== 'escalate' || !step.escalate) {
+            throw ApplicationFailure.nonRetryable(
+              `approval not given within ${step.approvalTimeoutMs} ms (${wait.approvedBy?.length ?? 0} of ${step.approvers})`,
+              FAILURES.ApprovalTimedOut,
+            );
+          }
+          deadlineMs = undefined;
+          wait.deadline = undefined;
+          await this.notice(step, execution, 'escalated', 'approval.escalated', step.escalate, wait);
+          continue;
+        }
+        if (nextReminderMs !== undefined && at >= nextReminderMs && step.remind) {
+          reminders += 1;
+          nextReminderMs += step.remind.everyMs;
+          await this.notice(step, execution, `reminder-${reminders}`, 'approval.reminded', step.remind.notify, wait);
+        }
+      }
+    } finally {
+      this.humanWaits.delete(step.id);
+    }
+    const approvedBy = (this.approvals.get(step.id) ?? []).map((a) => a.actor);
+    const endedAt = new Date().toISOString();
+    this.record('step.completed', step.id, 'drillbook', { kind: 'approval', approvedBy }, `${execution}/completed`);
+    return { output: { approvedBy }, startedAt, endedAt, attempt: 1, replayed: false };
+  }
+
+  /** Sends a reminder or an escalation; an undeliverable notice is recorded and the wait goes on. */
+  private async notice(step: ApprovalStep, execution: number, name: string, type: string, call: AdapterCall, wait: HumanWait): Promise<void> {
+    try {
+      await noticeSender.sendNotice({
+        runId: this.runId,
+        stepId: step.id,
+        key: `${this.runId}/${step.id}/${execution}/${name}`,
+        type,
+        call,
+        scope: this.scope(step),
+        data: { role: wait.role, approvedBy: wait.approvedBy ?? [], needed: step.approvers },
+      });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      this.record('notice.failed', step.id, 'drillbook', { notice: name, error: message(err) }, `${execution}/${name}/failed`);
+    }
+  }
+
+  // --- Guards ---
+
+  private guardHeld(): boolean {
+    for (const key of this.awaitingDecision.keys()) if (key.startsWith(GUARD_KEY_PREFIX)) return true;
+    return false;
+  }
+
+  /**
+   * Watches the guards with one long-running activity per task queue until the run ends. A violation
+   * aborts, or pauses (new steps held) until an operator decides on `guard:<id>`: retry = watch again
+   * and go on, skip = ignore this guard from now on (reason required), abort.
+   */
+  private async watchGuards(guards: PlanGuard[]): Promise<void> {
+    this.guardScope = new CancellationScope();
+    for (const g of guards) this.guardStates.set(g.id, { state: 'watching' });
+    try {
+      await this.guardScope.run(async () => {
+        while (!this.endedAt && !this.abortRequest) {
+          const watched = guards.filter((g) => this.guardStates.get(g.id)!.state !== 'ignored');
+          if (!watched.length) return;
+          const violation = await this.firstViolation(watched);
+          const guard = guards.find((g) => g.id === violation.guardId)!;
+          this.guardStates.set(guard.id, { state: 'violated', error: violation.error });
+          const key = GUARD_KEY_PREFIX + guard.id;
+          this.record('guard.violated', undefined, 'drillbook', { guard: guard.id, error: violation.error, output: violation.output, onViolation: guard.onViolation }, `guard/${guard.id}/${this.guardViolations++}`);
+          if (guard.onViolation === 'abort') {
+            this.requestAbort({ reason: `guard "${guard.id}" violated: ${violation.error}`, actor: 'drillbook' });
+            return;
+          }
+          this.awaitingDecision.set(key, violation.error);
+          this.decisionSince.set(key, new Date().toISOString());
+          this.state = 'paused';
+          this.record('run.paused', undefined, 'drillbook', { guard: guard.id, error: violation.error }, `guard/${guard.id}/${this.guardViolations}/paused`);
+          await condition(() => this.decisions.has(key) || this.abortRequest !== undefined);
+          this.awaitingDecision.delete(key);
+          if (this.awaitingDecision.size === 0 && !this.abortRequest) this.state = 'running';
+          const decision = this.decisions.get(key);
+          this.decisions.delete(key);
+          this.readyChanged = true;
+          if (!decision) return;
+          this.record('decision.applied', undefined, decision.actor, { guard: guard.id, decision: decision.decision, reason: decision.reason ?? null }, `guard/${guard.id}/${this.guardViolations}/decision`);
+          if (decision.decision === 'abort') {
+            this.requestAbort({ reason: decision.reason?.trim() || `abort decided on guard "${guard.id}"`, actor: decision.actor });
+            return;
+          }
+          this.guardStates.set(guard.id, { state: decision.decision === 'skip' ? 'ignored' : 'watching' });
+        }
+      });
+    } catch (err) {
+      if (!isCancellation(err)) throw err;
+    }
+  }
+
+  private guardViolations = 0;
+
+  /** The first violation among the watchers (one per task queue); the others are cancelled. */
+  private async firstViolation(guards: PlanGuard[]): Promise<GuardViolation> {
+    const byQueue = new Map<string, PlanGuard[]>();
+    for (const g of guards) {
+      const queue = g.site ? siteTaskQueue(g.site) : this.input.taskQueue;
+      byQueue.set(queue, [...(byQueue.get(queue) ?? []), g]);
+    }
+    const scope = new CancellationScope();
+    try {
+      return await scope.run(() =>
+        Promise.race(
+          [...byQueue.entries()].map(async ([taskQueue, group]) => {
+            const watcher = proxyActivities<HumanActivities>({
+              taskQueue,
+              // Runs as long as the run: restarted after a day, or sooner when its worker dies (heartbeats).
+              startToCloseTimeout: '24h',
+              heartbeatTimeout: '30s',
+              retry: { initialInterval: '1s', maximumInterval: '30s', backoffCoefficient: 2 },
+            });
+            try {
+              return await watcher.watchGuards({ runId: this.runId, guards: group, scope: { mode: this.input.mode, params: this.input.params, steps: {} } });
+            } catch (err) {
+              if (isCancellation(err)) throw err;
+              // A watcher that cannot run (bad adapter input) is a violation: the guard cannot be seen.
+              return { guardId: group[0].id, error: `guard watcher failed: ${message(err)}`, output: null, probes: 0 };
+            }
+          }),
+        ),
+      );
+    } finally {
+      scope.cancel();
+    }
+  }
+}
+
+function failureType(err: unknown): string | undefined {
+  let e: unknown = err;
+  while (e && typeof e === 'object') {
+    if (e instanceof ApplicationFailure) return e.type ?? undefined;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 function message(err: unknown): string {

@@ -28,8 +28,20 @@ export interface CreateDbOptions {
   maxConnections?: number;
 }
 
+const pools = new WeakMap<Db, Pool>();
+
 /** Connects lazily (the first query opens the pool). Call `db.destroy()` to close it. */
 export function createDb(url: string, options: CreateDbOptions = {}): Kysely<Database> {
   const pool = new Pool({ connectionString: url, max: options.maxConnections });
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  pools.set(db, pool);
+  return db;
+}
+
+/**
+ * The pg pool under a `createDb` connection (undefined for a transaction or another Kysely): for the
+ * one hot path that reads rows as arrays (chain verification), which Kysely cannot.
+ */
+export function poolOf(db: Db): Pool | undefined {
+  return pools.get(db);
 }

@@ -8,7 +8,8 @@
  * and an in-place comparison of the body's header with the columns (no JSON.parse unless it is broken).
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database, Db } from './database';
+import type { CustomTypesConfig, Pool } from 'pg';
+import { poolOf, type Database, type Db } from './database';
 import { bodyHasHeader, type EventBody } from './event-body';
 import { chainHash, GENESIS_HASH } from './hash-chain';
 
@@ -68,15 +69,92 @@ interface Head {
  * @throws only database errors; a broken chain is a result, not an exception.
  */
 export async function verifyAuditChain(db: Db, options: VerifyOptions = {}): Promise<VerifyResult> {
-  if (db.isTransaction) return verifyInSnapshot(db as Transaction<Database>, options);
+  if (db.isTransaction) return verifyInSnapshot(kyselyReader(db as Transaction<Database>), options);
+  const pool = poolOf(db);
+  if (pool) return verifyWithPool(pool, options);
   return (db as Kysely<Database>)
     .transaction()
     .setIsolationLevel('repeatable read')
     .setAccessMode('read only')
-    .execute((trx) => verifyInSnapshot(trx, options));
+    .execute((trx) => verifyInSnapshot(kyselyReader(trx), options));
 }
 
-async function verifyInSnapshot(trx: Transaction<Database>, options: VerifyOptions): Promise<VerifyResult> {
+/** Where the verifier reads pages of events, chain heads and orphan heads from (one snapshot). */
+interface ChainReader {
+  page(chainId: string | undefined, after: EventRow | null, batchSize: number): Promise<EventRow[]>;
+  heads(ids: string[]): Promise<Array<{ chain_id: string; last_seq: string | number; last_hash: string }>>;
+  headWithoutEvents(chainId: string | undefined): Promise<{ chain_id: string; last_seq: string | number } | undefined>;
+}
+
+function kyselyReader(trx: Transaction<Database>): ChainReader {
+  return {
+    page: (chainId, after, batchSize) => fetchPage(trx, chainId, after, batchSize),
+    heads: (ids) =>
+      trx.selectFrom('audit_chain_heads').select(['chain_id', 'last_seq', 'last_hash']).where('chain_id', '=', sql<string>`any(${ids}::text[])`).execute(),
+    headWithoutEvents: (chainId) => findHeadWithoutEventsRow(trx, chainId),
+  };
+}
+
+/** Values as PostgreSQL's text, unparsed: the verifier compares text with text. */
+const TEXT_TYPES = { getTypeParser: () => (value: string) => value } as unknown as CustomTypesConfig;
+const PAGE_COLUMNS = `id, chain_id, seq, key, type, run_id, step_id, actor, body, prev_hash, hash,
+  (extract(epoch from at) * 1000000)::int8::text AS at_us`;
+
+/**
+ * The fast path, for a pool of our own: one client in a read-only repeatable-read transaction,
+ * pages read with pg's array row mode and no type parsing (about a third less work per row than
+ * Kysely's objects), turned into fixed-shape rows. The same queries as the Kysely path.
+ */
+async function verifyWithPool(pool: Pool, options: VerifyOptions): Promise<VerifyResult> {
+  const client = await pool.connect();
+  const query = async (text: string, values: unknown[]) =>
+    (await client.query<unknown[]>({ text, values, rowMode: 'array', types: TEXT_TYPES })).rows as string[][];
+  const reader: ChainReader = {
+    async page(chainId, after, batchSize) {
+      const where: string[] = [];
+      const values: unknown[] = [];
+      if (chainId !== undefined) where.push(`chain_id = $${values.push(chainId)}`);
+      if (after !== null) where.push(`(chain_id, seq) > ($${values.push(after.chain_id)}, $${values.push(after.seq)}::bigint)`);
+      const rows = await query(
+        `SELECT ${PAGE_COLUMNS} FROM audit_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+         ORDER BY chain_id, seq LIMIT $${values.push(batchSize)}`,
+        values,
+      );
+      return rows.map((r) => ({
+        id: r[0], chain_id: r[1], seq: r[2], key: r[3], type: r[4], run_id: r[5], step_id: r[6], actor: r[7], body: r[8],
+        prev_hash: r[9], hash: r[10], at_us: r[11],
+      }));
+    },
+    async heads(ids) {
+      const rows = await query('SELECT chain_id, last_seq, last_hash FROM audit_chain_heads WHERE chain_id = any($1::text[])', [ids]);
+      return rows.map((r) => ({ chain_id: r[0], last_seq: r[1], last_hash: r[2] }));
+    },
+    async headWithoutEvents(chainId) {
+      const values: unknown[] = [];
+      const rows = await query(
+        `SELECT h.chain_id, h.last_seq FROM audit_chain_heads h
+         WHERE h.last_seq > 0 AND NOT EXISTS (SELECT 1 FROM audit_events e WHERE e.chain_id = h.chain_id)
+         ${chainId !== undefined ? `AND h.chain_id = $${values.push(chainId)}` : ''}
+         ORDER BY h.chain_id LIMIT 1`,
+        values,
+      );
+      return rows[0] && { chain_id: rows[0][0], last_seq: rows[0][1] };
+    },
+  };
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const result = await verifyInSnapshot(reader, options);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+async function verifyInSnapshot(reader: ChainReader, options: VerifyOptions): Promise<VerifyResult> {
   const batchSize = options.batchSize ?? 10_000;
   let chains = 0;
   let events = 0;
@@ -98,12 +176,12 @@ async function verifyInSnapshot(trx: Transaction<Database>, options: VerifyOptio
     return undefined;
   };
 
-  let next: Promise<EventRow[]> | undefined = fetchPage(trx, options.chainId, null, batchSize);
+  let next: Promise<EventRow[]> | undefined = reader.page(options.chainId, null, batchSize);
   while (next) {
     const rows: EventRow[] = await next;
-    heads = await loadHeads(trx, rows, chainId, heads);
+    heads = await loadHeads(reader, rows, chainId, heads);
     // Ask for the next page before checking this one, so the server reads while we hash.
-    next = rows.length === batchSize ? fetchPage(trx, options.chainId, rows[rows.length - 1], batchSize) : undefined;
+    next = rows.length === batchSize ? reader.page(options.chainId, rows[rows.length - 1], batchSize) : undefined;
 
     for (const row of rows) {
       if (row.chain_id !== chainId) {
@@ -130,7 +208,7 @@ async function verifyInSnapshot(trx: Transaction<Database>, options: VerifyOptio
   const broken = closeChain();
   if (broken) return { ok: false, chains, events, firstBreak: broken };
 
-  const orphan = await findHeadWithoutEvents(trx, options.chainId);
+  const orphan = await findHeadWithoutEvents(reader, options.chainId);
   if (orphan) return { ok: false, chains: chains + 1, events, firstBreak: orphan };
   return { ok: true, chains, events };
 }
@@ -196,17 +274,13 @@ function columnMismatch(row: EventRow): string {
 
 /** Heads of the chains on this page, keeping the one being walked across the page boundary. */
 async function loadHeads(
-  trx: Transaction<Database>,
+  reader: ChainReader,
   rows: EventRow[],
   current: string | null,
   previous: Map<string, Head>,
 ): Promise<Map<string, Head>> {
   const ids = [...new Set(rows.map((r) => r.chain_id))];
-  const found = await trx
-    .selectFrom('audit_chain_heads')
-    .select(['chain_id', 'last_seq', 'last_hash'])
-    .where('chain_id', '=', sql<string>`any(${ids}::text[])`)
-    .execute();
+  const found = await reader.heads(ids);
   const heads = new Map<string, Head>();
   if (current !== null && previous.has(current)) heads.set(current, previous.get(current)!);
   for (const h of found) heads.set(h.chain_id, { lastSeq: Number(h.last_seq), lastHash: h.last_hash });
@@ -214,7 +288,16 @@ async function loadHeads(
 }
 
 /** A head that claims events when its chain has none: the whole chain was removed. */
-async function findHeadWithoutEvents(trx: Transaction<Database>, chainId?: string): Promise<ChainBreak | undefined> {
+async function findHeadWithoutEvents(reader: ChainReader, chainId?: string): Promise<ChainBreak | undefined> {
+  const head = await reader.headWithoutEvents(chainId);
+  if (!head) return undefined;
+  return {
+    chainId: head.chain_id, runId: null, seq: 0, eventId: null, key: null, type: null,
+    reason: `head says seq ${head.last_seq}, but the chain has no events`,
+  };
+}
+
+function findHeadWithoutEventsRow(trx: Transaction<Database>, chainId?: string) {
   let query = trx
     .selectFrom('audit_chain_heads as h')
     .select(['h.chain_id', 'h.last_seq'])
@@ -223,10 +306,5 @@ async function findHeadWithoutEvents(trx: Transaction<Database>, chainId?: strin
       not(exists(selectFrom('audit_events as e').select('e.id').whereRef('e.chain_id', '=', 'h.chain_id'))),
     );
   if (chainId !== undefined) query = query.where('h.chain_id', '=', chainId);
-  const head = await query.orderBy('h.chain_id').limit(1).executeTakeFirst();
-  if (!head) return undefined;
-  return {
-    chainId: head.chain_id, runId: null, seq: 0, eventId: null, key: null, type: null,
-    reason: `head says seq ${head.last_seq}, but the chain has no events`,
-  };
+  return query.orderBy('h.chain_id').limit(1).executeTakeFirst();
 }

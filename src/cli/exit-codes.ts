@@ -15,6 +15,8 @@ export const EXIT = {
   tampered: 6,
   /** A real failover/failback of the same service is already running. */
   conflict: 7,
+  /** The API refused the token (401) or the act for this user (403). */
+  forbidden: 8,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 

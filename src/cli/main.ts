@@ -12,7 +12,19 @@ import { migrateCommand } from './commands/migrate';
 import { devCommand } from './commands/dev';
 import { workerCommand } from './commands/worker';
 import { demoCommand } from './commands/demo';
+import { inventoryCommand } from './commands/inventory';
+import { scheduleCommand } from './commands/schedule';
+import { coverageCommand } from './commands/coverage';
+import { labCommand } from './commands/lab';
 import { schemaCommand } from './commands/schema';
+import { serveCommand } from './commands/serve';
+import { usersCommand } from './commands/users';
+import { confirmCommand } from './commands/confirm';
+import { approveCommand } from './commands/approve';
+import { decideCommand } from './commands/decide';
+import { abortCommand } from './commands/abort';
+import { terminateCommand } from './commands/terminate';
+import { watchCommand } from './commands/watch';
 import { EXIT } from './exit-codes';
 
 export function buildProgram(ctx = new CliContext()): Command {
@@ -34,6 +46,18 @@ export function buildProgram(ctx = new CliContext()): Command {
     devCommand(ctx, run),
     workerCommand(ctx, run),
     demoCommand(ctx, run),
+    inventoryCommand(ctx, run),
+    scheduleCommand(ctx, run),
+    coverageCommand(ctx, run),
+    labCommand(run),
+    serveCommand(ctx, run),
+    usersCommand(ctx, run),
+    confirmCommand(run),
+    approveCommand(run),
+    decideCommand(run),
+    abortCommand(run),
+    terminateCommand(run),
+    watchCommand(run),
   ]) {
     program.addCommand(cmd);
   }

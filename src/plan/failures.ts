@@ -25,6 +25,20 @@ export const FAILURES = {
   NoDecisionPending: 'NoDecisionPending',
   /** A decision or abort request is malformed (unknown decision, missing reason or actor). */
   InvalidDecision: 'InvalidDecision',
+  /** A confirm or approval names a step that is not a manual/approval step waiting for people. */
+  StepNotWaiting: 'StepNotWaiting',
+  /** A confirm lacks an evidence field the manual step requires. */
+  EvidenceMissing: 'EvidenceMissing',
+  /** An approval the four-eyes rules refuse: the initiator, or someone without the step's role. */
+  ApprovalRefused: 'ApprovalRefused',
+  /** The same person approved this step already: N distinct approvers are needed. */
+  ApprovalDuplicate: 'ApprovalDuplicate',
+
+  // --- Human steps and guards ---
+  /** An approval's `timeout` passed before enough approvers approved. */
+  ApprovalTimedOut: 'ApprovalTimedOut',
+  /** A guard's expectation became false while the run was active. */
+  GuardViolated: 'GuardViolated',
 
   // --- Checks ---
   /** A check's expectation is false (after its `within`, if polled), or an adapter's own `expect` is not met. */

@@ -119,7 +119,13 @@ export interface ManualStep extends PlanStepCommon {
   kind: 'manual';
   instructions: string;
   evidenceFields: EvidenceField[];
+  /** Who may confirm it (a user role); absent = `operator`. */
+  role?: string;
 }
+
+/** What an approval does when its timeout passes: abort the run, or notify `escalate` and keep waiting. */
+export const APPROVAL_ON_TIMEOUT = ['abort', 'escalate'] as const;
+export type ApprovalOnTimeout = (typeof APPROVAL_ON_TIMEOUT)[number];
 
 export interface ApprovalStep extends PlanStepCommon {
   kind: 'approval';
@@ -127,6 +133,30 @@ export interface ApprovalStep extends PlanStepCommon {
   role: string;
   approvers: number;
   approvalTimeoutMs?: number;
+  /** Absent: a timeout fails the step, which then follows `onFailure` (pause by default). */
+  onTimeout?: ApprovalOnTimeout;
+  /** The notice sent when `onTimeout` is `escalate`. */
+  escalate?: AdapterCall;
+  /** A reminder to approvers every `everyMs` while the approval waits. */
+  remind?: { everyMs: number; notify: AdapterCall };
+}
+
+export const GUARD_ON_VIOLATION = ['pause', 'abort'] as const;
+export type GuardOnViolation = (typeof GUARD_ON_VIOLATION)[number];
+
+/**
+ * A probe checked continuously while the run is active (one heartbeating activity polls all guards).
+ * On violation the run pauses (no new step starts until an operator decides on `guard:<id>`) or aborts.
+ */
+export interface PlanGuard {
+  id: string;
+  title: string;
+  probe: AdapterCall;
+  /** Must stay true of the probe's `output`. */
+  expect: Expr;
+  everyMs: number;
+  onViolation: GuardOnViolation;
+  site?: string;
 }
 
 export type PlanStep = ActionStep | CheckStep | WaitStep | NotifyStep | ManualStep | ApprovalStep;
@@ -146,6 +176,8 @@ export interface Plan {
   params: PlanParam[];
   /** Pre-checks first, then the main steps, each in file order. */
   steps: PlanStep[];
+  /** Absent when the runbook has none (so plans without guards keep their hash). */
+  guards?: PlanGuard[];
   /** Where it was compiled from (informational; not part of the hash). */
   source?: { file: string };
 }

@@ -8,7 +8,7 @@ import { canonicalPlanJson } from '../plan/canonical';
 import { referencedNames, type Reference } from '../plan/expression';
 import { parseExpressionOrThrow } from '../plan/expression-parser';
 import { templateRefs } from '../plan/template';
-import type { AdapterCall, Plan, PlanParam, PlanStep, RetryPolicy } from '../plan/types';
+import type { AdapterCall, Plan, PlanGuard, PlanParam, PlanStep, RetryPolicy } from '../plan/types';
 import { locate, type RunbookSource } from './parse';
 import type { Runbook, RunbookAdapterCall, RunbookStep } from './schema';
 
@@ -91,6 +91,7 @@ export function compileRunbook(runbook: Runbook, source?: RunbookSource): Plan {
           kind: 'manual',
           instructions: step.instructions,
           evidenceFields: step.evidenceFields.map((f) => ({ name: f.name, ...(f.description !== undefined ? { description: f.description } : {}), required: f.required })),
+          ...(step.role !== undefined ? { role: step.role } : {}),
         };
         break;
       case 'approval':
@@ -102,6 +103,9 @@ export function compileRunbook(runbook: Runbook, source?: RunbookSource): Plan {
           approvers: step.approvers,
           ...(step.instructions !== undefined ? { instructions: step.instructions } : {}),
           ...(step.timeout !== undefined ? { approvalTimeoutMs: step.timeout } : {}),
+          ...(step.onTimeout !== undefined ? { onTimeout: step.onTimeout } : {}),
+          ...(step.escalate ? { escalate: adapterCall(step.escalate) } : {}),
+          ...(step.remind ? { remind: { everyMs: step.remind.every, notify: adapterCall(step.remind.notify) } } : {}),
         };
         break;
       default: {
@@ -129,6 +133,7 @@ export function compileRunbook(runbook: Runbook, source?: RunbookSource): Plan {
     modes: unique(runbook.modes),
     params: compileParams(runbook),
     steps,
+    ...(runbook.guards?.length ? { guards: runbook.guards.map(compileGuard) } : {}),
     ...(source ? { source: { file: source.file } } : {}),
   };
 }
@@ -152,6 +157,21 @@ function compileParams(runbook: Runbook): PlanParam[] {
         ...(p.default !== undefined ? { default: p.default } : {}),
       };
     });
+}
+
+/** A guard probes every 5 s unless told: often enough to notice within an RTO, cheap for the probed API. */
+const DEFAULT_GUARD_EVERY_MS = 5000;
+
+function compileGuard(guard: NonNullable<Runbook['guards']>[number]): PlanGuard {
+  return {
+    id: guard.id,
+    title: guard.title,
+    probe: adapterCall(guard.probe),
+    expect: parseExpressionOrThrow(guard.expect),
+    everyMs: guard.every ?? DEFAULT_GUARD_EVERY_MS,
+    onViolation: guard.onViolation,
+    ...(guard.site !== undefined ? { site: guard.site } : {}),
+  };
 }
 
 function adapterCall(call: RunbookAdapterCall): AdapterCall {

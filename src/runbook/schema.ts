@@ -10,7 +10,8 @@
  */
 import { z } from 'zod';
 import { DURATION_PATTERN, parseDuration } from '../plan/duration';
-import { MARKS, MODES, ON_FAILURE, PARAM_TYPES } from '../plan/types';
+import { parseExpression } from '../plan/expression-parser';
+import { APPROVAL_ON_TIMEOUT, GUARD_ON_VIOLATION, MARKS, MODES, ON_FAILURE, PARAM_TYPES } from '../plan/types';
 
 export const API_VERSION = 'drillbook/v1';
 export const STEP_KINDS = ['action', 'check', 'wait', 'notify', 'manual', 'approval'] as const;
@@ -118,7 +119,11 @@ export const ManualStepSchema = z.strictObject({
   kind: z.literal('manual'),
   instructions: Text.meta({ description: 'Markdown shown to the operator.' }),
   evidenceFields: z.array(EvidenceFieldSchema).default([]),
+  role: Name.optional().meta({ description: 'The user role that may confirm it (default: operator).' }),
 }).meta({ id: 'ManualStep' });
+
+/** A notice (reminder, escalation): a `notify` adapter call unless another adapter is named. */
+const NoticeSchema = z.strictObject({ adapter: Text.default('notify'), input: AdapterCallSchema.shape.input }).meta({ id: 'Notice' });
 
 export const ApprovalStepSchema = z.strictObject({
   ...common,
@@ -126,7 +131,25 @@ export const ApprovalStepSchema = z.strictObject({
   role: Text,
   approvers: z.int().min(1).max(10).default(1).meta({ description: 'Distinct approvers needed, never the initiator.' }),
   instructions: z.string().optional(),
-}).meta({ id: 'ApprovalStep' });
+  onTimeout: z
+    .enum(APPROVAL_ON_TIMEOUT)
+    .optional()
+    .meta({ description: 'After `timeout`: abort the run, or send `escalate` and keep waiting. Absent: the step fails and follows onFailure.' }),
+  escalate: NoticeSchema.optional().meta({ description: 'The notice sent when onTimeout is escalate.' }),
+  remind: z
+    .strictObject({ every: DurationSchema, notify: NoticeSchema })
+    .optional()
+    .meta({ description: 'Remind the approvers every so often while the approval waits.' }),
+})
+  .superRefine((step, ctx) => {
+    if (step.onTimeout === 'escalate' && !step.escalate) {
+      ctx.addIssue({ ...withCode('approval.escalate_missing'), path: ['escalate'], message: 'onTimeout: escalate needs an `escalate` notice' });
+    }
+    if (step.onTimeout !== undefined && step.timeout === undefined) {
+      ctx.addIssue({ ...withCode('approval.timeout_missing'), path: ['onTimeout'], message: 'onTimeout needs a `timeout`' });
+    }
+  })
+  .meta({ id: 'ApprovalStep' });
 
 export const StepSchema = z.discriminatedUnion('kind', [
   ActionStepSchema,
@@ -136,6 +159,22 @@ export const StepSchema = z.discriminatedUnion('kind', [
   ManualStepSchema,
   ApprovalStepSchema,
 ]).meta({ id: 'Step' });
+
+/** A guard's `expect` is parsed here so a syntax error is a diagnostic, not a compile crash. */
+const GuardExpect = Text.superRefine((source, ctx) => {
+  const parsed = parseExpression(source);
+  if (!parsed.ok) ctx.addIssue({ ...withCode('expression.syntax'), message: `expect: ${parsed.error}` });
+});
+
+export const GuardSchema = z.strictObject({
+  id: StepId,
+  title: Text,
+  probe: AdapterCallSchema,
+  expect: GuardExpect.meta({ description: "Must stay true of the probe's `output` while the run is active." }),
+  every: DurationSchema.optional().meta({ description: 'Probe this often (default 5s).' }),
+  onViolation: z.enum(GUARD_ON_VIOLATION).default('pause'),
+  site: Name.optional(),
+}).meta({ id: 'Guard' });
 
 export const ParamSchema = z
   .strictObject({
@@ -179,6 +218,7 @@ export const RunbookSchema = z
       .default([])
       .meta({ description: 'Checks of the steady state (kind: check, which may be left out); every step needs them.' }),
     steps: z.array(StepSchema).min(1),
+    guards: z.array(GuardSchema).optional().meta({ description: 'Probes checked continuously while the run is active.' }),
   })
   .meta({ title: 'drillbook runbook', description: 'A disaster-recovery runbook (drillbook/v1).' });
 

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type LogLevel, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
 import { createStepActivities } from '../../activities/step-activities';
+import { createHumanActivities } from '../../activities/human-activities';
 import type { Database } from '../audit/database';
 import { siteTaskQueue } from '../plan/task-queues';
 
@@ -17,7 +18,7 @@ let runtimeInstalled = false;
  * The SDK logs every failed activity attempt at WARN; a runbook's expected retries are already in the
  * audit trail, so drillbook's workers log from DRILLBOOK_LOG_LEVEL (default WARN; ERROR in tests).
  */
-function installRuntime(): void {
+export function installRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   const level = (process.env.DRILLBOOK_LOG_LEVEL ?? 'WARN').toUpperCase() as LogLevel;
@@ -54,7 +55,8 @@ export async function startWorkers(opts: WorkerOptions): Promise<RunningWorkers>
   installRuntime();
   const connection = await NativeConnection.connect({ address: opts.address });
   const identity = opts.identity ?? `drillbook-worker@${os.hostname()}:${process.pid}`;
-  const activities = createStepActivities({ db: opts.db, connections: opts.connections, workerIdentity: identity });
+  const deps = { db: opts.db, connections: opts.connections, workerIdentity: identity };
+  const activities = { ...createStepActivities(deps), ...createHumanActivities(deps) };
   const workflowBundleCode = await workflowBundle();
   const queues = [opts.taskQueue, ...opts.sites.map(siteTaskQueue)];
   const workers = await Promise.all(

@@ -1,35 +1,43 @@
+/**
+ * `drillbook demo`: a real DR drill cycle on this machine. Lab up → load generator on →
+ * failover-to-dr (drill) → restore-primary (drill) → report: per runbook, the RTO/RPO drillbook
+ * measured next to what the load generator's customers saw and the targets, the audit trail and its
+ * integrity, and where to look further. The lab goes down at the end unless --keep-lab.
+ */
 import os from 'node:os';
-import path from 'node:path';
 import { Command } from 'commander';
-import { getRunStory } from '../../audit/run-story';
-import { verifyAuditChain } from '../../audit/verify-chain';
-import { projectRoot } from '../../config/paths';
-import { startDemoSites } from '../../demo/demo-sites';
+import { loadLabConfig } from '../../../lab/config';
+import { labDown } from '../../../lab/lab';
+import { formatCycleReport } from '../../demo/cycle-report';
+import { runDrillCycle } from '../../demo/drill-cycle';
+import { startWebhookReceiver } from '../../demo/webhook-receiver';
 import { ensureTemporal } from '../../temporal/embedded';
-import { startRun } from '../../temporal/start-run';
 import { startWorkers } from '../../temporal/worker';
-import { EXIT } from '../exit-codes';
+import { CliError, EXIT } from '../exit-codes';
 import type { CliContext } from '../context';
 import { followRun } from '../follow-run';
-import { loadPlanForRun } from '../load-plan';
 import type { CommandResult } from '../run-command';
-
-const DEMO_RUNBOOK = path.join(projectRoot, 'runbooks', 'dr-readiness.yaml');
-
-function ms(value: number | undefined | null): string {
-  return value === undefined || value === null ? 'n/a' : `${value} ms`;
-}
 
 export function demoCommand(ctx: CliContext, run: (fn: () => Promise<CommandResult>) => Promise<void>): Command {
   return new Command('demo')
-    .description('a real drill on the embedded defaults: Temporal dev server, worker, audit trail, loopback site APIs')
-    .action(() =>
+    .description('a real drill cycle on the DR lab under load: failover to the DR site and back, RTO/RPO measured and compared')
+    .option('--keep-lab', 'leave the lab running afterwards (`drillbook lab down` stops it)')
+    .option('--rate <perSecond>', 'transfers per second of the load generator', '200')
+    .action((opts: { keepLab?: boolean; rate: string }) =>
       run(async () => {
+        const rate = Number(opts.rate);
+        if (!Number.isFinite(rate) || rate <= 0 || rate > 10_000) throw new CliError(`--rate: expected a number in (0, 10000], got "${opts.rate}"`, EXIT.usage);
+        let lab;
+        try {
+          lab = loadLabConfig();
+        } catch (err) {
+          throw new CliError(`lab configuration: ${(err as Error).message}`, EXIT.unavailable);
+        }
         const config = ctx.config;
         const db = await ctx.db();
         const { address, started: server } = await ensureTemporal(config);
         process.stdout.write(`Temporal: ${address}${server ? ' (embedded dev server, started for the demo)' : ''}\n`);
-        const sites = await startDemoSites();
+        const webhook = await startWebhookReceiver();
         const workers = await startWorkers({
           address,
           namespace: config.TEMPORAL_NAMESPACE,
@@ -39,47 +47,51 @@ export function demoCommand(ctx: CliContext, run: (fn: () => Promise<CommandResu
           connections: config.DRILLBOOK_CONNECTIONS,
         });
         try {
-          const { plan, planHash, params } = loadPlanForRun(DEMO_RUNBOOK, 'drill', {
-            siteA: sites.siteA,
-            siteB: sites.siteB,
-            webhook: sites.webhook,
-          });
-          plan.source = { file: path.relative(process.cwd(), DEMO_RUNBOOK) };
-          const handle = await startRun(await ctx.temporal(), {
-            plan,
-            planHash,
-            mode: 'drill',
-            params,
+          const report = await runDrillCycle({
+            client: await ctx.temporal(),
+            db,
+            taskQueue: config.DRILLBOOK_TASK_QUEUE,
+            lab,
+            webhook: webhook.url,
+            ratePerSec: rate,
             initiator: os.userInfo().username,
             reason: 'drillbook demo',
-            taskQueue: config.DRILLBOOK_TASK_QUEUE,
+            log: (line) => process.stdout.write(`${line}\n`),
+            onStarted: (runId) => void process.stdout.write(`  run ${runId}\n`),
+            follow: (handle) => followRun(handle, { live: process.stdout.isTTY === true }),
           });
-          process.stdout.write(`drill ${handle.workflowId} started: ${plan.runbook.name} v${plan.runbook.version}, plan ${planHash.slice(0, 12)}\n\n`);
-          const result = await followRun(handle, { live: true });
-          const story = await getRunStory(db, handle.workflowId);
-          const integrity = await verifyAuditChain(db, { chainId: handle.workflowId });
-          const { rtoMs, rpoMs } = plan.objectives;
+          const runIds = report.runs.map((r) => r.runId);
           process.stdout.write(
             [
               '',
-              `result: ${result.state}, verdict ${result.verdict.toUpperCase()}`,
-              `RTO achieved ${ms(result.rtoMs)} (target ${ms(rtoMs)}); RPO achieved ${ms(result.rpoMs)} (target ${ms(rpoMs)})`,
-              `traffic is back on ${sites.trafficTarget()}; ${sites.notifications.length} notification(s) delivered`,
-              `audit trail: ${story?.events.length ?? 0} events for this run, chain ${integrity.ok ? 'intact' : 'BROKEN'}`,
+              formatCycleReport(report),
+              `notifications delivered to the demo webhook: ${webhook.received.length}`,
               '',
               'look closer:',
-              `  node bin/drillbook.js status ${handle.workflowId}`,
-              `  node bin/drillbook.js history --service payments`,
-              `  node bin/drillbook.js audit verify`,
-              `  .tools/bin/temporal workflow list --address ${address} --query "DrillRunbook='${plan.runbook.name}'"`,
+              ...runIds.map((id) => `  node bin/drillbook.js status ${id}`),
+              '  node bin/drillbook.js history --service payments',
+              '  node bin/drillbook.js audit verify',
+              `  .tools/bin/temporal workflow list --address ${address} --query "DrillService='payments'"`,
               `  (Temporal UI: run \`node bin/drillbook.js dev\` and open http://127.0.0.1:${config.DRILLBOOK_UI_PORT})`,
+              opts.keepLab ? '  the lab is still up: node bin/drillbook.js lab status (and lab down when done)' : '',
               '',
             ].join('\n'),
           );
-          return result.verdict === 'pass' && integrity.ok ? EXIT.ok : EXIT.runFailed;
+          const ok =
+            report.runs.length === 2 &&
+            report.runs.every((r) => r.verdict === 'pass' && r.chainIntact) &&
+            report.load.verified &&
+            report.load.missingCommitted.length === 0 &&
+            report.missingAfterFailback.length === 0 &&
+            report.topology.initialTopology;
+          return ok ? EXIT.ok : EXIT.runFailed;
         } finally {
           await workers.shutdown();
-          await sites.close();
+          await webhook.close();
+          if (!opts.keepLab) {
+            const down = await labDown(lab);
+            process.stdout.write(`lab down: stopped [${down.stopped.join(', ')}]\n`);
+          }
           await server?.stop();
         }
       }),

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { ensureTemporal } from '../../temporal/embedded';
-import { startWorkers } from '../../temporal/worker';
+import { startAllWorkers } from '../start-workers';
 import { EXIT } from '../exit-codes';
 import type { CliContext } from '../context';
 import type { CommandResult } from '../run-command';
@@ -14,7 +14,7 @@ export function devCommand(ctx: CliContext, run: (fn: () => Promise<CommandResul
         const config = ctx.config;
         const { address, uiAddress, started: server } = await ensureTemporal(config);
         try {
-          const workers = await startWorkers({
+          const workers = await startAllWorkers({
             address,
             namespace: config.TEMPORAL_NAMESPACE,
             taskQueue: config.DRILLBOOK_TASK_QUEUE,

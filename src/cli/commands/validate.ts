@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { formatDiagnostic } from '../../runbook/diagnostics';
 import { loadRunbookFile } from '../../runbook/load';
+import { inventoryFileFor, objectiveWarnings } from '../../inventory/validate-objectives';
 import { EXIT } from '../exit-codes';
 import type { CommandResult } from '../run-command';
 
@@ -9,9 +10,16 @@ export function validateCommand(run: (fn: () => Promise<CommandResult>) => Promi
     .description('check runbooks; every problem is printed as file:line:col')
     .argument('<files...>', 'runbook YAML files')
     .option('--json', 'print the diagnostics as JSON')
-    .action((files: string[], opts: { json?: boolean }) =>
+    .option('--inventory <file>', 'warn where objectives disagree with this inventory (default: inventory/services.yaml when present)')
+    .action((files: string[], opts: { json?: boolean; inventory?: string }) =>
       run(async () => {
-        const results = files.map((file) => ({ file, ...loadRunbookFile(file) }));
+        const inventory = inventoryFileFor(opts.inventory);
+        const results = files.map((file) => {
+          const loaded = loadRunbookFile(file);
+          // Objectives that disagree with the inventory are warnings (the inventory is the source of truth).
+          const extra = loaded.plan && inventory ? objectiveWarnings(file, loaded.plan, inventory) : [];
+          return { file, ...loaded, diagnostics: [...loaded.diagnostics, ...(extra as typeof loaded.diagnostics)] };
+        });
         const errors = results.flatMap((r) => r.diagnostics).filter((d) => d.severity === 'error').length;
         if (opts.json) {
           const out = results.map((r) => ({ file: r.file, valid: !!r.plan, planHash: r.planHash ?? null, diagnostics: r.diagnostics }));

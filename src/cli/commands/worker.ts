@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { resolveTemporalAddress } from '../../temporal/embedded';
-import { startWorkers } from '../../temporal/worker';
+import { startAllWorkers } from '../start-workers';
 import { EXIT } from '../exit-codes';
 import type { CliContext } from '../context';
 import type { CommandResult } from '../run-command';
@@ -11,7 +11,7 @@ export function workerCommand(ctx: CliContext, run: (fn: () => Promise<CommandRe
     .description('run a worker (the run queue and the sites of DRILLBOOK_SITES) until SIGINT/SIGTERM')
     .action(() =>
       run(async () => {
-        const workers = await startWorkers({
+        const workers = await startAllWorkers({
           address: await resolveTemporalAddress(ctx.config),
           namespace: ctx.config.TEMPORAL_NAMESPACE,
           taskQueue: ctx.config.DRILLBOOK_TASK_QUEUE,
@@ -19,7 +19,7 @@ export function workerCommand(ctx: CliContext, run: (fn: () => Promise<CommandRe
           db: await ctx.db(),
           connections: ctx.config.DRILLBOOK_CONNECTIONS,
         });
-        process.stdout.write(`worker polling ${[ctx.config.DRILLBOOK_TASK_QUEUE, ...ctx.config.DRILLBOOK_SITES].join(', ')}\n`);
+        process.stdout.write(`worker polling ${[ctx.config.DRILLBOOK_TASK_QUEUE, ...ctx.config.DRILLBOOK_SITES].join(', ')} and the programme queue\n`);
         await untilSignal(workers.done);
         process.stdout.write('worker: shutting down (running activities may finish)\n');
         await workers.shutdown();

@@ -1,0 +1,302 @@
+/**
+ * The operators' HTTP API (`drillbook serve`): the one entry point for people, in front of Temporal and
+ * the audit trail. Every human action is authenticated, authorised against the user's roles and the
+ * runbook's rules, written to the audit trail with the identity (refused attempts too), and only then
+ * sent to the workflow as an Update, whose synchronous validator is the second line.
+ *
+ * Routes (JSON; `Authorization: Bearer <token>` on all but /api/health):
+ *   GET  /api/health                                   liveness
+ *   GET  /api/me                                       who the token belongs to
+ *   POST /api/runs                                     start a run (operator) { runbook, file?, mode, params?, reason }
+ *   GET  /api/runs/:runId                              live progress (from the audit trail once Temporal forgot it)
+ *   GET  /api/runs/:runId/events                       the run's audit events
+ *   POST /api/runs/:runId/steps/:stepId/confirm        manual step { evidence, note? }
+ *   POST /api/runs/:runId/steps/:stepId/approve        approval { comment? }
+ *   POST /api/runs/:runId/steps/:stepId/decide         after a failure or a guard { decision, reason? }
+ *   POST /api/runs/:runId/abort                        { reason } — compensations run
+ *   POST /api/runs/:runId/terminate                    { reason } — admin; emergency stop, no compensation
+ */
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Kysely } from 'kysely';
+import type { z } from 'zod';
+import type { Database } from '../audit/database';
+import { listRunEvents } from '../audit/audit-events';
+import { recordHumanAction, recordRunTerminated } from '../audit/human-actions';
+import { getRun, type RunRecord } from '../audit/runs';
+import { authenticate, authorize, type ActRules, type Identity } from '../auth/authenticate';
+import type { HumanAction } from '../auth/roles';
+import { resolveParams } from '../plan/params';
+import type { Json, Plan } from '../plan/types';
+import { FAILURES } from '../plan/failures';
+import { formatDiagnostic } from '../runbook/diagnostics';
+import { loadRunbookText } from '../runbook/load';
+import { RunAlreadyActiveError, startRun } from '../temporal/start-run';
+import { abortRun, approveStep, confirmStep, decideOnFailure, getProgress } from '../../workflows/messages';
+import { AbortBody, ApproveBody, ConfirmBody, DecideBody, StartBody, TerminateBody, parseBody } from './bodies';
+import { ApiError, toErrorAnswer } from './errors';
+
+export interface ApiDeps {
+  db: Kysely<Database>;
+  temporal: Client;
+  /** The task queue runs started through the API use (the workers' run queue). */
+  taskQueue: string;
+  /** Fastify's logger (off by default: every action is in the audit trail). */
+  logger?: boolean;
+}
+
+/** Run statuses after which no human action applies. */
+const ENDED = new Set(['completed', 'failed', 'aborted', 'cancelled', 'terminated']);
+const GUARD_PREFIX = 'guard:';
+
+interface ActionSpec<S extends z.ZodType> {
+  action: HumanAction;
+  body: S;
+  /** The runbook's rules for this act (step role, initiator); throws ApiError for a step that cannot take it. */
+  rules?: (plan: Plan, run: RunRecord) => ActRules;
+  /** Checks of the body against the plan (e.g. required evidence), after the body's shape. */
+  check?: (body: z.output<S>, plan: Plan) => void;
+  /** Sends the accepted act to Temporal. */
+  send: (ctx: { runId: string; body: z.output<S>; identity: Identity; requestId: string }) => Promise<void>;
+}
+
+export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
+  const { db, temporal } = deps;
+  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: 2 * 1024 * 1024 });
+
+  // Malformed JSON and other framework errors answer in the API's shape.
+  app.setErrorHandler((err: { statusCode?: number; message: string; code?: string }, _req, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    void reply.code(status).send({ error: status === 500 ? 'internal' : 'invalid_request', message: err.message });
+  });
+
+  /**
+   * The one path of every human action on a run: authenticate → the run → authorise (roles and the
+   * runbook's rules) → the run still active → the body → record `action.requested` → send the Update.
+   * Any refusal, here or by the workflow's validator, is recorded as `action.refused` and answered.
+   */
+  async function act<S extends z.ZodType>(req: FastifyRequest, reply: FastifyReply, runId: string, stepId: string | undefined, spec: ActionSpec<S>) {
+    const requestId = randomUUID();
+    let identity: Identity | undefined;
+    let run: RunRecord | undefined;
+    let request: Json = sanitize(req.body);
+    try {
+      identity = await authenticate(db, req.headers.authorization);
+      run = await getRun(db, runId);
+      if (!run) throw new ApiError(404, 'run_not_found', `no run ${runId}`);
+      const plan = run.plan as unknown as Plan;
+      authorize(identity, spec.action, spec.rules?.(plan, run) ?? {});
+      if (ENDED.has(run.status) || run.endedAt) throw new ApiError(409, FAILURES.RunNotActive, `run ${runId} has ended (${run.status}); it takes no more actions`);
+      const body = parseBody(spec.body, req.body);
+      request = sanitize(body);
+      spec.check?.(body, plan);
+      await recordHumanAction(db, { requestId, outcome: 'requested', action: spec.action, actor: identity.name, roles: identity.roles, runId, runKnown: true, stepId, request });
+      await spec.send({ runId, body, identity, requestId });
+      return reply.code(200).send({ ok: true, action: spec.action, runId, ...(stepId ? { stepId } : {}), requestId });
+    } catch (err) {
+      const answer = toErrorAnswer(err);
+      await recordHumanAction(db, {
+        requestId,
+        outcome: 'refused',
+        action: spec.action,
+        actor: identity?.name ?? 'anonymous',
+        roles: identity?.roles,
+        runId,
+        // An unauthenticated caller never writes into a run's chain.
+        runKnown: Boolean(identity && run),
+        stepId,
+        status: answer.status,
+        code: answer.body.error,
+        message: answer.body.message,
+        refusedBy: answer.refusedBy,
+        request,
+      }).catch((auditErr: Error) => req.log.error(auditErr, 'could not record a refused action'));
+      return reply.code(answer.status).send({ ...answer.body, requestId });
+    }
+  }
+
+  const handle = (runId: string) => temporal.workflow.getHandle(runId);
+
+  app.get('/api/health', async () => ({ ok: true }));
+
+  app.get('/api/me', async (req, reply) => {
+    try {
+      const identity = await authenticate(db, req.headers.authorization);
+      return { name: identity.name, roles: identity.roles };
+    } catch (err) {
+      const answer = toErrorAnswer(err);
+      return reply.code(answer.status).send(answer.body);
+    }
+  });
+
+  app.get<{ Params: { runId: string } }>('/api/runs/:runId', async (req, reply) => {
+    try {
+      const identity = await authenticate(db, req.headers.authorization);
+      authorize(identity, 'read');
+      const { runId } = req.params;
+      try {
+        const progress = await handle(runId).query(getProgress);
+        return { source: 'temporal', progress };
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      }
+      const run = await getRun(db, runId);
+      if (!run) throw new ApiError(404, 'run_not_found', `no run ${runId}`);
+      const { plan: _plan, params: _params, ...summary } = run;
+      return { source: 'audit', run: summary };
+    } catch (err) {
+      const answer = toErrorAnswer(err);
+      return reply.code(answer.status).send(answer.body);
+    }
+  });
+
+  app.get<{ Params: { runId: string } }>('/api/runs/:runId/events', async (req, reply) => {
+    try {
+      authorize(await authenticate(db, req.headers.authorization), 'read');
+      const events = await listRunEvents(db, req.params.runId);
+      return { events: events.map(({ body: _body, ...e }) => e) };
+    } catch (err) {
+      const answer = toErrorAnswer(err);
+      return reply.code(answer.status).send(answer.body);
+    }
+  });
+
+  app.post<{ Params: { runId: string; stepId: string } }>('/api/runs/:runId/steps/:stepId/confirm', (req, reply) => {
+    const { runId, stepId } = req.params;
+    return act(req, reply, runId, stepId, {
+      action: 'confirm',
+      body: ConfirmBody,
+      rules: (plan) => {
+        const step = stepOf(plan, stepId, 'manual');
+        return { stepId, stepRole: step.kind === 'manual' ? (step.role ?? 'operator') : undefined };
+      },
+      check: (body, plan) => {
+        const step = stepOf(plan, stepId, 'manual');
+        if (step.kind !== 'manual') return;
+        for (const name of Object.keys(body.evidence)) {
+          if (!step.evidenceFields.some((f) => f.name === name)) {
+            throw new ApiError(400, 'invalid_body', `evidence.${name}: step "${stepId}" has no such evidence field (fields: ${step.evidenceFields.map((f) => f.name).join(', ') || 'none'})`, `evidence.${name}`);
+          }
+        }
+        const missing = step.evidenceFields.find((f) => f.required && !body.evidence[f.name]?.trim());
+        if (missing) {
+          throw new ApiError(400, FAILURES.EvidenceMissing, `evidence.${missing.name}: required by step "${stepId}"${missing.description ? ` (${missing.description})` : ''}`, `evidence.${missing.name}`);
+        }
+      },
+      send: ({ runId, body, identity, requestId }) =>
+        handle(runId).executeUpdate(confirmStep, { args: [{ stepId, actor: identity.name, evidence: body.evidence, note: body.note }], updateId: requestId }),
+    });
+  });
+
+  app.post<{ Params: { runId: string; stepId: string } }>('/api/runs/:runId/steps/:stepId/approve', (req, reply) => {
+    const { runId, stepId } = req.params;
+    return act(req, reply, runId, stepId, {
+      action: 'approve',
+      body: ApproveBody,
+      rules: (plan, run) => {
+        const step = stepOf(plan, stepId, 'approval');
+        return { stepId, initiator: run.initiator, stepRole: step.kind === 'approval' ? step.role : undefined };
+      },
+      send: ({ runId, body, identity, requestId }) =>
+        handle(runId).executeUpdate(approveStep, { args: [{ stepId, actor: identity.name, roles: identity.roles, comment: body.comment }], updateId: requestId }),
+    });
+  });
+
+  app.post<{ Params: { runId: string; stepId: string } }>('/api/runs/:runId/steps/:stepId/decide', (req, reply) => {
+    const { runId, stepId } = req.params;
+    return act(req, reply, runId, stepId, {
+      action: 'decide',
+      body: DecideBody,
+      rules: (plan) => {
+        const known = stepId.startsWith(GUARD_PREFIX)
+          ? (plan.guards ?? []).some((g) => GUARD_PREFIX + g.id === stepId)
+          : plan.steps.some((s) => s.id === stepId);
+        if (!known) throw new ApiError(404, 'step_not_found', `run has no step or guard "${stepId}"`);
+        return { stepId };
+      },
+      send: ({ runId, body, identity, requestId }) =>
+        handle(runId).executeUpdate(decideOnFailure, { args: [{ stepId, decision: body.decision, reason: body.reason, actor: identity.name }], updateId: requestId }),
+    });
+  });
+
+  app.post<{ Params: { runId: string } }>('/api/runs/:runId/abort', (req, reply) =>
+    act(req, reply, req.params.runId, undefined, {
+      action: 'abort',
+      body: AbortBody,
+      send: ({ runId, body, identity, requestId }) =>
+        handle(runId).executeUpdate(abortRun, { args: [{ reason: body.reason, actor: identity.name }], updateId: requestId }),
+    }),
+  );
+
+  app.post<{ Params: { runId: string } }>('/api/runs/:runId/terminate', (req, reply) =>
+    act(req, reply, req.params.runId, undefined, {
+      action: 'terminate',
+      body: TerminateBody,
+      send: async ({ runId, body, identity, requestId }) => {
+        await handle(runId).terminate(`terminated by ${identity.name}: ${body.reason}`);
+        await recordRunTerminated(db, { runId, requestId, actor: identity.name, reason: body.reason });
+      },
+    }),
+  );
+
+  app.post('/api/runs', async (req, reply) => {
+    const requestId = randomUUID();
+    let identity: Identity | undefined;
+    let request: Json = null;
+    try {
+      identity = await authenticate(db, req.headers.authorization);
+      authorize(identity, 'start');
+      const body = parseBody(StartBody, req.body);
+      request = { file: body.file, mode: body.mode, params: body.params, reason: body.reason };
+      const { plan, planHash, diagnostics } = loadRunbookText(body.runbook, body.file);
+      if (!plan || !planHash) {
+        const errors = diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic);
+        throw new ApiError(400, 'runbook_invalid', errors.join('\n'), 'runbook');
+      }
+      if (!plan.modes.includes(body.mode)) throw new ApiError(400, 'invalid_body', `mode: "${body.mode}" is not one of the runbook's modes (${plan.modes.join(', ')})`, 'mode');
+      const { values, errors } = resolveParams(plan, body.params);
+      if (errors.length) throw new ApiError(400, 'invalid_body', errors.map((e) => `params: ${e}`).join('; '), 'params');
+      await recordHumanAction(db, { requestId, outcome: 'requested', action: 'start', actor: identity.name, roles: identity.roles, runKnown: false, request });
+      const started = await startRun(temporal, { plan, planHash, mode: body.mode, params: values, initiator: identity.name, reason: body.reason, taskQueue: deps.taskQueue });
+      return reply.code(201).send({ ok: true, runId: started.workflowId, planHash, requestId });
+    } catch (err) {
+      const answer = err instanceof RunAlreadyActiveError ? { status: 409, body: { error: 'run_already_active', message: err.message }, refusedBy: 'api' as const } : toErrorAnswer(err);
+      await recordHumanAction(db, {
+        requestId,
+        outcome: 'refused',
+        action: 'start',
+        actor: identity?.name ?? 'anonymous',
+        roles: identity?.roles,
+        runKnown: false,
+        status: answer.status,
+        code: answer.body.error,
+        message: answer.body.message,
+        refusedBy: answer.refusedBy,
+        request,
+      }).catch((auditErr: Error) => req.log.error(auditErr, 'could not record a refused action'));
+      return reply.code(answer.status).send({ ...answer.body, requestId });
+    }
+  });
+
+  return app;
+}
+
+/** The plan's step `stepId`, which must be of `kind`. @throws ApiError 404 (no such step) or 409 (another kind). */
+function stepOf(plan: Plan, stepId: string, kind: 'manual' | 'approval') {
+  const step = plan.steps.find((s) => s.id === stepId);
+  if (!step) throw new ApiError(404, 'step_not_found', `run has no step "${stepId}"`);
+  if (step.kind !== kind) throw new ApiError(409, FAILURES.StepNotWaiting, `step "${stepId}" is a ${step.kind} step, not ${kind === 'manual' ? 'a manual' : 'an approval'} step`);
+  return step;
+}
+
+/** A request body as recorded: JSON only, long strings cut, and never an Authorization value. */
+function sanitize(body: unknown): Json {
+  if (body === undefined) return null;
+  try {
+    const text = JSON.stringify(body, (_k, v: unknown) => (typeof v === 'string' && v.length > 2000 ? `${v.slice(0, 2000)}…` : v));
+    return text === undefined ? null : (JSON.parse(text) as Json);
+  } catch {
+    return null;
+  }
+}

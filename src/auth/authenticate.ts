@@ -1,0 +1,103 @@
+/**
+ * The one gate of every human action: who is asking (a bearer token), and may they do this (their
+ * roles, and the runbook's rules for the step). Throws `AuthError` with the HTTP status to answer;
+ * the API maps it in one place (src/api/errors.ts).
+ */
+import type { Kysely } from 'kysely';
+import type { Database } from '../audit/database';
+import { ACTION_ROLES, type HumanAction } from './roles';
+import { authDb } from './tables';
+import { hashToken, tokenPrefix } from './tokens';
+
+export interface Identity {
+  name: string;
+  roles: string[];
+  /** The prefix of the token used (never the token). */
+  tokenPrefix: string;
+}
+
+export class AuthError extends Error {
+  constructor(
+    readonly status: 401 | 403,
+    readonly code: 'unauthenticated' | 'forbidden',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What the runbook says about the act, when it concerns a step or a run. */
+export interface ActRules {
+  /** The run's initiator: never an approver of it (four-eyes). */
+  initiator?: string;
+  /** The role the step requires (an approval's `role`, a manual step's `role`). */
+  stepRole?: string;
+  stepId?: string;
+}
+
+/**
+ * Authenticates the `Authorization: Bearer <token>` header value.
+ * @throws AuthError 401 when missing, unknown, revoked, expired, or its user is disabled.
+ */
+export async function authenticate(db: Kysely<Database>, authorization: string | undefined): Promise<Identity> {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+  if (!match) throw new AuthError(401, 'unauthenticated', 'missing bearer token (Authorization: Bearer <token>)');
+  const token = match[1];
+  const row = await authDb(db)
+    .selectFrom('api_tokens')
+    .innerJoin('users', 'users.name', 'api_tokens.user_name')
+    .select(['users.name', 'users.roles', 'users.disabled', 'api_tokens.revoked_at', 'api_tokens.expires_at', 'api_tokens.token_hash'])
+    .where('api_tokens.token_hash', '=', hashToken(token))
+    .executeTakeFirst();
+  if (!row) throw new AuthError(401, 'unauthenticated', 'invalid token');
+  if (row.revoked_at) throw new AuthError(401, 'unauthenticated', 'token revoked');
+  if (row.expires_at && row.expires_at.getTime() <= Date.now()) throw new AuthError(401, 'unauthenticated', 'token expired');
+  if (row.disabled) throw new AuthError(401, 'unauthenticated', `user ${row.name} is disabled`);
+  // Best effort: a failed bookkeeping write must not refuse a valid request.
+  await authDb(db).updateTable('api_tokens').set({ last_used_at: new Date() }).where('token_hash', '=', row.token_hash).execute().catch(() => undefined);
+  return { name: row.name, roles: row.roles, tokenPrefix: tokenPrefix(token) };
+}
+
+/**
+ * Checks `identity` may perform `action` under the runbook's `rules`.
+ * @throws AuthError 403 naming the role needed or the rule broken.
+ */
+export function authorize(identity: Identity, action: HumanAction, rules: ActRules = {}): void {
+  if (action === 'approve') {
+    if (rules.initiator !== undefined && identity.name === rules.initiator) {
+      throw new AuthError(403, 'forbidden', `${identity.name} started this run and can never approve it (four-eyes)`);
+    }
+    const role = rules.stepRole ?? 'approver';
+    if (!identity.roles.includes(role)) {
+      throw new AuthError(403, 'forbidden', `approving step "${rules.stepId}" needs the role "${role}"; ${identity.name} has ${rolesText(identity)}`);
+    }
+    return;
+  }
+  if (action === 'confirm' && rules.stepRole !== undefined) {
+    // A manual step names who may confirm it; that role replaces the default `operator`.
+    if (!identity.roles.includes(rules.stepRole)) {
+      throw new AuthError(403, 'forbidden', `confirming step "${rules.stepId}" needs the role "${rules.stepRole}"; ${identity.name} has ${rolesText(identity)}`);
+    }
+    return;
+  }
+  const allowed: readonly string[] = ACTION_ROLES[action];
+  if (!identity.roles.some((r) => allowed.includes(r))) {
+    throw new AuthError(403, 'forbidden', `${action} needs the role ${allowed.map((r) => `"${r}"`).join(' or ')}; ${identity.name} has ${rolesText(identity)}`);
+  }
+}
+
+/** The one entry: authenticate, then authorize. */
+export async function authenticateAndAuthorize(
+  db: Kysely<Database>,
+  authorization: string | undefined,
+  action: HumanAction,
+  rules?: ActRules,
+): Promise<Identity> {
+  const identity = await authenticate(db, authorization);
+  authorize(identity, action, rules);
+  return identity;
+}
+
+function rolesText(identity: Identity): string {
+  return identity.roles.length ? identity.roles.map((r) => `"${r}"`).join(', ') : 'no role';
+}

@@ -1,0 +1,27 @@
+/**
+ * Roles and what each may do through the API. A runbook's approval step names the role its approvers
+ * must hold (often `approver`, or a runbook's own role such as `dba-lead`): that check is the step's,
+ * on top of these.
+ */
+export const BUILTIN_ROLES = ['operator', 'approver', 'auditor', 'admin'] as const;
+export type BuiltinRole = (typeof BUILTIN_ROLES)[number];
+
+/** A role name: built in, or a runbook's own approval role. */
+export const ROLE_PATTERN = /^[a-z][a-z0-9-]{0,39}$/;
+
+/** The human actions of the API, and the built-in roles allowed to perform each. */
+export const ACTION_ROLES = {
+  /** Read a run's progress and trail. */
+  read: ['operator', 'approver', 'auditor', 'admin'],
+  start: ['operator'],
+  confirm: ['operator'],
+  /** Approval also needs the step's own role; this list is empty because the step decides. */
+  approve: [],
+  decide: ['operator'],
+  abort: ['operator'],
+  /** Emergency stop without compensation: an administrator's act. */
+  terminate: ['admin'],
+  manageUsers: ['admin'],
+} as const satisfies Record<string, readonly BuiltinRole[]>;
+
+export type HumanAction = keyof typeof ACTION_ROLES;

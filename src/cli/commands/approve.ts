@@ -1,0 +1,20 @@
+import { Command } from 'commander';
+import { ApiClient, stepPath, withApiOptions, type ApiClientOptions } from '../api-client';
+import { EXIT } from '../exit-codes';
+import type { CommandResult } from '../run-command';
+
+export function approveCommand(run: (fn: () => Promise<CommandResult>) => Promise<void>): Command {
+  return withApiOptions(
+    new Command('approve')
+      .description('approve an approval step (four-eyes: never the run\'s initiator; through the drillbook API)')
+      .argument('<run-id>', 'the run')
+      .argument('<step-id>', 'the approval step')
+      .option('--comment <text>', 'a comment for the trail'),
+  ).action((runId: string, stepId: string, opts: ApiClientOptions & { comment?: string }) =>
+    run(async () => {
+      await new ApiClient(opts).post(stepPath(runId, stepId, 'approve'), opts.comment ? { comment: opts.comment } : {});
+      process.stdout.write(`approved ${stepId} of ${runId}\n`);
+      return EXIT.ok;
+    }),
+  );
+}

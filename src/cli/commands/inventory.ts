@@ -1,0 +1,53 @@
+import os from 'node:os';
+import { Command } from 'commander';
+import { applyInventory } from '../../inventory/apply';
+import { formatProgrammeDiagnostic, loadInventoryFile, type LoadedInventory } from '../../inventory/load';
+import { CliError, EXIT } from '../exit-codes';
+import type { CliContext } from '../context';
+import type { CommandResult } from '../run-command';
+
+/** Loads an inventory for a command: prints its diagnostics, refuses it when it has errors. */
+export function loadInventoryForCommand(file: string): LoadedInventory {
+  const { inventory, diagnostics } = loadInventoryFile(file);
+  for (const d of diagnostics) process.stderr.write(`${formatProgrammeDiagnostic(d)}\n`);
+  if (!inventory) throw new CliError(`${file}: the inventory has errors; nothing was changed`, EXIT.invalid);
+  return inventory;
+}
+
+export function inventoryCommand(ctx: CliContext, run: (fn: () => Promise<CommandResult>) => Promise<void>): Command {
+  const cmd = new Command('inventory').description('the service inventory: targets, owners, cadence, runbooks, schedules, blackouts');
+  cmd
+    .command('check')
+    .description('check an inventory file (and the runbooks it names); every problem as file:line:col')
+    .argument('<file>', 'inventory YAML file')
+    .action((file: string) =>
+      run(async () => {
+        const inventory = loadInventoryForCommand(file);
+        process.stdout.write(`${file}: valid (${inventory.services.length} services, ${inventory.blackouts.length} blackout windows)\n`);
+        return EXIT.ok;
+      }),
+    );
+  cmd
+    .command('apply')
+    .description('check an inventory file and make it the database inventory (audited)')
+    .argument('<file>', 'inventory YAML file')
+    .option('--actor <name>', 'who applies it (default: the OS user)')
+    .option('--json', 'print the changes as JSON')
+    .action((file: string, opts: { actor?: string; json?: boolean }) =>
+      run(async () => {
+        const inventory = loadInventoryForCommand(file);
+        const result = await applyInventory(await ctx.db(), inventory, opts.actor ?? os.userInfo().username);
+        if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+        else {
+          process.stdout.write(
+            `applied ${file}: ${result.added.length} added, ${result.changed.length} changed, ${result.retired.length} retired, ${result.unchanged.length} unchanged; ${result.blackouts} blackout windows\n`,
+          );
+          for (const [what, names] of [['added', result.added], ['changed', result.changed], ['retired', result.retired]] as const) {
+            if (names.length) process.stdout.write(`  ${what}: ${names.join(', ')}\n`);
+          }
+        }
+        return EXIT.ok;
+      }),
+    );
+  return cmd;
+}

@@ -1,0 +1,157 @@
+import os from 'node:os';
+import { Command, InvalidArgumentError } from 'commander';
+import { ScheduleNotFoundError } from '@temporalio/client';
+import { listSchedules, nextActionTimes, recordSchedulePin, upsertSchedule } from '../../schedules/manage';
+import { programmeTaskQueue, startProgrammeWorker } from '../../schedules/programme-worker';
+import { coverageSchedule, drillSchedules } from '../../schedules/spec';
+import { resolveTemporalAddress } from '../../temporal/embedded';
+import { CliError, EXIT } from '../exit-codes';
+import type { CliContext } from '../context';
+import { parsePositiveInt } from '../options';
+import type { CommandResult } from '../run-command';
+import { untilSignal } from '../signals';
+import { loadInventoryForCommand } from './inventory';
+
+type Run = (fn: () => Promise<CommandResult>) => Promise<void>;
+
+function parseInstant(value: string): Date {
+  const t = Date.parse(value);
+  if (Number.isNaN(t) || !/T|^\d{4}-\d{2}-\d{2}$/.test(value)) throw new InvalidArgumentError('expected an ISO date or date-time, e.g. 2026-07-15T10:00:00+09:00');
+  return new Date(t);
+}
+
+async function notFound<T>(id: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof ScheduleNotFoundError) throw new CliError(`no schedule "${id}" (see drillbook schedule list)`, EXIT.notFound);
+    throw err;
+  }
+}
+
+export function scheduleCommand(ctx: CliContext, run: Run): Command {
+  const cmd = new Command('schedule').description('drill schedules (Temporal Schedules, one per scheduled runbook of a service)');
+  cmd
+    .command('create')
+    .description("create or update every schedule the inventory defines, pinning each runbook's plan (and the coverage check's)")
+    .argument('<inventory>', 'inventory YAML file')
+    .option('--service <name>', 'only this service')
+    .option('--no-coverage', 'leave the daily coverage-check schedule alone')
+    .option('--actor <name>', 'who creates them (default: the OS user)')
+    .action((file: string, opts: { service?: string; coverage: boolean; actor?: string }) =>
+      run(async () => {
+        const inventory = loadInventoryForCommand(file);
+        const queue = ctx.config.DRILLBOOK_TASK_QUEUE;
+        const defs = drillSchedules(inventory, { taskQueue: queue, programmeTaskQueue: programmeTaskQueue(queue), now: new Date() }).filter(
+          (d) => !opts.service || d.service === opts.service,
+        );
+        if (opts.service && !defs.length) throw new CliError(`no scheduled runbook for service "${opts.service}" in ${file}`, EXIT.notFound);
+        const client = await ctx.temporal();
+        const db = await ctx.db();
+        for (const def of defs) {
+          const what = await upsertSchedule(client, def.options);
+          await recordSchedulePin(db, def, opts.actor ?? os.userInfo().username);
+          process.stdout.write(`${what} ${def.scheduleId} (${def.runbook.plan.runbook.name} ${def.runbook.plan.runbook.version}, plan ${def.runbook.planHash.slice(0, 12)})\n`);
+        }
+        if (opts.coverage && !opts.service) {
+          const what = await upsertSchedule(client, coverageSchedule(inventory, { programmeTaskQueue: programmeTaskQueue(queue) }));
+          process.stdout.write(`${what} drillbook-coverage (daily coverage check)\n`);
+        }
+        return EXIT.ok;
+      }),
+    );
+  cmd
+    .command('list')
+    .description("drillbook's schedules, with what each one starts and when")
+    .option('--json', 'print as JSON')
+    .action((opts: { json?: boolean }) =>
+      run(async () => {
+        const list = await listSchedules(await ctx.temporal(), await ctx.db());
+        if (opts.json) process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+        else if (!list.length) process.stdout.write('no schedules\n');
+        for (const s of opts.json ? [] : list) {
+          const pin = s.pin ? `${s.pin.runbook} ${s.pin.version} plan ${s.pin.planHash.slice(0, 12)}` : '';
+          process.stdout.write(`${s.scheduleId.padEnd(40)} ${s.paused ? 'paused ' : 'active '} next ${s.nextActionTimes[0] ?? '-'}  ${pin}\n`);
+        }
+        return EXIT.ok;
+      }),
+    );
+  for (const verb of ['pause', 'unpause'] as const) {
+    cmd
+      .command(verb)
+      .description(verb === 'pause' ? 'stop a schedule from starting drills' : 'let a paused schedule start drills again')
+      .argument('<schedule-id>')
+      .option('--note <text>', 'why (kept with the schedule)')
+      .action((id: string, opts: { note?: string }) =>
+        run(async () => {
+          const handle = (await ctx.temporal()).schedule.getHandle(id);
+          await notFound(id, () => handle[verb](opts.note ?? `${verb}d by ${os.userInfo().username} via drillbook`));
+          process.stdout.write(`${verb}d ${id}\n`);
+          return EXIT.ok;
+        }),
+      );
+  }
+  cmd
+    .command('trigger')
+    .description("start a schedule's drill now (blackout windows still apply)")
+    .argument('<schedule-id>')
+    .action((id: string) =>
+      run(async () => {
+        await notFound(id, () => ctx.temporal().then((c) => c.schedule.getHandle(id).trigger()));
+        process.stdout.write(`triggered ${id}\n`);
+        return EXIT.ok;
+      }),
+    );
+  cmd
+    .command('backfill')
+    .description('take the actions a schedule would have taken between two instants (e.g. after an outage)')
+    .argument('<schedule-id>')
+    .requiredOption('--from <instant>', 'start, ISO', parseInstant)
+    .requiredOption('--to <instant>', 'end, ISO', parseInstant)
+    .action((id: string, opts: { from: Date; to: Date }) =>
+      run(async () => {
+        if (opts.to <= opts.from) throw new CliError('--to must be after --from', EXIT.usage);
+        await notFound(id, () => ctx.temporal().then((c) => c.schedule.getHandle(id).backfill({ start: opts.from, end: opts.to, overlap: 'SKIP' })));
+        process.stdout.write(`backfilled ${id} from ${opts.from.toISOString()} to ${opts.to.toISOString()}\n`);
+        return EXIT.ok;
+      }),
+    );
+  cmd
+    .command('next')
+    .description('the coming run times of a schedule, as Temporal computes them')
+    .argument('<schedule-id>')
+    .option('--tz <zone>', 'also show them in this time zone')
+    .option('-n, --limit <n>', 'at most this many', parsePositiveInt, 10)
+    .option('--json', 'print as JSON')
+    .action((id: string, opts: { tz?: string; limit: number; json?: boolean }) =>
+      run(async () => {
+        const times = (await notFound(id, async () => nextActionTimes(await ctx.temporal(), id))).slice(0, opts.limit);
+        if (opts.json) process.stdout.write(`${JSON.stringify(times.map((t) => t.toISOString()))}\n`);
+        else {
+          const fmt = opts.tz ? new Intl.DateTimeFormat('sv-SE', { timeZone: opts.tz, dateStyle: 'short', timeStyle: 'short' }) : undefined;
+          for (const t of times) process.stdout.write(`${t.toISOString()}${fmt ? `  ${fmt.format(t)} ${opts.tz}` : ''}\n`);
+        }
+        return EXIT.ok;
+      }),
+    );
+  cmd
+    .command('worker')
+    .description('run the programme worker (coverage check, notices, threshold alerts) until Ctrl-C')
+    .action(() =>
+      run(async () => {
+        let address: string;
+        try {
+          address = await resolveTemporalAddress(ctx.config);
+        } catch (err) {
+          throw new CliError((err as Error).message, EXIT.unavailable);
+        }
+        const queue = programmeTaskQueue(ctx.config.DRILLBOOK_TASK_QUEUE);
+        const worker = await startProgrammeWorker({ address, namespace: ctx.config.TEMPORAL_NAMESPACE, taskQueue: queue, db: await ctx.db() });
+        process.stdout.write(`programme worker on ${queue}; Ctrl-C to stop\n`);
+        await untilSignal(worker.done);
+        await worker.shutdown();
+        return EXIT.ok;
+      }),
+    );
+  return cmd;
+}

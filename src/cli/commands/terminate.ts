@@ -1,0 +1,19 @@
+import { Command } from 'commander';
+import { ApiClient, runPath, withApiOptions, type ApiClientOptions } from '../api-client';
+import { EXIT } from '../exit-codes';
+import type { CommandResult } from '../run-command';
+
+export function terminateCommand(run: (fn: () => Promise<CommandResult>) => Promise<void>): Command {
+  return withApiOptions(
+    new Command('terminate')
+      .description('EMERGENCY: stop a run at once, without compensations (admin; audited). Prefer `abort`.')
+      .argument('<run-id>', 'the run')
+      .requiredOption('-r, --reason <text>', 'why (kept in the audit trail)'),
+  ).action((runId: string, opts: ApiClientOptions & { reason: string }) =>
+    run(async () => {
+      await new ApiClient(opts).post(runPath(runId, 'terminate'), { reason: opts.reason });
+      process.stdout.write(`terminated ${runId} (no compensation ran)\n`);
+      return EXIT.ok;
+    }),
+  );
+}

@@ -1,0 +1,22 @@
+/**
+ * Every worker a drillbook process runs: the run queue and its sites (runDrill and the step
+ * activities), and the programme queue (coverage checks, threshold alerts of scheduled drills).
+ */
+import { startProgrammeWorker, programmeTaskQueue } from '../schedules/programme-worker';
+import { startWorkers, type RunningWorkers, type WorkerOptions } from '../temporal/worker';
+
+export async function startAllWorkers(opts: WorkerOptions): Promise<RunningWorkers> {
+  const runs = await startWorkers(opts);
+  const programme = await startProgrammeWorker({
+    address: opts.address,
+    namespace: opts.namespace,
+    taskQueue: programmeTaskQueue(opts.taskQueue),
+    db: opts.db,
+  });
+  return {
+    done: Promise.all([runs.done, programme.done]).then(() => undefined),
+    async shutdown() {
+      await Promise.all([runs.shutdown(), programme.shutdown()]);
+    },
+  };
+}

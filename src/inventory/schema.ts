@@ -1,0 +1,125 @@
+/**
+ * The service inventory format (inventory/services.yaml) as zod schemas: the single source of truth
+ * for each service's owner, criticality, sites, RTO/RPO targets, the runbooks that drill it, the
+ * required cadence, drill schedules and blackout windows. Every object is strict, so a typo is an
+ * error instead of a silently ignored key; cross-field rules live in load.ts.
+ */
+import { z } from 'zod';
+import { DurationSchema } from '../runbook/schema';
+
+export const INVENTORY_API_VERSION = 'drillbook/v1';
+export const INVENTORY_KIND = 'ServiceInventory';
+
+export const CRITICALITIES = ['critical', 'high', 'medium', 'low'] as const;
+export type Criticality = (typeof CRITICALITIES)[number];
+
+/** How often a service must be drilled; periods are calendar quarters, halves and years. */
+export const CADENCES = ['quarterly', 'half-yearly', 'yearly'] as const;
+export type Cadence = (typeof CADENCES)[number];
+
+/** Month names as Temporal's calendar specs spell them. */
+export const MONTHS = [
+  'JANUARY', 'FEBRUARY', 'MARCH', 'APRIL', 'MAY', 'JUNE', 'JULY', 'AUGUST', 'SEPTEMBER', 'OCTOBER', 'NOVEMBER', 'DECEMBER',
+] as const;
+export type MonthName = (typeof MONTHS)[number];
+
+const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
+const Name = z.string().regex(NAME_PATTERN, { error: 'a name is lowercase letters, digits, ".", "_" and "-" (e.g. core-banking)' });
+const Text = z.string().min(1);
+const WebhookUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
+
+/** An IANA time zone the runtime knows (Asia/Seoul, UTC, Europe/Berlin). */
+export const TimeZoneSchema = z.string().refine(isKnownTimeZone, { error: 'unknown time zone; use an IANA name such as Asia/Seoul or UTC' });
+
+export function isKnownTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** An instant with its offset (`2026-01-30T00:00:00+09:00`); a bare local time would be ambiguous. */
+const Instant = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})$/, {
+    error: 'an instant with its offset, e.g. 2026-01-30T00:00:00+09:00 or 2026-01-29T15:00:00Z',
+  })
+  .refine((s) => !Number.isNaN(Date.parse(s)), { error: 'not a real date and time' });
+
+/** A calendar spec: a fixed day in fixed months (never an interval, which drifts). */
+export const DrillScheduleSchema = z.strictObject({
+  months: z.array(z.enum(MONTHS)).min(1).meta({ description: 'Months the drill runs in, e.g. [JANUARY, JULY].' }),
+  day: z.int().min(1).max(28).meta({ description: 'Day of the month (1-28, so that every month has it).' }),
+  at: z
+    .string()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'a time of day as HH:MM (24h), e.g. "10:00"' })
+    .default('10:00'),
+  timezone: TimeZoneSchema.optional().meta({ description: "Default: the inventory's timezone." }),
+  jitter: DurationSchema.optional().meta({ description: 'Start up to this much later, at random (spreads load).' }),
+  catchupWindow: DurationSchema.default(86_400_000).meta({ description: 'After an outage, still start a drill missed by at most this much (default 1d).' }),
+  pauseOnFailure: z.boolean().default(true).meta({ description: 'Pause the schedule when a drill fails, until someone unpauses it.' }),
+});
+
+export const ServiceRunbookSchema = z.strictObject({
+  file: Text.meta({ description: 'The runbook file, relative to the inventory file.' }),
+  mode: z.enum(['drill', 'failover', 'failback']).default('drill'),
+  params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+  schedule: DrillScheduleSchema.optional(),
+  /** Expected step durations for threshold alerts: a step running longer notifies the owner. */
+  expectedDurations: z.record(z.string(), DurationSchema).default({}),
+});
+
+export const ServiceSchema = z.strictObject({
+  name: Name,
+  owner: Text.meta({ description: 'Who answers for the service (a team or person, e.g. an e-mail).' }),
+  notify: WebhookUrl.optional().meta({ description: "The owner's webhook; default: notifications.webhook." }),
+  criticality: z.enum(CRITICALITIES),
+  sites: z.array(Name).min(1),
+  objectives: z.strictObject({ rto: DurationSchema, rpo: DurationSchema }),
+  cadence: z.enum(CADENCES).optional().meta({ description: 'Default: half-yearly for critical and high, yearly otherwise.' }),
+  runbooks: z.array(ServiceRunbookSchema).min(1),
+  alerts: z
+    .strictObject({ rtoShare: z.number().gt(0).max(1).optional() })
+    .default({})
+    .meta({ description: 'Overrides of the inventory-wide alert thresholds.' }),
+});
+
+export const BlackoutSchema = z.strictObject({
+  name: Name,
+  start: Instant,
+  end: Instant,
+  reason: z.string().optional(),
+  services: z.array(Name).optional().meta({ description: 'Services it applies to; default: all.' }),
+});
+
+export const InventorySchema = z.strictObject({
+  apiVersion: z.literal(INVENTORY_API_VERSION),
+  kind: z.literal(INVENTORY_KIND),
+  timezone: TimeZoneSchema.default('UTC').meta({ description: 'The programme time zone: periods and schedules are read in it.' }),
+  notifications: z
+    .strictObject({
+      webhook: WebhookUrl.optional(),
+      dueWithin: DurationSchema.default(14 * 86_400_000).meta({ description: 'Notify when a due drill is this close to its deadline.' }),
+    })
+    .prefault({}),
+  alerts: z
+    .strictObject({ rtoShare: z.number().gt(0).max(1).default(0.8) })
+    .prefault({})
+    .meta({ description: "Notify a run's owner once its elapsed time passes this share of the RTO." }),
+  services: z.array(ServiceSchema).min(1),
+  blackouts: z.array(BlackoutSchema).default([]),
+});
+
+export type InventoryInput = z.input<typeof InventorySchema>;
+export type Inventory = z.output<typeof InventorySchema>;
+export type InventoryService = z.output<typeof ServiceSchema>;
+export type ServiceRunbook = z.output<typeof ServiceRunbookSchema>;
+export type DrillSchedule = z.output<typeof DrillScheduleSchema>;
+export type Blackout = z.output<typeof BlackoutSchema>;
+
+/** The cadence a service must keep: its own, else half-yearly for critical and high services. */
+export function cadenceOf(service: Pick<InventoryService, 'cadence' | 'criticality'>): Cadence {
+  return service.cadence ?? (service.criticality === 'critical' || service.criticality === 'high' ? 'half-yearly' : 'yearly');
+}

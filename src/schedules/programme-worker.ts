@@ -1,0 +1,39 @@
+/**
+ * The programme worker: the coverage workflow and the programme activities (coverage report,
+ * notices, threshold watcher) on their own task queue, beside the drillbook worker. Wiring only.
+ */
+import os from 'node:os';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import type { Kysely } from 'kysely';
+import { createProgrammeActivities } from '../../activities/coverage-activities';
+import type { Database } from '../audit/database';
+import { installRuntime, workflowBundle, type RunningWorkers } from '../temporal/worker';
+
+/** The programme's task queue beside a run queue: `<runQueue>-programme`. */
+export function programmeTaskQueue(runQueue: string): string {
+  return `${runQueue}-programme`;
+}
+
+export async function startProgrammeWorker(opts: { address: string; namespace: string; taskQueue: string; db: Kysely<Database>; identity?: string }): Promise<RunningWorkers> {
+  installRuntime();
+  const connection = await NativeConnection.connect({ address: opts.address });
+  const identity = opts.identity ?? `drillbook-programme@${os.hostname()}:${process.pid}`;
+  const worker = await Worker.create({
+    connection,
+    namespace: opts.namespace,
+    taskQueue: opts.taskQueue,
+    identity,
+    activities: createProgrammeActivities({ db: opts.db, identity }),
+    workflowBundle: await workflowBundle(),
+    // The threshold watcher notices cancellation within one poll.
+    shutdownGraceTime: '10s',
+  });
+  const done = worker.run().then(() => connection.close());
+  return {
+    done,
+    async shutdown() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done;
+    },
+  };
+}

@@ -1,0 +1,340 @@
+/**
+ * The operators' API over real HTTP (port 0), in front of the real dev server, worker and audit
+ * database: every human action authenticated, checked against roles and the runbook's rules, audited
+ * (refusals too) and only then sent to the workflow. Each refusal changes nothing in the run.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Client } from '@temporalio/client';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../../src/audit/database';
+import { API_CHAIN } from '../../../src/audit/human-actions';
+import { getRunStory } from '../../../src/audit/run-story';
+import { verifyAuditChain } from '../../../src/audit/verify-chain';
+import { startApiServer, type RunningApi } from '../../../src/api/server';
+import { issueToken, upsertUser } from '../../../src/auth/users';
+import { hashToken } from '../../../src/auth/tokens';
+import { authDb } from '../../../src/auth/tables';
+import type { RunningWorkers } from '../../../src/temporal/worker';
+import { getProgress, type RunProgress } from '../../../workflows/messages';
+import { testDb, uniqueId } from '../../support/db';
+import { testClient, testWorkers, uniqueQueue } from '../../support/temporal';
+
+let db: Kysely<Database>;
+let client: Client;
+let closeClient: () => Promise<void>;
+let workers: RunningWorkers;
+let api: RunningApi;
+let loopback: http.Server;
+let base: string;
+const taskQueue = uniqueQueue('api');
+const calls: string[] = [];
+const failuresLeft = new Map<string, number>();
+/** name → token; names are unique per file so parallel files never share users. */
+const tokens: Record<string, string> = {};
+const suffix = uniqueId('u').slice(2, 10);
+const user = (n: string) => `${n}-${suffix}`;
+
+beforeAll(async () => {
+  db = await testDb();
+  ({ client, close: closeClient } = await testClient());
+  workers = await testWorkers(db, taskQueue);
+  api = await startApiServer({ db, temporal: client, taskQueue, port: 0 });
+  for (const [name, roles] of [
+    ['alice', ['operator', 'approver']],
+    ['bob', ['approver']],
+    ['carol', ['approver']],
+    ['olga', ['operator']],
+    ['adam', ['admin']],
+    ['audrey', ['auditor']],
+  ] as const) {
+    await upsertUser(db, { name: user(name), roles: [...roles] });
+    tokens[name] = (await issueToken(db, user(name), { label: 'test' })).token;
+  }
+  loopback = http.createServer((req, res) => {
+    const path = req.url ?? '/';
+    calls.push(`${req.method} ${path}`);
+    const left = failuresLeft.get(path) ?? 0;
+    if (left > 0) {
+      failuresLeft.set(path, left - 1);
+      res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"down"}');
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+  });
+  await new Promise<void>((r) => loopback.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(loopback.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await api?.close();
+  await workers?.shutdown();
+  await closeClient?.();
+  loopback?.close();
+  await db?.destroy();
+});
+
+async function call(method: string, path: string, who: string | null, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(`${api.url}${path}`, {
+    method,
+    headers: { ...(who ? { authorization: `Bearer ${tokens[who] ?? who}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+const header = `
+apiVersion: drillbook/v1
+name: api-test
+version: "1"
+owners: [team]
+services: [payments]
+objectives: { rto: 10m }
+modes: [drill]
+params:
+  base: { type: string, required: true }
+`;
+
+async function startAs(who: string, steps: string): Promise<string> {
+  const answer = await call('POST', '/api/runs', who, { runbook: header + steps, file: 'api-test.yaml', mode: 'drill', params: { base }, reason: 'api test' });
+  expect(answer.status).toBe(201);
+  return answer.body.runId as string;
+}
+
+async function progress(runId: string): Promise<RunProgress> {
+  return client.workflow.getHandle(runId).query(getProgress);
+}
+
+/** The refused attempts recorded for a request id. */
+async function refusedRecord(requestId: unknown) {
+  return db.selectFrom('audit_events').selectAll().where('key', '=', `api/${String(requestId)}/refused`).executeTakeFirst();
+}
+
+/** Accepted updates in the run's history: refused ones must never land there. */
+async function acceptedUpdates(runId: string): Promise<number> {
+  const history = await client.workflow.getHandle(runId).fetchHistory();
+  return history.events!.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length;
+}
+
+test('tokens are stored hashed; a bad or missing token is refused with 401 and audited on the api chain', async () => {
+  const rows = await authDb(db).selectFrom('api_tokens').select(['token_hash', 'prefix']).where('user_name', '=', user('alice')).execute();
+  expect(rows[0].token_hash).toBe(hashToken(tokens.alice));
+  expect(JSON.stringify(rows)).not.toContain(tokens.alice);
+
+  const runId = await startAs('alice', `
+steps:
+  - id: gate
+    title: gate
+    kind: approval
+    role: approver
+`);
+  await waitFor(async () => (await progress(runId)).waiting?.[0]?.stepId === 'gate');
+  const bad = await call('POST', `/api/runs/${runId}/steps/gate/approve`, 'drb_not-a-token', {});
+  expect(bad.status).toBe(401);
+  expect(bad.body.message).toMatch(/invalid token/);
+  const missing = await call('POST', `/api/runs/${runId}/abort`, null, { reason: 'x' });
+  expect(missing.status).toBe(401);
+  const record = await refusedRecord(bad.body.requestId);
+  expect(record).toMatchObject({ chain_id: API_CHAIN, run_id: null, actor: 'anonymous', type: 'action.refused' });
+  expect(record!.data).toMatchObject({ status: 401, runId, action: 'approve' });
+  expect(await acceptedUpdates(runId)).toBe(0);
+  expect((await progress(runId)).waiting![0].approvedBy).toEqual([]);
+  expect((await verifyAuditChain(db, { chainId: API_CHAIN })).ok).toBe(true);
+  await call('POST', `/api/runs/${runId}/abort`, 'alice', { reason: 'cleanup' });
+});
+
+test('four-eyes: self-approval, approval without the role, the same approver twice and a confirm without evidence are refused, audited, and change nothing', async () => {
+  const runId = await startAs('alice', `
+steps:
+  - id: record-ticket
+    title: Open the incident ticket
+    kind: manual
+    instructions: Open a ticket in the bank's tracker.
+    evidenceFields: [{ name: ticketUrl, description: the ticket's URL }]
+  - id: go-no-go
+    title: go / no-go
+    kind: approval
+    needs: [record-ticket]
+    role: approver
+    approvers: 2
+`);
+  await waitFor(async () => (await progress(runId)).waiting?.[0]?.stepId === 'record-ticket');
+
+  const noEvidence = await call('POST', `/api/runs/${runId}/steps/record-ticket/confirm`, 'olga', { evidence: {} });
+  expect(noEvidence.status).toBe(400);
+  expect(noEvidence.body).toMatchObject({ field: 'evidence.ticketUrl' });
+  expect(noEvidence.body.message).toMatch(/evidence\.ticketUrl: required by step "record-ticket"/);
+  const typo = await call('POST', `/api/runs/${runId}/steps/record-ticket/confirm`, 'olga', { evidense: { ticketUrl: 'x' } });
+  expect(typo.status).toBe(400);
+  expect(typo.body.field).toBe('evidense');
+  const notOperator = await call('POST', `/api/runs/${runId}/steps/record-ticket/confirm`, 'bob', { evidence: { ticketUrl: 'T-1' } });
+  expect(notOperator.status).toBe(403);
+  for (const refused of [noEvidence, typo, notOperator]) {
+    const record = await refusedRecord(refused.body.requestId);
+    expect(record).toMatchObject({ chain_id: runId, run_id: runId, type: 'action.refused' });
+  }
+  expect((await refusedRecord(noEvidence.body.requestId))!.actor).toBe(user('olga'));
+  expect(await acceptedUpdates(runId)).toBe(0);
+  expect((await progress(runId)).steps.find((s) => s.id === 'record-ticket')!.state).toBe('waiting');
+
+  const ok = await call('POST', `/api/runs/${runId}/steps/record-ticket/confirm`, 'olga', { evidence: { ticketUrl: 'https://tracker/T-1' }, note: 'opened' });
+  expect(ok.status).toBe(200);
+  await waitFor(async () => (await progress(runId)).waiting?.[0]?.stepId === 'go-no-go');
+
+  const self = await call('POST', `/api/runs/${runId}/steps/go-no-go/approve`, 'alice', {});
+  expect(self.status).toBe(403);
+  expect(self.body.message).toMatch(/started this run and can never approve it/);
+  const noRole = await call('POST', `/api/runs/${runId}/steps/go-no-go/approve`, 'olga', {});
+  expect(noRole.status).toBe(403);
+  expect(noRole.body.message).toMatch(/needs the role "approver"/);
+  expect((await call('POST', `/api/runs/${runId}/steps/go-no-go/approve`, 'bob', { comment: 'dashboards green' })).status).toBe(200);
+  const twice = await call('POST', `/api/runs/${runId}/steps/go-no-go/approve`, 'bob', {});
+  expect(twice.status).toBe(409);
+  expect(twice.body.message).toMatch(/already approved/);
+  const twiceRecord = await refusedRecord(twice.body.requestId);
+  expect(twiceRecord!.data).toMatchObject({ refusedBy: 'workflow', status: 409 });
+  for (const refused of [self, noRole]) expect((await refusedRecord(refused.body.requestId))!.data).toMatchObject({ status: 403, refusedBy: 'api' });
+  expect((await progress(runId)).waiting![0].approvedBy).toEqual([user('bob')]);
+  expect(await acceptedUpdates(runId)).toBe(2); // the confirm and bob's first approval only
+
+  expect((await call('POST', `/api/runs/${runId}/steps/go-no-go/approve`, 'carol', {})).status).toBe(200);
+  expect((await client.workflow.getHandle(runId).result()).state).toBe('completed');
+
+  // An action on a finished run: 409, audited, nothing sent.
+  const late = await call('POST', `/api/runs/${runId}/abort`, 'olga', { reason: 'too late' });
+  expect(late.status).toBe(409);
+  expect(late.body.message).toMatch(/has ended/);
+  expect(await refusedRecord(late.body.requestId)).toMatchObject({ run_id: runId, actor: user('olga') });
+
+  const story = await getRunStory(db, runId);
+  const types = story.events.map((e) => e.type);
+  expect(types).toEqual(expect.arrayContaining(['step.confirmed', 'approval.granted', 'action.requested', 'action.refused']));
+  expect(story.events.find((e) => e.type === 'step.confirmed')!.actor).toBe(user('olga'));
+  expect((await verifyAuditChain(db, { chainId: runId })).ok).toBe(true);
+});
+
+test('a failed step pauses; skip without a reason is refused (400 naming reason); retry completes; skip with a reason is audited', async () => {
+  failuresLeft.set('/broken', 1);
+  const steps = `
+steps:
+  - id: broken
+    title: fails once
+    kind: action
+    action: { adapter: http, input: { method: GET, url: "\${{ params.base }}/broken" } }
+    retry: { attempts: 1 }
+  - id: after
+    title: after
+    kind: action
+    needs: [broken]
+    action: { adapter: noop, input: {} }
+`;
+  const runId = await startAs('olga', steps);
+  await waitFor(async () => (await progress(runId)).awaitingDecision?.stepId === 'broken');
+  const noReason = await call('POST', `/api/runs/${runId}/steps/broken/decide`, 'olga', { decision: 'skip' });
+  expect(noReason.status).toBe(400);
+  expect(noReason.body).toMatchObject({ field: 'reason' });
+  expect(noReason.body.message).toMatch(/reason: skip needs a reason/);
+  expect(await refusedRecord(noReason.body.requestId)).toBeDefined();
+  const wrongRole = await call('POST', `/api/runs/${runId}/steps/broken/decide`, 'audrey', { decision: 'retry' });
+  expect(wrongRole.status).toBe(403);
+  const unknownStep = await call('POST', `/api/runs/${runId}/steps/nope/decide`, 'olga', { decision: 'retry' });
+  expect(unknownStep.status).toBe(404);
+  expect(await acceptedUpdates(runId)).toBe(0);
+  expect((await call('POST', `/api/runs/${runId}/steps/broken/decide`, 'olga', { decision: 'retry' })).status).toBe(200);
+  expect((await client.workflow.getHandle(runId).result()).state).toBe('completed');
+
+  failuresLeft.set('/broken', 1);
+  const skipped = await startAs('olga', steps);
+  await waitFor(async () => (await progress(skipped)).awaitingDecision?.stepId === 'broken');
+  expect((await call('POST', `/api/runs/${skipped}/steps/broken/decide`, 'olga', { decision: 'skip', reason: 'done by hand on the console' })).status).toBe(200);
+  const result = await client.workflow.getHandle(skipped).result();
+  expect(result.steps.broken.state).toBe('skipped');
+  const applied = (await getRunStory(db, skipped)).events.find((e) => e.type === 'decision.applied')!;
+  expect(applied.actor).toBe(user('olga'));
+  expect(applied.data).toMatchObject({ decision: 'skip', reason: 'done by hand on the console' });
+});
+
+test('abort after three completed steps compensates in reverse; a failing compensation does not stop the others; all audited', async () => {
+  failuresLeft.set('/undo/two', 100);
+  const step = (id: string, needs: string[]) => `
+  - id: ${id}
+    title: ${id}
+    kind: action
+    needs: [${needs.join(', ')}]
+    action: { adapter: http, input: { method: POST, url: "\${{ params.base }}/do/${id}" } }
+    retry: { attempts: 1 }
+    compensate: { adapter: http, input: { method: POST, url: "\${{ params.base }}/undo/${id}" } }`;
+  const runId = await startAs('olga', `
+steps:${step('one', [])}${step('two', ['one'])}${step('three', ['two'])}
+  - id: confirm-dr
+    title: wait for a person
+    kind: manual
+    needs: [three]
+    instructions: Check the DR site.
+`);
+  await waitFor(async () => (await progress(runId)).waiting?.[0]?.stepId === 'confirm-dr');
+  const noReason = await call('POST', `/api/runs/${runId}/abort`, 'olga', {});
+  expect(noReason.status).toBe(400);
+  expect(noReason.body.field).toBe('reason');
+  expect((await call('POST', `/api/runs/${runId}/abort`, 'olga', { reason: 'drill window closed' })).status).toBe(200);
+  const result = await client.workflow.getHandle(runId).result();
+  expect(result.state).toBe('aborted');
+  const undos = calls.filter((c) => c.startsWith('POST /undo/')).filter((c, i, all) => all.indexOf(c) === i);
+  expect(undos).toEqual(['POST /undo/three', 'POST /undo/two', 'POST /undo/one']);
+  const story = await getRunStory(db, runId);
+  const outcomes = story.events.filter((e) => e.type === 'compensation.completed' || e.type === 'compensation.failed').map((e) => `${e.type}:${e.stepId}`);
+  expect(outcomes).toEqual(expect.arrayContaining(['compensation.completed:three', 'compensation.failed:two', 'compensation.completed:one']));
+  expect(story.events.find((e) => e.type === 'run.abort_requested')!.actor).toBe(user('olga'));
+  expect(story.run!.status).toBe('aborted');
+});
+
+test('emergency terminate: admins only, audited, the run ends terminated without compensation', async () => {
+  const runId = await startAs('olga', `
+steps:
+  - id: hold
+    title: hold
+    kind: wait
+    duration: 1h
+    compensate: { adapter: http, input: { method: POST, url: "\${{ params.base }}/undo/hold" } }
+`);
+  await waitFor(async () => (await progress(runId)).steps[0].state === 'running');
+  const operator = await call('POST', `/api/runs/${runId}/terminate`, 'olga', { reason: 'stuck' });
+  expect(operator.status).toBe(403);
+  expect(operator.body.message).toMatch(/terminate needs the role "admin"/);
+  expect((await call('POST', `/api/runs/${runId}/terminate`, 'adam', { reason: 'runaway drill' })).status).toBe(200);
+  const description = await client.workflow.getHandle(runId).describe();
+  expect(description.status.name).toBe('TERMINATED');
+  const story = await getRunStory(db, runId);
+  expect(story.run!.status).toBe('terminated');
+  const terminated = story.events.find((e) => e.type === 'run.terminated')!;
+  expect(terminated.actor).toBe(user('adam'));
+  expect(terminated.data).toMatchObject({ reason: 'runaway drill' });
+  expect((await call('POST', `/api/runs/${runId}/abort`, 'olga', { reason: 'again' })).status).toBe(409);
+});
+
+test('reads: progress for any role; an auditor can read but not act', async () => {
+  const runId = await startAs('olga', `
+steps:
+  - id: m
+    title: m
+    kind: manual
+    instructions: do it
+`);
+  await waitFor(async () => (await progress(runId)).waiting?.length === 1);
+  const read = await call('GET', `/api/runs/${runId}`, 'audrey');
+  expect(read.status).toBe(200);
+  expect((read.body.progress as RunProgress).waiting![0]).toMatchObject({ stepId: 'm', kind: 'manual', instructions: 'do it' });
+  expect((await call('POST', `/api/runs/${runId}/abort`, 'audrey', { reason: 'x' })).status).toBe(403);
+  expect((await call('GET', '/api/me', 'audrey')).body).toEqual({ name: user('audrey'), roles: ['auditor'] });
+  expect((await call('POST', `/api/runs/${runId}/abort`, 'olga', { reason: 'done' })).status).toBe(200);
+  expect((await call('POST', `/api/runs/no-such-run/abort`, 'olga', { reason: 'x' })).status).toBe(404);
+});
+
+async function waitFor(predicate: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await predicate().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('condition not reached in time');
+}

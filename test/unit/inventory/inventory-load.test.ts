@@ -1,0 +1,115 @@
+/**
+ * The inventory file: the shipped example loads; each kind of mistake is reported at file:line:col
+ * with a code, and nothing is returned to apply; a runbook whose RTO disagrees is a warning.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { formatProgrammeDiagnostic, loadInventoryFile, loadInventoryText } from '../../../src/inventory/load';
+
+const root = path.join(__dirname, '..', '..', '..');
+const dir = mkdtempSync(path.join(os.tmpdir(), 'inventory-'));
+const runbook = path.join(dir, 'svc.yaml');
+writeFileSync(
+  runbook,
+  `apiVersion: drillbook/v1
+name: svc-drill
+version: "1"
+owners: [ops@example]
+services: [svc]
+objectives:
+  rto: 45s
+steps:
+  - id: one
+    title: nothing
+    kind: action
+    action: { adapter: noop }
+`,
+);
+
+function inventory(body: string): string {
+  return `apiVersion: drillbook/v1
+kind: ServiceInventory
+timezone: UTC
+services:
+${body}`;
+}
+
+const goodService = `  - name: svc
+    owner: ops@example
+    criticality: critical
+    sites: [a, b]
+    objectives: { rto: 45s, rpo: 0s }
+    runbooks:
+      - file: svc.yaml
+`;
+
+test('the shipped inventory loads, with the runbook compiled and pinned', () => {
+  const result = loadInventoryFile(path.join(root, 'inventory', 'services.yaml'));
+  expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  const payments = result.inventory!.services.find((s) => s.name === 'payments')!;
+  expect(payments.runbooks[0].plan.runbook.name).toBe('dr-readiness');
+  expect(payments.runbooks[0].planHash).toMatch(/^[0-9a-f]{64}$/);
+  expect(payments.runbooks[0].schedule!.months).toEqual(['JANUARY', 'JULY']);
+});
+
+test('a valid inventory has no diagnostics and defaults filled in', () => {
+  const result = loadInventoryText(inventory(goodService), path.join(dir, 'inv.yaml'));
+  expect(result.diagnostics).toEqual([]);
+  expect(result.inventory!.notifications.dueWithin).toBe(14 * 86_400_000);
+  expect(result.inventory!.alerts.rtoShare).toBe(0.8);
+});
+
+test('a typo, a bad duration, a missing runbook and a duplicate service, each at file:line:col', () => {
+  const file = path.join(dir, 'bad.yaml');
+  const text = inventory(`${goodService}  - name: svc
+    ownr: x
+    criticality: critical
+    sites: [a]
+    objectives: { rto: 45, rpo: 0s }
+    runbooks:
+      - file: missing.yaml
+`);
+  const result = loadInventoryText(text, file);
+  expect(result.inventory).toBeUndefined();
+  const lines = result.diagnostics.map(formatProgrammeDiagnostic);
+  // Shape errors first: the schema stops before cross-field checks.
+  expect(lines).toContain(`${file}:13:5: error: unknown key "ownr"; did you mean "owner"?`);
+  expect(lines.some((l) => l.startsWith(`${file}:16:24: error: duration 45 has no unit`))).toBe(true);
+  expect(lines.some((l) => l.startsWith(`${file}:12:5: error: missing required key "owner"`))).toBe(true);
+
+  const cross = loadInventoryText(inventory(`${goodService}${goodService.replace('svc.yaml', 'missing.yaml')}`), file);
+  const crossLines = cross.diagnostics.map(formatProgrammeDiagnostic);
+  expect(crossLines).toContain(`${file}:12:11: error: service "svc" is listed twice (first at line 5)`);
+  expect(crossLines.some((l) => l.startsWith(`${file}:18:15: error: cannot read runbook: no such file`))).toBe(true);
+  expect(cross.diagnostics.map((d) => d.code)).toEqual(['inventory.duplicate_service', 'inventory.runbook_unreadable']);
+});
+
+test('a runbook whose RTO disagrees with the inventory is a warning, not an error', () => {
+  const result = loadInventoryText(inventory(goodService.replace('rto: 45s', 'rto: 1m')), path.join(dir, 'inv.yaml'));
+  expect(result.inventory).toBeDefined();
+  expect(result.diagnostics).toHaveLength(1);
+  expect(result.diagnostics[0]).toMatchObject({ code: 'objectives.disagree', severity: 'warning', line: 11, col: 15 });
+  expect(result.diagnostics[0].message).toContain('RTO 45s differs from the inventory\'s RTO target for "svc" (1m');
+});
+
+test('blackout windows in the wrong order or naming unknown services are errors', () => {
+  const text = `${inventory(goodService)}blackouts:
+  - name: freeze
+    start: "2026-12-20T00:00:00+09:00"
+    end: "2026-12-19T00:00:00+09:00"
+    services: [svc, nope]
+`;
+  const result = loadInventoryText(text, path.join(dir, 'inv.yaml'));
+  expect(result.diagnostics.map((d) => [d.code, d.line, d.col])).toEqual([
+    ['inventory.blackout_order', 15, 10],
+    ['inventory.unknown_service', 16, 21],
+  ]);
+});
+
+test('a half-yearly schedule drilling only in January leaves the second half uncovered (warning)', () => {
+  const text = inventory(`${goodService}        schedule: { months: [JANUARY], day: 15 }\n`);
+  const result = loadInventoryText(text, path.join(dir, 'inv.yaml'));
+  expect(result.diagnostics.map((d) => [d.code, d.severity])).toEqual([['inventory.cadence_gap', 'warning']]);
+  expect(result.diagnostics[0].message).toContain('JULY-DECEMBER');
+});

@@ -413,16 +413,20 @@ class DrillRun {
     const timeoutMs =
       step.timeoutMs ??
       (step.kind === 'check' && step.until ? step.until.withinMs + CHECK_GRACE_MS : DEFAULT_STEP_TIMEOUT_MS);
+    const retry = {
+      maximumAttempts: step.retry.maxAttempts,
+      initialInterval: step.retry.initialIntervalMs,
+      backoffCoefficient: step.retry.backoffCoefficient,
+      maximumInterval: step.retry.maxIntervalMs,
+    };
+    // A local step skips the task queue (a failover's critical path); plans without `local` never
+    // reach this branch, so histories of earlier runs replay unchanged.
+    if (step.local) return proxyLocalActivities<StepActivities>({ startToCloseTimeout: timeoutMs, retry });
     return proxyActivities<StepActivities>({
       taskQueue: step.site ? siteTaskQueue(step.site) : this.input.taskQueue,
       startToCloseTimeout: timeoutMs,
       heartbeatTimeout: HEARTBEAT_TIMEOUT_MS,
-      retry: {
-        maximumAttempts: step.retry.maxAttempts,
-        initialInterval: step.retry.initialIntervalMs,
-        backoffCoefficient: step.retry.backoffCoefficient,
-        maximumInterval: step.retry.maxIntervalMs,
-      },
+      retry,
     });
   }
 

@@ -76,6 +76,12 @@ interface PlanStepCommon {
   compensate?: AdapterCall;
   /** Which site's worker runs it (task queue `drillbook-<site>`); default: the run's own queue. */
   site?: string;
+  /**
+   * Run as a Temporal local activity, in the worker that runs the workflow: no task-queue round trip
+   * (~2.5 ms instead of ~46 ms a step here). For the steps of a failover's critical path, where every
+   * millisecond is RTO. Never with `site` (a local activity cannot be sent to another site's worker).
+   */
+  local?: boolean;
   marks: Mark[];
   /** Output fields (dot paths into the step's output) copied into the audit trail; `['*']` = all. */
   evidence: string[];

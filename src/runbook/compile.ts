@@ -55,6 +55,7 @@ export function compileRunbook(runbook: Runbook, source?: RunbookSource): Plan {
       onFailure: step.onFailure,
       ...(step.compensate ? { compensate: adapterCall(step.compensate) } : {}),
       ...(step.site !== undefined ? { site: step.site } : {}),
+      ...('local' in step && step.local ? { local: true } : {}),
       marks: unique(step.marks),
       evidence: unique(step.evidence),
       reads: [] as string[],

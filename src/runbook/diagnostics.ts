@@ -33,6 +33,7 @@ export const DIAGNOSTIC_CODES = {
   'ref.dynamic': 'a name computed at run time, which cannot be checked',
   'adapter.unknown': 'an adapter that is not registered',
   'adapter.input': "an input that fails the adapter's schema",
+  'step.local_with_site': 'a step both local (run in the workflow\'s worker) and pinned to a site',
   'mark.duplicate': 'a mark that may be set by one step only, set by several',
   'mark.unpaired': 'rto.end without rto.start, or the reverse',
   'mark.missing': 'an objective with no step marking how to measure it',

@@ -85,7 +85,13 @@ const common = {
     .meta({ description: "Output fields (dot paths) kept in the audit trail, or '*' for the whole output." }),
 };
 
-export const ActionStepSchema = z.strictObject({ ...common, kind: z.literal('action'), action: AdapterCallSchema }).meta({ id: 'ActionStep' });
+/** Only adapter-calling steps can run as local activities. */
+const local = z
+  .boolean()
+  .optional()
+  .meta({ description: "Run as a local activity in the workflow's worker: no task-queue round trip, for a failover's critical path. Not with `site`." });
+
+export const ActionStepSchema = z.strictObject({ ...common, local, kind: z.literal('action'), action: AdapterCallSchema }).meta({ id: 'ActionStep' });
 
 export const UntilSchema = z.strictObject({
   within: DurationSchema.meta({ description: 'Give up after this long.' }),
@@ -94,6 +100,7 @@ export const UntilSchema = z.strictObject({
 
 export const CheckStepSchema = z.strictObject({
   ...common,
+  local,
   kind: z.literal('check'),
   probe: AdapterCallSchema,
   expect: Text.meta({ description: "Must be true of the probe's `output`, e.g. output.lagBytes < 1048576." }),

@@ -10,6 +10,7 @@ import { checkAdapterInputs, defaultAdapterRegistry, type AdapterRegistry } from
 import { sortDiagnostics, type Diagnostic } from './diagnostics';
 import { isRecord, type CheckContext, type Finding } from './findings';
 import { checkMarks } from './marks';
+import { checkLocalSteps } from './local-steps';
 import { locate, type RunbookSource } from './parse';
 import { checkReferences } from './references';
 import { RunbookSchema, type Runbook } from './schema';
@@ -61,6 +62,7 @@ export function validateRunbook(source: RunbookSource, options: ValidateOptions 
   checkReferences(steps, graph, { params: isRecord(value.params) ? Object.keys(value.params) : [], modes: declaredModes(value.modes) }, ctx);
   checkAdapterInputs(steps, options.registry ?? defaultAdapterRegistry, ctx);
   checkMarks(steps, value.objectives, ctx);
+  checkLocalSteps(steps, ctx);
 
   return { runbook: parsed.success ? parsed.data : undefined, diagnostics: sortDiagnostics(dedupe(diagnostics)) };
 }

@@ -233,6 +233,43 @@ async function refusal(update: Promise<unknown>): Promise<string> {
   throw new Error('the update was accepted');
 }
 
+test('local steps run as local activities (no task-queue round trip) and keep their audit trail', async () => {
+  const handle = await start(`${header}
+steps:
+  - id: fence
+    title: fence
+    kind: action
+    local: true
+    action: { adapter: http, input: { method: POST, url: "\${{ params.base }}/fence" } }
+    marks: [rto.start]
+  - id: promote
+    title: promote
+    kind: check
+    local: true
+    needs: [fence]
+    probe: { adapter: noop, input: { output: { promoted: true } } }
+    expect: output.promoted
+    marks: [rto.end]
+  - id: announce
+    title: announce (a regular activity)
+    kind: action
+    needs: [promote]
+    action: { adapter: noop, input: {} }
+`);
+  const result = await handle.result();
+  expect(result.verdict).toBe('pass');
+  expect(result.rtoMs).toBeGreaterThanOrEqual(0);
+  const history = await handle.fetchHistory();
+  const scheduled = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes).map((e) => e.activityTaskScheduledEventAttributes!.activityType!.name);
+  // Only `announce` went through the task queue; fence and promote are markers of local activities.
+  expect(scheduled).toEqual(['executeAction']);
+  expect(calls).toContain('POST /fence');
+  const story = await getRunStory(db, handle.workflowId);
+  for (const id of ['fence', 'promote', 'announce']) {
+    expect(story.events.filter((e) => e.type === 'step.completed' && e.stepId === id)).toHaveLength(1);
+  }
+});
+
 async function waitFor(predicate: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {

@@ -8,9 +8,9 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Kysely } from 'kysely';
 import type { Database } from '../src/audit/database';
-import { appendAuditEvents, type AuditEventInput } from '../src/audit/append-events';
+import { appendAuditEventWith, appendAuditEvents, type AuditEventInput } from '../src/audit/append-events';
 import { recordRunEnded, recordRunStarted } from '../src/audit/runs';
-import { getStepResult, recordStepResult } from '../src/audit/step-results';
+import { getStepResult, recordCompletedStepSql, recordStepResult } from '../src/audit/step-results';
 import { evaluate } from '../src/plan/expression';
 import { renderTemplates } from '../src/plan/template';
 import { FAILURES } from '../src/plan/failures';
@@ -69,16 +69,6 @@ export function createStepActivities(deps: StepActivityDeps) {
     const attempt = info.attempt;
     const subject = purpose === 'compensate' ? 'compensation' : 'step';
     const stepKey = resultId(ref, purpose);
-    const done = await getStepResult(db, ref.runId, stepKey, ref.execution);
-    if (done && done.status === 'completed') {
-      return {
-        output: (done.output ?? null) as Json,
-        startedAt: toIso(done.startedAt),
-        endedAt: toIso(done.endedAt),
-        attempt: done.attempts ?? attempt,
-        replayed: true,
-      };
-    }
     const startedAt = new Date();
     const startEvents: AuditEventInput[] = [
       {
@@ -102,16 +92,35 @@ export function createStepActivities(deps: StepActivityDeps) {
         data: { execution: ref.execution, attempt },
       });
     }
-    await appendAuditEvents(db, startEvents);
+    // A first attempt writes `started` while it looks for a recorded result: one round trip of latency
+    // instead of two. Harmless when a result exists: its execution's `started` is then already in the
+    // trail, so the write is a skipped duplicate. A later attempt looks first, so that a step completed
+    // by an earlier attempt gets no `retried` event.
+    const [done] = await Promise.all([
+      getStepResult(db, ref.runId, stepKey, ref.execution),
+      attempt === 1 ? appendAuditEvents(db, startEvents) : undefined,
+    ]);
+    if (done && done.status === 'completed') {
+      return {
+        output: (done.output ?? null) as Json,
+        startedAt: toIso(done.startedAt),
+        endedAt: toIso(done.endedAt),
+        attempt: done.attempts ?? attempt,
+        replayed: true,
+      };
+    }
+    if (attempt > 1) await appendAuditEvents(db, startEvents);
 
     const controller = Context.current();
-    const beat = setInterval(() => controller.heartbeat(), HEARTBEAT_EVERY_MS);
+    // A local activity (a `local: true` step) has no heartbeats: the SDK would only log a warning per beat.
+    const heartbeat = info.isLocal ? () => undefined : (details?: unknown) => controller.heartbeat(details);
+    const beat = setInterval(() => heartbeat(), HEARTBEAT_EVERY_MS);
     let output: Json;
     let detail: Record<string, Json> = {};
     try {
       ({ output, detail = {} } = await body({
         signal: controller.cancellationSignal,
-        heartbeat: (details) => controller.heartbeat(details),
+        heartbeat,
         resolveSecret,
         connections: deps.connections,
       }));
@@ -133,31 +142,22 @@ export function createStepActivities(deps: StepActivityDeps) {
     }
     const endedAt = new Date();
     const durationMs = endedAt.getTime() - startedAt.getTime();
-    await appendAuditEvents(
+    const completed = { runId: ref.runId, stepId: stepKey, execution: ref.execution, attempts: attempt, startedAt, endedAt, output };
+    // The event and the step result in one statement: one round trip, the run's chain locked only
+    // for it (parallel steps of a run append to the same chain).
+    await appendAuditEventWith(
       db,
-      [
-        {
-          key: eventKey(ref, `${purpose}/completed`),
-          runId: ref.runId,
-          type: `${subject}.completed`,
-          stepId: ref.stepId,
-          actor: deps.workerIdentity,
-          at: endedAt,
-          data: { execution: ref.execution, attempt, durationMs, ...detail, evidence: pickEvidence(output, evidence) },
-        },
-      ],
-      (trx) =>
-        recordStepResult(trx, {
-          runId: ref.runId,
-          stepId: stepKey,
-          execution: ref.execution,
-          status: 'completed',
-          attempts: attempt,
-          startedAt,
-          endedAt,
-          output,
-          error: null,
-        }),
+      {
+        key: eventKey(ref, `${purpose}/completed`),
+        runId: ref.runId,
+        type: `${subject}.completed`,
+        stepId: ref.stepId,
+        actor: deps.workerIdentity,
+        at: endedAt,
+        data: { execution: ref.execution, attempt, durationMs, ...detail, evidence: pickEvidence(output, evidence) },
+      },
+      recordCompletedStepSql(completed),
+      (trx) => recordStepResult(trx, { ...completed, status: 'completed', error: null }),
     );
     return { output, startedAt: startedAt.toISOString(), endedAt: endedAt.toISOString(), attempt, replayed: false };
   }

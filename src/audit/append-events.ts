@@ -5,11 +5,11 @@
  * Callers must never pass secret values in `data` (or anywhere else): nothing is redacted here, and
  * nothing written here can ever be removed.
  */
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { Json } from '../plan/types';
 import type { Database, Db } from './database';
 import { canonicalJson } from '../plan/canonical';
-import { eventBodyJson } from './event-body';
+import { eventBodyAroundSeq, eventBodyJson } from './event-body';
 import { chainHash, GENESIS_HASH } from './hash-chain';
 import type { NewAuditEventRow } from './tables/audit-events';
 
@@ -65,7 +65,8 @@ interface PreparedEvent {
  *
  * @throws Error on an invalid event (empty key, type or actor; no chain; invalid date; a non-finite
  *   number in data), before touching the database; database errors as they come (then nothing is
- *   written), e.g. a unique violation when a key already exists in another chain.
+ *   written), e.g. a unique violation (or, for a single event, an Error) when a key already exists
+ *   in another chain.
  */
 export async function appendAuditEvents(
   db: Db,
@@ -73,8 +74,107 @@ export async function appendAuditEvents(
   project?: Projection,
 ): Promise<AppendResult> {
   const { byChain, duplicates } = prepare(events);
+  if (byChain.size === 1) {
+    const [only] = byChain.values();
+    if (only.length === 1) {
+      const appended = await appendOne(db, only[0], duplicates, project);
+      if (appended) return appended;
+    }
+  }
   const run = (trx: Transaction<Database>) => appendInTransaction(trx, byChain, duplicates, project);
   return db.isTransaction ? run(db as Transaction<Database>) : (db as Kysely<Database>).transaction().execute(run);
+}
+
+/**
+ * A projection written by the append's own statement: one SQL statement (INSERT/UPDATE) that may read
+ * the CTE `ins` (the inserted event row, empty when the event was already present) and must write
+ * only when `EXISTS (SELECT 1 FROM ins)`. See step-results.ts's `recordCompletedStepSql`.
+ */
+export type ProjectionSql = RawBuilder<unknown>;
+
+/**
+ * `appendAuditEvents(db, [event], project)` in ONE statement when it can: the event, its chain's
+ * head and the projection (`projectionSql`, which must do what `project` does) are written together,
+ * atomically, in one round trip, and the chain's head is locked for that statement only. A step's
+ * `completed` event with its step result is the hot case: the parallel steps of one run append to
+ * the same chain. Falls back to `appendAuditEvents(db, [event], project)` for a chain without a head.
+ */
+export async function appendAuditEventWith(db: Db, event: AuditEventInput, projectionSql: ProjectionSql, project: Projection): Promise<AppendResult> {
+  const { byChain, duplicates } = prepare([event]);
+  const [prepared] = [...byChain.values()][0];
+  const outcome = await appendOneStatement(db, prepared, projectionSql);
+  if (outcome.kind === 'no-head') return appendAuditEvents(db, [event], project);
+  return outcome.kind === 'inserted' ? { inserted: 1, skipped: duplicates } : { inserted: 0, skipped: duplicates + 1 };
+}
+
+type OneOutcome = { kind: 'inserted' } | { kind: 'present' } | { kind: 'no-head' };
+
+/**
+ * The common case, one event (a step's `started`, or its `completed` with the step result): one
+ * statement locks the chain's head, skips a key already present, builds the body around the next
+ * seq, hashes it (sha256 in the database: the same UTF-8 bytes as chainHash), inserts and moves
+ * the head. One round trip instead of five, and (without a projection) the head is locked for that
+ * statement only, so the parallel steps of one run hardly wait for each other.
+ *
+ * With a projection, the projection runs after the append in the same transaction, only when the
+ * event is new (as in the general path).
+ *
+ * @returns undefined when the chain has no head yet (the general path creates it).
+ */
+async function appendOne(db: Db, e: PreparedEvent, duplicates: number, project: Projection | undefined): Promise<AppendResult | undefined> {
+  let outcome: OneOutcome;
+  if (!project) {
+    outcome = await appendOneStatement(db, e);
+  } else if (db.isTransaction) {
+    outcome = await appendOneStatement(db, e);
+    if (outcome.kind === 'inserted') await project(db as Transaction<Database>);
+  } else {
+    outcome = await (db as Kysely<Database>).transaction().execute(async (trx) => {
+      const result = await appendOneStatement(trx, e);
+      if (result.kind === 'inserted') await project(trx);
+      return result;
+    });
+  }
+  if (outcome.kind === 'no-head') return undefined;
+  return outcome.kind === 'inserted' ? { inserted: 1, skipped: duplicates } : { inserted: 0, skipped: duplicates + 1 };
+}
+
+async function appendOneStatement(db: Db, e: PreparedEvent, projectionSql?: ProjectionSql): Promise<OneOutcome> {
+  const [beforeSeq, afterSeq] = eventBodyAroundSeq(
+    { chainId: e.chainId, key: e.key, type: e.type, runId: e.runId, stepId: e.stepId, actor: e.actor, at: e.at },
+    e.canonicalData,
+  );
+  // ON CONFLICT DO NOTHING is safe here, unlike in the general path: the head moves only with a
+  // RETURNING row, so a skipped event leaves no gap. The key check runs after the head's lock is
+  // held, so an identical append that committed meanwhile is seen (as a conflict) and skipped.
+  const { rows } = await sql<{ heads: number; inserted: number }>`
+    WITH head AS (
+      SELECT last_seq, last_hash FROM audit_chain_heads WHERE chain_id = ${e.chainId} FOR UPDATE
+    ), next AS (
+      SELECT last_seq + 1 AS seq, last_hash AS prev_hash, ${beforeSeq}::text || (last_seq + 1)::text || ${afterSeq}::text AS body
+      FROM head
+    ), ins AS (
+      INSERT INTO audit_events (chain_id, seq, key, run_id, type, step_id, actor, at, body, prev_hash, hash)
+      SELECT ${e.chainId}, seq, ${e.key}, ${e.runId}, ${e.type}, ${e.stepId}, ${e.actor}, ${e.at}::timestamptz, body, prev_hash,
+             encode(sha256(convert_to(prev_hash || chr(10) || body, 'UTF8')), 'hex')
+      FROM next
+      ON CONFLICT (key) DO NOTHING
+      RETURNING seq, hash
+    ), moved AS (
+      UPDATE audit_chain_heads h SET last_seq = ins.seq, last_hash = ins.hash, updated_at = now()
+      FROM ins WHERE h.chain_id = ${e.chainId}
+      RETURNING h.chain_id
+    )${projectionSql ? sql`, projected AS (${projectionSql})` : sql``}
+    SELECT (SELECT count(*) FROM head)::int AS heads, (SELECT count(*) FROM moved)::int AS inserted`.execute(db);
+  const { heads, inserted } = rows[0];
+  if (heads === 0) return { kind: 'no-head' };
+  if (inserted === 1) return { kind: 'inserted' };
+  // Skipped: the key is taken. By this chain (a repeat) is fine; by another chain is the caller's bug.
+  const owner = await db.selectFrom('audit_events').select('chain_id').where('key', '=', e.key).executeTakeFirst();
+  if (owner && owner.chain_id !== e.chainId) {
+    throw new Error(`audit event ${e.key}: the key already exists in chain ${owner.chain_id}, not ${e.chainId}`);
+  }
+  return { kind: 'present' };
 }
 
 function prepare(events: AuditEventInput[]): { byChain: Map<string, PreparedEvent[]>; duplicates: number } {

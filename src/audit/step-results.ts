@@ -1,5 +1,5 @@
 /** Queries of `step_results`, the per-step projection. Each takes a connection or a transaction. */
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Json } from '../plan/types';
 import type { Db } from './database';
 import { jsonb } from './jsonb';
@@ -53,6 +53,25 @@ export async function recordStepResult(db: Db, step: StepResultInput): Promise<v
       }),
     )
     .execute();
+}
+
+/** A completed execution of a step, every field known: what a step activity records on success. */
+export type CompletedStepResult = Required<Omit<StepResult, 'status' | 'error'>>;
+
+/**
+ * `recordStepResult(db, { ...step, status: 'completed', error: null })` as a projection of the
+ * event append's own statement (see append-events.ts's `appendAuditEventWith`): written only when
+ * the event was new (the CTE `ins` holds it).
+ */
+export function recordCompletedStepSql(step: CompletedStepResult): RawBuilder<unknown> {
+  return sql`
+    INSERT INTO step_results (run_id, step_id, execution, status, attempts, started_at, ended_at, output, error)
+    SELECT ${step.runId}, ${step.stepId}, ${step.execution}::int, 'completed', ${step.attempts}::int,
+           ${step.startedAt}::timestamptz, ${step.endedAt}::timestamptz, ${JSON.stringify(step.output ?? null)}::jsonb, NULL
+    WHERE EXISTS (SELECT 1 FROM ins)
+    ON CONFLICT (run_id, step_id, execution) DO UPDATE SET
+      status = excluded.status, attempts = excluded.attempts, started_at = excluded.started_at,
+      ended_at = excluded.ended_at, output = excluded.output, error = excluded.error, updated_at = now()`;
 }
 
 export async function getStepResult(

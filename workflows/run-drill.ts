@@ -102,6 +102,8 @@ class DrillRun {
   private guardScope?: CancellationScope;
 
   constructor(private readonly input: RunInput) {
+    this.unlaunched = [...input.plan.steps];
+    this.stepsById = new Map(input.plan.steps.map((step) => [step.id, step]));
     for (const step of input.plan.steps) {
       this.progress.set(step.id, {
         id: step.id,
@@ -140,9 +142,14 @@ class DrillRun {
       // A guard's violation holds new steps until an operator decides (plans without guards never hold).
       const held = this.guardHeld();
       if (!held) {
-        for (const step of plan.steps) {
-          if (this.progress.get(step.id)!.state === 'pending' && this.isReady(step)) this.launch(step);
-        }
+        // Only steps not yet launched are scanned, in plan order: a 500-step fan-out launches all of
+        // them on the first pass and never scans them again (the order of commands is unchanged).
+        this.unlaunched = this.unlaunched.filter((step) => {
+          if (this.progress.get(step.id)!.state !== 'pending') return false;
+          if (!this.isReady(step)) return true;
+          this.launch(step);
+          return false;
+        });
       }
       if (this.active.size === 0 && !held) break;
       await condition(() => this.readyChanged || this.abortRequest !== undefined);
@@ -154,6 +161,9 @@ class DrillRun {
   }
 
   private readyChanged = false;
+  /** Steps not launched yet, in plan order. */
+  private unlaunched: PlanStep[];
+  private readonly stepsById: Map<string, PlanStep>;
 
   private registerHandlers(): void {
     setHandler(getProgress, () => this.snapshot());
@@ -295,7 +305,7 @@ class DrillRun {
       const need = this.progress.get(id)!;
       if (this.active.has(id)) return false;
       if (need.state === 'completed' || need.state === 'skipped') return true;
-      const needStep = this.input.plan.steps.find((s) => s.id === id)!;
+      const needStep = this.stepsById.get(id)!;
       return need.state === 'failed' && needStep.onFailure === 'continue';
     });
   }

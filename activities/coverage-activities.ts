@@ -15,6 +15,7 @@ import type { Json } from '../src/plan/types';
 import type { RunThresholds } from '../src/schedules/types';
 import { notifyAdapter, notifyInput } from './adapters/notify';
 import { resolveSecret } from './secrets';
+import { sleepUnlessAborted } from './abortable-sleep';
 
 export interface ProgrammeActivityDeps {
   db: Kysely<Database>;
@@ -103,7 +104,7 @@ export function createProgrammeActivities(deps: ProgrammeActivityDeps) {
             raised.push(alert.key);
           }
         }
-        await sleepUnlessCancelled(input.thresholds.pollMs, ctx.cancellationSignal);
+        await sleepUnlessAborted(input.thresholds.pollMs, ctx.cancellationSignal);
       }
     },
   };
@@ -149,17 +150,3 @@ function noticeData(n: CoverageNotice): { [k: string]: Json } {
   };
 }
 
-function sleepUnlessCancelled(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}

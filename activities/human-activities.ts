@@ -19,6 +19,7 @@ import { findAdapter } from './adapters';
 import type { AdapterContext } from './adapters/types';
 import { resolveSecret } from './secrets';
 import type { StepScope } from './step-types';
+import { sleepUnlessAborted } from './abortable-sleep';
 
 export interface HumanActivityDeps {
   db: Kysely<Database>;
@@ -148,17 +149,3 @@ export function createHumanActivities(deps: HumanActivityDeps) {
 
 export type HumanActivities = ReturnType<typeof createHumanActivities>;
 
-function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}

@@ -29,6 +29,7 @@ import type {
   StepScope,
   WorkflowAuditEvent,
 } from './step-types';
+import { sleepUnlessAborted } from './abortable-sleep';
 
 export interface StepActivityDeps {
   db: Kysely<Database>;
@@ -303,17 +304,3 @@ function short(output: Json): string {
   return text.length > 200 ? `${text.slice(0, 197)}...` : text;
 }
 
-function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}

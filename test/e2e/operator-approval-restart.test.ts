@@ -15,6 +15,7 @@ import { EXIT } from '../../src/cli/exit-codes';
 import { getProgress } from '../../workflows/messages';
 import { testDb, testDbUrl, uniqueId } from '../support/db';
 import { temporalAddress, testClient, uniqueQueue } from '../support/temporal';
+import { waitFor } from '../support/wait-for';
 
 const root = path.join(__dirname, '..', '..');
 const cli = path.join(root, 'bin', 'drillbook.js');
@@ -117,7 +118,7 @@ steps:
   expect(started.status).toBe(201);
   const runId = ((await started.json()) as { runId: string }).runId;
   const handle = client.workflow.getHandle(runId);
-  await waitFor(async () => (await handle.query(getProgress)).waiting?.[0]?.stepId === 'go-no-go');
+  await waitFor(async () => (await handle.query(getProgress)).waiting?.[0]?.stepId === 'go-no-go', 60_000);
 
   const view = drillbook(['watch', runId, '--once'], as(bob));
   expect(view.code).toBe(EXIT.ok);
@@ -154,11 +155,3 @@ steps:
   expect(late.stderr).toMatch(/has ended/);
 });
 
-async function waitFor(predicate: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await predicate().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('condition not reached in time');
-}

@@ -14,6 +14,7 @@ import { loadRunbookText } from '../../src/runbook/load';
 import { startRun } from '../../src/temporal/start-run';
 import { testDb } from '../support/db';
 import { temporalAddress, testClient, uniqueQueue } from '../support/temporal';
+import { waitFor } from '../support/wait-for';
 
 const root = path.join(__dirname, '..', '..');
 const cli = path.join(root, 'bin', 'drillbook.js');
@@ -47,14 +48,6 @@ function startWorkerProcess(taskQueue: string): ChildProcess {
   return child;
 }
 
-async function waitFor(predicate: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await predicate().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('condition not reached in time');
-}
 
 test('a run survives SIGKILL of its worker mid-step and records each transition once', async () => {
   const taskQueue = uniqueQueue('kill');
@@ -92,7 +85,7 @@ steps:
   await waitFor(async () => {
     const story = await getRunStory(db, handle.workflowId);
     return !!story?.events.some((e) => e.type === 'step.started' && e.stepId === 'slow');
-  });
+  }, 60_000);
   first.kill('SIGKILL');
   await new Promise((r) => first.once('exit', r));
 

@@ -18,6 +18,7 @@ import { approveStep, confirmStep, decideOnFailure, getProgress } from '../../wo
 import type { runDrill } from '../../workflows/run-drill';
 import { testDb } from '../support/db';
 import { testClient, testWorkers, uniqueQueue } from '../support/temporal';
+import { waitFor } from '../support/wait-for';
 
 let db: Kysely<Database>;
 let client: Client;
@@ -279,11 +280,3 @@ async function refusal(update: Promise<unknown>): Promise<string> {
   throw new Error('the update was accepted');
 }
 
-async function waitFor(predicate: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await predicate().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('condition not reached in time');
-}

@@ -17,6 +17,7 @@ import type { Mode } from '../../src/plan/types';
 import { abortRun, decideOnFailure, getProgress } from '../../workflows/messages';
 import { testDb } from '../support/db';
 import { testClient, testWorkers, uniqueQueue } from '../support/temporal';
+import { waitFor } from '../support/wait-for';
 
 let db: Kysely<Database>;
 let client: Client;
@@ -270,11 +271,3 @@ steps:
   }
 });
 
-async function waitFor(predicate: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await predicate().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('condition not reached in time');
-}

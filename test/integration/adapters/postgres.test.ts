@@ -197,7 +197,7 @@ describe('postgres adapter', () => {
     it('replicationLag reads the standby and, on the primary, lists it', async () => {
       // pg_ctl returns once the standby accepts connections; its walreceiver may need a moment more.
       const streaming = { operation: 'query', url: pair.primaryUrl, sql: "SELECT 1 FROM pg_stat_replication WHERE state = 'streaming'" };
-      expect(await eventually(async () => ((await run(postgresAdapter, streaming)) as { rowCount: number }).rowCount === 1, 10_000)).toBe(true);
+      expect(await eventually(async () => ((await run(postgresAdapter, streaming)) as { rowCount: number }).rowCount === 1, 30_000)).toBe(true);
       await expect(run(postgresAdapter, { operation: 'replicationLag', url: pair.standbyUrl })).resolves.toMatchObject({
         inRecovery: true,
         role: 'standby',

@@ -19,6 +19,7 @@ import type { RunningWorkers } from '../../../src/temporal/worker';
 import { getProgress, type RunProgress } from '../../../workflows/messages';
 import { testDb, uniqueId } from '../../support/db';
 import { testClient, testWorkers, uniqueQueue } from '../../support/temporal';
+import { waitFor } from '../../support/wait-for';
 
 let db: Kysely<Database>;
 let client: Client;
@@ -330,11 +331,3 @@ steps:
   expect((await call('POST', `/api/runs/no-such-run/abort`, 'olga', { reason: 'x' })).status).toBe(404);
 });
 
-async function waitFor(predicate: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await predicate().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('condition not reached in time');
-}

@@ -7,10 +7,12 @@ import * as auditTrail from './2025_01_15_090000_audit_trail';
 import * as operators from './2026_11_25_120000_operators';
 import * as inventory from './2026_11_25_121000_inventory';
 import * as benchIndexes from './2026_11_25_130000_bench_indexes';
+import * as findings from './2026_11_25_140000_findings';
 
 export const migrations: Record<string, Migration> = {
   '2025_01_15_090000_audit_trail': auditTrail,
   '2026_11_25_120000_operators': operators,
   '2026_11_25_121000_inventory': inventory,
   '2026_11_25_130000_bench_indexes': benchIndexes,
+  '2026_11_25_140000_findings': findings,
 };

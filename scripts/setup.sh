@@ -24,5 +24,17 @@ if command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432; the
   fi
 fi
 
+# Headless Chromium renders the dossier PDF (drillbook report dossier --format pdf); poppler-utils
+# (pdfinfo, pdftotext) lets the tests read it back. Debian packages; apt-get needs root.
+if [ ! -x /usr/bin/chromium ] || ! command -v pdftotext >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "setup: installing chromium and poppler-utils (apt-get)" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get update >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium poppler-utils >&2
+  else
+    echo "setup: PDF reports need /usr/bin/chromium and poppler-utils: install them (apt-get install chromium poppler-utils) as root" >&2
+  fi
+fi
+
 echo "setup: compiling (tsc)" >&2
 npx tsc -p tsconfig.build.json >&2

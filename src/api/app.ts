@@ -15,6 +15,7 @@
  *   POST /api/runs/:runId/steps/:stepId/decide         after a failure or a guard { decision, reason? }
  *   POST /api/runs/:runId/abort                        { reason } — compensations run
  *   POST /api/runs/:runId/terminate                    { reason } — admin; emergency stop, no compensation
+ *   POST /api/runs/:runId/signoff                      { role, comment? } — an ended run; drill-owner, business-owner, independent-reviewer
  */
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -34,7 +35,9 @@ import { formatDiagnostic } from '../runbook/diagnostics';
 import { loadRunbookText } from '../runbook/load';
 import { RunAlreadyActiveError, startRun } from '../temporal/start-run';
 import { abortRun, approveStep, confirmStep, decideOnFailure, getProgress } from '../../workflows/messages';
-import { AbortBody, ApproveBody, ConfirmBody, DecideBody, StartBody, TerminateBody, parseBody } from './bodies';
+import { recordSignoff } from '../findings/signoffs';
+import { signoffRefusal } from '../findings/signoff-rules';
+import { AbortBody, ApproveBody, ConfirmBody, DecideBody, SignoffBody, StartBody, TerminateBody, parseBody } from './bodies';
 import { ApiError, toErrorAnswer } from './errors';
 
 export interface ApiDeps {
@@ -56,7 +59,9 @@ interface ActionSpec<S extends z.ZodType> {
   /** The runbook's rules for this act (step role, initiator); throws ApiError for a step that cannot take it. */
   rules?: (plan: Plan, run: RunRecord) => ActRules;
   /** Checks of the body against the plan (e.g. required evidence), after the body's shape. */
-  check?: (body: z.output<S>, plan: Plan) => void;
+  check?: (body: z.output<S>, plan: Plan, identity: Identity, run: RunRecord) => void;
+  /** The act applies to an ended run only (a sign-off), instead of an active one. */
+  afterEnd?: boolean;
   /** Sends the accepted act to Temporal. */
   send: (ctx: { runId: string; body: z.output<S>; identity: Identity; requestId: string }) => Promise<void>;
 }
@@ -87,10 +92,12 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       if (!run) throw new ApiError(404, 'run_not_found', `no run ${runId}`);
       const plan = run.plan as unknown as Plan;
       authorize(identity, spec.action, spec.rules?.(plan, run) ?? {});
-      if (ENDED.has(run.status) || run.endedAt) throw new ApiError(409, FAILURES.RunNotActive, `run ${runId} has ended (${run.status}); it takes no more actions`);
+      const ended = ENDED.has(run.status) || Boolean(run.endedAt);
+      if (spec.afterEnd && !ended) throw new ApiError(409, FAILURES.RunNotActive, `run ${runId} has not ended (${run.status}): ${spec.action} waits for its outcome`);
+      if (!spec.afterEnd && ended) throw new ApiError(409, FAILURES.RunNotActive, `run ${runId} has ended (${run.status}); it takes no more actions`);
       const body = parseBody(spec.body, req.body);
       request = sanitize(body);
-      spec.check?.(body, plan);
+      spec.check?.(body, plan, identity, run);
       await recordHumanAction(db, { requestId, outcome: 'requested', action: spec.action, actor: identity.name, roles: identity.roles, runId, runKnown: true, stepId, request });
       await spec.send({ runId, body, identity, requestId });
       return reply.code(200).send({ ok: true, action: spec.action, runId, ...(stepId ? { stepId } : {}), requestId });
@@ -236,6 +243,21 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       send: async ({ runId, body, identity, requestId }) => {
         await handle(runId).terminate(`terminated by ${identity.name}: ${body.reason}`);
         await recordRunTerminated(db, { runId, requestId, actor: identity.name, reason: body.reason });
+      },
+    }),
+  );
+
+  app.post<{ Params: { runId: string } }>('/api/runs/:runId/signoff', (req, reply) =>
+    act(req, reply, req.params.runId, undefined, {
+      action: 'signoff',
+      body: SignoffBody,
+      afterEnd: true,
+      check: (body, _plan, identity, run) => {
+        const refusal = signoffRefusal(body.role, identity, run);
+        if (refusal) throw new ApiError(403, 'forbidden', refusal, 'role');
+      },
+      send: async ({ runId, body, identity, requestId }) => {
+        await recordSignoff(db, { runId, role: body.role, signer: identity.name, comment: body.comment ?? null, requestId, signedAt: new Date() });
       },
     }),
   );

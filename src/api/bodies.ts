@@ -1,5 +1,6 @@
 /** The request bodies of the API, as strict zod schemas: an unknown or misspelt field is a 400 naming it. */
 import { z } from 'zod';
+import { SIGNOFF_ROLES } from '../findings/tables';
 import { MODES } from '../plan/types';
 import { ApiError } from './errors';
 
@@ -26,6 +27,11 @@ export const DecideBody = z
 export const AbortBody = z.strictObject({ reason: Reason });
 
 export const TerminateBody = z.strictObject({ reason: Reason });
+
+export const SignoffBody = z.strictObject({
+  role: z.enum(SIGNOFF_ROLES),
+  comment: z.string().trim().max(2000).optional(),
+});
 
 export const StartBody = z.strictObject({
   /** The runbook's YAML text: the server validates and compiles it, so the plan run is the one checked. */

@@ -25,6 +25,9 @@ import { decideCommand } from './commands/decide';
 import { abortCommand } from './commands/abort';
 import { terminateCommand } from './commands/terminate';
 import { watchCommand } from './commands/watch';
+import { reportCommand } from './commands/report';
+import { findingCommand } from './commands/finding';
+import { signoffCommand } from './commands/signoff';
 import { EXIT } from './exit-codes';
 
 export function buildProgram(ctx = new CliContext()): Command {
@@ -58,6 +61,9 @@ export function buildProgram(ctx = new CliContext()): Command {
     abortCommand(run),
     terminateCommand(run),
     watchCommand(run),
+    reportCommand(ctx, run),
+    findingCommand(ctx, run),
+    signoffCommand(run),
   ]) {
     program.addCommand(cmd);
   }

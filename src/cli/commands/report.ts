@@ -1,0 +1,125 @@
+/** `drillbook report coverage|attainment|findings|dossier|integrity --format json|csv|html|pdf [--out FILE]`. */
+import { writeFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { attainmentReport } from '../../reports/attainment-report';
+import { coverageMatrix } from '../../reports/coverage-report';
+import { buildDossier } from '../../reports/dossier';
+import { findingsReport } from '../../reports/findings-report';
+import { integrityAttestation } from '../../reports/integrity-report';
+import { parsePeriod } from '../../reports/period';
+import { REPORT_FORMATS, renderReport, type AnyReport, type ReportFormat } from '../../reports/render-report';
+import { CliError, EXIT } from '../exit-codes';
+import type { CliContext } from '../context';
+import type { CommandResult } from '../run-command';
+
+type Runner = (fn: () => Promise<CommandResult>) => Promise<void>;
+interface Out { format: string; out?: string }
+
+function format(value: string): ReportFormat {
+  if (!(REPORT_FORMATS as readonly string[]).includes(value)) throw new CliError(`--format: "${value}" is not one of ${REPORT_FORMATS.join(', ')}`, EXIT.usage);
+  return value as ReportFormat;
+}
+
+function instant(flag: string, value: string | undefined, fallback: Date): Date {
+  if (value === undefined) return fallback;
+  const t = Date.parse(value);
+  if (Number.isNaN(t)) throw new CliError(`${flag}: expected an ISO date or date-time, got "${value}"`, EXIT.usage);
+  return new Date(t);
+}
+
+function period(value: string): string {
+  try {
+    parsePeriod(value, 'UTC');
+  } catch (err) {
+    throw new CliError(`--period: ${(err as Error).message}`, EXIT.usage);
+  }
+  return value;
+}
+
+/** The current half-year (UTC), the default period. */
+function currentHalf(): string {
+  const now = new Date();
+  return `${now.getUTCFullYear()}-H${now.getUTCMonth() < 6 ? 1 : 2}`;
+}
+
+/** Output flags checked before any work: a bad flag changes and costs nothing. */
+function checkOutput(opts: Out): ReportFormat {
+  const fmt = format(opts.format);
+  if (fmt === 'pdf' && !opts.out) throw new CliError('--out: a PDF needs a file to write to', EXIT.usage);
+  return fmt;
+}
+
+async function emit(report: AnyReport, opts: Out): Promise<CommandResult> {
+  const fmt = checkOutput(opts);
+  const bytes = await renderReport(report, fmt);
+  if (opts.out) {
+    writeFileSync(opts.out, bytes);
+    process.stderr.write(`${report.report} report (${fmt}) written to ${opts.out}\n`);
+  } else {
+    process.stdout.write(bytes);
+  }
+  return EXIT.ok;
+}
+
+const withOutput = (cmd: Command) =>
+  cmd.option('--format <format>', `one of ${REPORT_FORMATS.join(', ')}`, 'html').option('--out <file>', 'write to this file (default: stdout; required for pdf)');
+
+export function reportCommand(ctx: CliContext, run: Runner): Command {
+  const report = new Command('report').description("the auditor's reports: coverage, attainment, findings, dossier, integrity");
+  withOutput(report.command('coverage').description('every inventory service in a period: drilled, drill types, write-tested, overdue, changed since drill'))
+    .option('--period <period>', 'YYYY-H1, YYYY-H2, YYYY-Qn or YYYY (default: the current half-year)')
+    .action((opts: Out & { period?: string }) =>
+      run(async () => {
+        checkOutput(opts);
+        const id = period(opts.period ?? currentHalf());
+        const db = await ctx.db();
+        let matrix;
+        try {
+          matrix = await coverageMatrix(db, id);
+        } catch (err) {
+          // No inventory applied yet: nothing to judge coverage against.
+          throw new CliError((err as Error).message, EXIT.notFound);
+        }
+        return emit(matrix, opts);
+      }),
+    );
+  withOutput(report.command('attainment').description('RTO/RPO target vs achieved per service and run, with the trend per half-year'))
+    .option('--from <date>', 'runs ended at or after (default: 3 years ago)')
+    .option('--to <date>', 'runs ended before (default: now)')
+    .action((opts: Out & { from?: string; to?: string }) =>
+      run(async () => {
+        checkOutput(opts);
+        const to = instant('--to', opts.to, new Date());
+        const from = instant('--from', opts.from, new Date(to.getTime() - 3 * 365 * 86_400_000));
+        if (from >= to) throw new CliError('--from: must be before --to', EXIT.usage);
+        return emit(await attainmentReport(await ctx.db(), { from, to }), opts);
+      }),
+    );
+  withOutput(report.command('findings').description('open findings, open and overdue actions with ageing, risk acceptances'))
+    .option('--as-of <date>', 'judge overdue and ageing as of (default: now)')
+    .action((opts: Out & { asOf?: string }) => run(async () => (checkOutput(opts), emit(await findingsReport(await ctx.db(), instant('--as-of', opts.asOf, new Date())), opts))));
+  withOutput(report.command('dossier').description('the formal post-drill report of one run').argument('<run-id>', 'the run')).action((runId: string, opts: Out) =>
+    run(async () => {
+      checkOutput(opts);
+      const db = await ctx.db();
+      let dossier;
+      try {
+        dossier = await buildDossier(db, runId);
+      } catch (err) {
+        throw new CliError((err as Error).message, EXIT.notFound);
+      }
+      return emit(dossier, opts);
+    }),
+  );
+  withOutput(report.command('integrity').description('integrity attestation for a period: chain verification and checkpoints'))
+    .option('--period <period>', 'YYYY-H1, YYYY-H2, YYYY-Qn or YYYY (default: the current half-year)')
+    .action((opts: Out & { period?: string }) =>
+      run(async () => {
+        checkOutput(opts);
+        const attestation = await integrityAttestation(await ctx.db(), period(opts.period ?? currentHalf()));
+        await emit(attestation, opts);
+        return attestation.verification.ok ? EXIT.ok : EXIT.tampered;
+      }),
+    );
+  return report;
+}

@@ -1,0 +1,185 @@
+/**
+ * The auditor's commands as a user runs them (bin/drillbook.js, built), on a real run: sign-off
+ * through the authenticated API (audited, refusals too), findings from the CLI (bad input named and
+ * nothing written), reports in every format, and `audit checkpoint` / `verify --checkpoint` proving
+ * an alteration made after the checkpoint by a superuser who re-hashed the chain.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { Kysely } from 'kysely';
+import { Client } from 'pg';
+import { startApiServer, type RunningApi } from '../../src/api/server';
+import type { Database } from '../../src/audit/database';
+import { chainHash } from '../../src/audit/hash-chain';
+import { listRunEvents } from '../../src/audit/audit-events';
+import { verifyAuditChain } from '../../src/audit/verify-chain';
+import { issueToken, upsertUser } from '../../src/auth/users';
+import { findingsDb } from '../../src/findings/tables';
+import { loadRunbookText } from '../../src/runbook/load';
+import { startRun } from '../../src/temporal/start-run';
+import type { RunningWorkers } from '../../src/temporal/worker';
+import { destroyTestDb, isolatedTestDb, testDbUrl } from '../support/db';
+import { temporalAddress, testClient, testWorkers, uniqueQueue } from '../support/temporal';
+
+const root = path.join(__dirname, '..', '..');
+const cli = path.join(root, 'bin', 'drillbook.js');
+const exec = promisify(execFile);
+const dir = mkdtempSync(path.join(os.tmpdir(), 'reports-cli-'));
+const taskQueue = uniqueQueue('reports-cli');
+let db: Kysely<Database>;
+let api: RunningApi;
+let workers: RunningWorkers;
+let temporal: Awaited<ReturnType<typeof testClient>>;
+let runId: string;
+const tokens: Record<string, string> = {};
+
+async function drillbook(args: string[], token?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await exec(process.execPath, [cli, ...args], {
+      cwd: dir,
+      env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress(), DATABASE_URL: testDbUrl(db), DRILLBOOK_API_URL: api.url, DRILLBOOK_TOKEN: token ?? '' },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+beforeAll(async () => {
+  db = await isolatedTestDb();
+  workers = await testWorkers(db, taskQueue);
+  temporal = await testClient();
+  api = await startApiServer({ db, temporal: temporal.client, taskQueue, port: 0 });
+  for (const [name, roles] of [['olga', ['operator']], ['bea', ['approver']], ['audrey', ['auditor']]] as const) {
+    await upsertUser(db, { name, roles: [...roles] });
+    tokens[name] = (await issueToken(db, name, { label: 'test' })).token;
+  }
+  const { plan, planHash, diagnostics } = loadRunbookText(
+    `apiVersion: drillbook/v1
+name: small-drill
+version: "1"
+owners: [team]
+services: [payments]
+modes: [drill]
+steps:
+  - { id: fence, title: Fence, kind: action, action: { adapter: noop, input: { output: { ok: true } } }, marks: [rto.start] }
+  - { id: verify, title: Verify, kind: action, needs: [fence], action: { adapter: noop, input: { output: { ok: true } } }, marks: [rto.end] }
+`,
+    'small.yaml',
+  );
+  if (!plan || !planHash) throw new Error(JSON.stringify(diagnostics));
+  const handle = await startRun(temporal.client, { plan, planHash, mode: 'drill', params: {}, initiator: 'olga', reason: 'reports e2e', taskQueue });
+  await handle.result();
+  runId = handle.workflowId;
+}, 120_000);
+
+afterAll(async () => {
+  await api?.close();
+  await workers?.shutdown();
+  await temporal?.close();
+  await destroyTestDb(db);
+});
+
+test('signoff through the API: each capacity needs its role, the initiator is never the independent reviewer, every attempt audited', async () => {
+  expect(await drillbook(['signoff', runId, '--as', 'drill-owner', '--comment', 'done'], tokens.olga)).toMatchObject({ code: 0, stdout: expect.stringContaining('signed off') });
+  const wrongRole = await drillbook(['signoff', runId, '--as', 'business-owner'], tokens.olga);
+  expect(wrongRole.code).toBe(8);
+  expect(wrongRole.stderr).toMatch(/business-owner needs the role "approver"/);
+  expect((await drillbook(['signoff', runId, '--as', 'business-owner'], tokens.bea)).code).toBe(0);
+  expect((await drillbook(['signoff', runId, '--as', 'independent-reviewer'], tokens.audrey)).code).toBe(0);
+  expect((await drillbook(['signoff', runId, '--as', 'auditor-ish'], tokens.audrey))).toMatchObject({ code: 2, stderr: expect.stringMatching(/--as: "auditor-ish"/) });
+  expect((await drillbook(['signoff', runId, '--as', 'drill-owner'], 'not-a-token')).code).toBe(8);
+
+  const rows = await findingsDb(db).selectFrom('run_signoffs').select(['role', 'signer']).where('run_id', '=', runId).orderBy('id').execute();
+  expect(rows).toEqual([{ role: 'drill-owner', signer: 'olga' }, { role: 'business-owner', signer: 'bea' }, { role: 'independent-reviewer', signer: 'audrey' }]);
+  const events = await listRunEvents(db, runId);
+  expect(events.filter((e) => e.type === 'signoff.recorded').map((e) => e.actor)).toEqual(['olga', 'bea', 'audrey']);
+  const refused = events.filter((e) => e.type === 'action.refused').map((e) => e.data as { action: string; status: number });
+  expect(refused).toEqual([expect.objectContaining({ action: 'signoff', status: 403 })]);
+  expect((await verifyAuditChain(db)).ok).toBe(true);
+});
+
+test('findings from the CLI: raise on a run step, an action, bad input named and nothing written', async () => {
+  const bad = await drillbook(['finding', 'raise', '--run', runId, '--step', 'nope', '--severity', 'high', '--category', 'rto', '--title', 't', '--description', 'd']);
+  expect(bad).toMatchObject({ code: 4, stderr: expect.stringMatching(/--step: run .* has no step "nope"/) });
+  const badSeverity = await drillbook(['finding', 'raise', '--severity', 'huge', '--category', 'rto', '--title', 't', '--description', 'd']);
+  expect(badSeverity).toMatchObject({ code: 2, stderr: expect.stringMatching(/--severity:/) });
+  expect((await findingsDb(db).selectFrom('findings').selectAll().execute())).toHaveLength(0);
+
+  const raised = await drillbook(['finding', 'raise', '--run', runId, '--step', 'verify', '--severity', 'high', '--category', 'rto', '--title', 'slow verify', '--description', 'took long', '--as', 'audrey']);
+  expect(raised.code).toBe(0);
+  const finding = JSON.parse(raised.stdout) as { findingId: string };
+  const action = await drillbook(['finding', 'action-add', finding.findingId, '--description', 'tune', '--owner', 'dba', '--due', '2020-01-31']);
+  expect(action.code).toBe(0);
+  const { actionId } = JSON.parse(action.stdout) as { actionId: string };
+  expect(await drillbook(['finding', 'action-update', actionId, '--status', 'done'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--evidence: .*closing evidence/) });
+  expect((await drillbook(['finding', 'action-update', actionId, '--status', 'in-progress', '--retest-run', runId])).code).toBe(0);
+
+  const report = await drillbook(['report', 'findings', '--format', 'json', '--as-of', '2026-11-25']);
+  expect(JSON.parse(report.stdout).totals).toMatchObject({ findings: 1, openActions: 1, overdueActions: 1 });
+});
+
+test('reports from the CLI in every format; the dossier shows the sign-offs and the measured RTO', async () => {
+  const json = await drillbook(['report', 'dossier', runId, '--format', 'json']);
+  expect(json.code).toBe(0);
+  const dossier = JSON.parse(json.stdout);
+  expect(dossier.signoffs).toHaveLength(3);
+  expect(dossier.missingSignoffs).toEqual([]);
+  expect(typeof dossier.objectives.rto.achievedMs).toBe('number');
+  expect(dossier.participants.map((p: { name: string }) => p.name)).toEqual(['audrey', 'bea', 'olga']);
+  for (const format of ['csv', 'html']) expect((await drillbook(['report', 'dossier', runId, '--format', format])).stdout).toContain(runId);
+  const pdfFile = path.join(dir, 'dossier.pdf');
+  expect((await drillbook(['report', 'dossier', runId, '--format', 'pdf', '--out', pdfFile])).code).toBe(0);
+  expect(readFileSync(pdfFile).subarray(0, 5).toString()).toBe('%PDF-');
+  for (const format of ['json', 'csv', 'html']) expect((await drillbook(['report', 'integrity', '--format', format, '--period', '2026-H2'])).code).toBe(0);
+  // Coverage is judged against the inventory: without one, a clear refusal.
+  expect(await drillbook(['report', 'coverage', '--format', 'json'])).toMatchObject({ code: 4, stderr: expect.stringMatching(/no inventory has been applied/) });
+  expect((await drillbook(['report', 'attainment', '--format', 'csv'])).code).toBe(0);
+  expect(await drillbook(['report', 'coverage', '--period', '2026-H3'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--period: period "2026-H3"/) });
+  expect(await drillbook(['report', 'coverage', '--format', 'docx'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--format: "docx"/) });
+  expect(await drillbook(['report', 'dossier', 'no-such-run', '--format', 'json'])).toMatchObject({ code: 4 });
+});
+
+test('audit checkpoint, then a superuser alters and re-hashes the run chain: verify passes alone, fails against the checkpoint naming chain and seq', async () => {
+  const cpFile = path.join(dir, 'cp.json');
+  const taken = await drillbook(['audit', 'checkpoint', '--out', cpFile]);
+  expect(taken.code).toBe(0);
+  const checkpoint = JSON.parse(readFileSync(cpFile, 'utf8'));
+  expect((await drillbook(['audit', 'verify', '--checkpoint', cpFile])).code).toBe(0);
+
+  const admin = new Client({ connectionString: testDbUrl(db) });
+  await admin.connect();
+  try {
+    await admin.query('BEGIN');
+    await admin.query('SET LOCAL session_replication_role = replica');
+    await admin.query(`UPDATE audit_events SET body = replace(body, '"actor":"olga"', '"actor":"mallory"'), actor = 'mallory' WHERE chain_id = $1 AND seq = 1`, [runId]);
+    await admin.query('COMMIT');
+    const broken = await drillbook(['audit', 'verify']);
+    expect(broken.code).toBe(6);
+    expect(broken.stdout).toContain(`chain ${runId} seq 1 (run ${runId}`);
+
+    const { rows } = await admin.query<{ id: string; body: string }>('SELECT id, body FROM audit_events WHERE chain_id = $1 ORDER BY seq', [runId]);
+    await admin.query('BEGIN');
+    await admin.query('SET LOCAL session_replication_role = replica');
+    let prev = '0'.repeat(64);
+    for (const r of rows) {
+      const hash = chainHash(prev, r.body);
+      await admin.query('UPDATE audit_events SET prev_hash = $1, hash = $2 WHERE id = $3', [prev, hash, r.id]);
+      prev = hash;
+    }
+    await admin.query('UPDATE audit_chain_heads SET last_hash = $1 WHERE chain_id = $2', [prev, runId]);
+    await admin.query('COMMIT');
+  } finally {
+    await admin.end();
+  }
+  expect((await drillbook(['audit', 'verify'])).code).toBe(0);
+  const against = await drillbook(['audit', 'verify', '--checkpoint', cpFile]);
+  expect(against.code).toBe(6);
+  expect(against.stdout).toContain(`checkpoint MISMATCH: chain ${runId} seq ${checkpoint.heads[runId].lastSeq}`);
+  const integrity = await drillbook(['report', 'integrity', '--format', 'json']);
+  expect(JSON.parse(integrity.stdout).checkpoints.map((c: { digest: string }) => c.digest)).toContain(checkpoint.digest);
+});

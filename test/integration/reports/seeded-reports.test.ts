@@ -36,11 +36,17 @@ const within = (t: number, from: string, to: string) => t >= Date.parse(from) &&
 const counts = (r: SeededRun) => r.status === 'completed' && r.verdict === 'pass' && (r.mode === 'drill' || r.mode === 'failover');
 const halfOf = (t: number) => { const d = new Date(t); return `${d.getUTCFullYear()}-H${d.getUTCMonth() < 6 ? 1 : 2}`; };
 
-/** Every format renders; CSV has one line per data row plus the header; HTML is one document. */
+/** Every format renders; CSV has one line per data row plus the header; HTML is one document; PDF by Chromium. */
 async function expectAllFormats(report: AnyReport, csvRows: number, mustContain: string[]) {
   for (const format of REPORT_FORMATS) {
-    if (format === 'pdf') continue; // PDF: test/browser/dossier-pdf.test.ts (Chromium)
-    const out = (await renderReport(report, format)).toString('utf8');
+    const bytes = await renderReport(report, format);
+    if (format === 'pdf') {
+      // Printed by headless Chromium from the HTML; its text is checked in test/browser/dossier-pdf.test.ts.
+      expect(bytes.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+      expect(bytes.length).toBeGreaterThan(1000);
+      continue;
+    }
+    const out = bytes.toString('utf8');
     if (format === 'json') expect(JSON.parse(out)).toEqual(JSON.parse(JSON.stringify(report)));
     if (format === 'csv') expect(out.trimEnd().split('\r\n')).toHaveLength(csvRows + 1);
     if (format === 'html') {

@@ -22,7 +22,14 @@ export function installRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   const level = (process.env.DRILLBOOK_LOG_LEVEL ?? 'WARN').toUpperCase() as LogLevel;
-  Runtime.install({ logger: new DefaultLogger(level) });
+  // The native core's own log goes through the same logger (to stderr), never straight to stdout,
+  // where it would break `--json` output.
+  Runtime.install({
+    logger: new DefaultLogger(level, ({ level: l, message, meta }) => {
+      process.stderr.write(`${new Date().toISOString()} [${l}] ${message}${meta ? ` ${safeJson(meta)}` : ''}\n`);
+    }),
+    telemetryOptions: { logging: { filter: { core: level, other: level }, forward: {} } },
+  });
 }
 
 /** Bundles the workflow code once per process (webpack takes seconds; every Worker reuses it). */
@@ -84,4 +91,13 @@ export async function startWorkers(opts: WorkerOptions): Promise<RunningWorkers>
       await done;
     },
   };
+}
+
+/** Log metadata can hold BigInts and cycles; a log line must never throw. */
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value, (_key, v) => (typeof v === 'bigint' ? v.toString() : v));
+  } catch {
+    return String(value);
+  }
 }

@@ -162,7 +162,7 @@ export function buildInfraApi(deps: InfraApiDeps): FastifyInstance {
 
   /** Runs a cluster operation: 501 without one, its own status for a refusal, 500 with the cause else. */
   const clusterOperation = async (reply: FastifyReply, work: (ops: ClusterOperations) => Promise<Record<string, unknown>>) => {
-    if (!deps.clusters) return reply.code(501).send({ error: 'not implemented', message: 'this infra API has no cluster operations' });
+    if (!deps.clusters) return reply.code(501).send({ error: 'unsupported', message: 'this infra API was started without cluster operations (the lab daemon provides them)' });
     try {
       return await work(deps.clusters);
     } catch (error) {

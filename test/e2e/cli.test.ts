@@ -11,11 +11,11 @@ import type { Database } from '../../src/audit/database';
 import { startDemoSites, type DemoSites } from '../../src/demo/demo-sites';
 import { findTemporalCli } from '../../src/temporal/dev-server';
 import type { RunningWorkers } from '../../src/temporal/worker';
+import { runCli, type CliOutcome } from '../support/cli';
 import { destroyTestDb, isolatedTestDb, testDbUrl } from '../support/db';
 import { temporalAddress, testWorkers, uniqueQueue } from '../support/temporal';
 
 const root = path.join(__dirname, '..', '..');
-const cli = path.join(root, 'bin', 'drillbook.js');
 const runbooksDir = path.join(root, 'runbooks');
 const execFileAsync = promisify(execFile);
 const taskQueue = uniqueQueue('cli');
@@ -23,24 +23,9 @@ let db: Kysely<Database>;
 let workers: RunningWorkers;
 let sites: DemoSites;
 
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function drillbook(...args: string[]): Promise<Outcome> {
-  try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [cli, ...args], {
-      cwd: root,
-      // Its own database: this file alters a row behind the triggers' back.
-      env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress(), DRILLBOOK_TASK_QUEUE: taskQueue, DATABASE_URL: testDbUrl(db) },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+function drillbook(...args: string[]): Promise<CliOutcome> {
+  // Its own database: this file alters a row behind the triggers' back.
+  return runCli(args, { env: { TEMPORAL_ADDRESS: temporalAddress(), DRILLBOOK_TASK_QUEUE: taskQueue, DATABASE_URL: testDbUrl(db) } });
 }
 
 beforeAll(async () => {

@@ -3,35 +3,22 @@
  * whose RTO disagrees with the inventory; a broken inventory is refused at file:line:col and changes
  * nothing; apply, coverage, and schedule create / next / pause / list against the real dev server.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../src/audit/database';
 import { programmeDb } from '../../src/inventory/tables';
 import { destroyTestDb, isolatedTestDb, testDbUrl, uniqueId } from '../support/db';
 import { temporalAddress, testClient } from '../support/temporal';
+import { runCli, type CliOutcome } from '../support/cli';
 
-const root = path.join(__dirname, '..', '..');
-const cli = path.join(root, 'bin', 'drillbook.js');
-const run = promisify(execFile);
 const dir = mkdtempSync(path.join(os.tmpdir(), 'inv-cli-'));
 const tag = uniqueId('c').slice(2, 10);
 let db: Kysely<Database>;
 
-async function drillbook(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [cli, ...args], {
-      cwd: dir,
-      env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress(), DATABASE_URL: testDbUrl(db), DRILLBOOK_TASK_QUEUE: `cli-${tag}` },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+function drillbook(...args: string[]): Promise<CliOutcome> {
+  return runCli(args, { cwd: dir, env: { TEMPORAL_ADDRESS: temporalAddress(), DATABASE_URL: testDbUrl(db), DRILLBOOK_TASK_QUEUE: `cli-${tag}` } });
 }
 
 beforeAll(async () => {

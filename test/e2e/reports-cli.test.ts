@@ -4,11 +4,9 @@
  * nothing written), reports in every format, and `audit checkpoint` / `verify --checkpoint` proving
  * an alteration made after the checkpoint by a superuser who re-hashed the chain.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import type { Kysely } from 'kysely';
 import { Client } from 'pg';
 import { startApiServer, type RunningApi } from '../../src/api/server';
@@ -23,10 +21,8 @@ import { startRun } from '../../src/temporal/start-run';
 import type { RunningWorkers } from '../../src/temporal/worker';
 import { destroyTestDb, isolatedTestDb, testDbUrl } from '../support/db';
 import { temporalAddress, testClient, testWorkers, uniqueQueue } from '../support/temporal';
+import { runCli, type CliOutcome } from '../support/cli';
 
-const root = path.join(__dirname, '..', '..');
-const cli = path.join(root, 'bin', 'drillbook.js');
-const exec = promisify(execFile);
 const dir = mkdtempSync(path.join(os.tmpdir(), 'reports-cli-'));
 const taskQueue = uniqueQueue('reports-cli');
 let db: Kysely<Database>;
@@ -36,17 +32,11 @@ let temporal: Awaited<ReturnType<typeof testClient>>;
 let runId: string;
 const tokens: Record<string, string> = {};
 
-async function drillbook(args: string[], token?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [cli, ...args], {
-      cwd: dir,
-      env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress(), DATABASE_URL: testDbUrl(db), DRILLBOOK_API_URL: api.url, DRILLBOOK_TOKEN: token ?? '' },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+function drillbook(args: string[], token?: string): Promise<CliOutcome> {
+  return runCli(args, {
+    cwd: dir,
+    env: { TEMPORAL_ADDRESS: temporalAddress(), DATABASE_URL: testDbUrl(db), DRILLBOOK_API_URL: api.url, DRILLBOOK_TOKEN: token ?? '' },
+  });
 }
 
 beforeAll(async () => {

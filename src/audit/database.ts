@@ -33,6 +33,9 @@ const pools = new WeakMap<Db, Pool>();
 /** Connects lazily (the first query opens the pool). Call `db.destroy()` to close it. */
 export function createDb(url: string, options: CreateDbOptions = {}): Kysely<Database> {
   const pool = new Pool({ connectionString: url, max: options.maxConnections });
+  // An idle pooled connection the server ends (restart, failover, DROP DATABASE … FORCE) is removed
+  // from the pool, and the next query opens a new one; without a listener, pg would crash the process.
+  pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   pools.set(db, pool);
   return db;

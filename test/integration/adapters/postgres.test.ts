@@ -195,8 +195,9 @@ describe('postgres adapter', () => {
     afterAll(() => pair?.stop());
 
     it('replicationLag reads the standby and, on the primary, lists it', async () => {
-      // pg_ctl returns once the standby accepts connections; its walreceiver may need a moment more.
-      const streaming = { operation: 'query', url: pair.primaryUrl, sql: "SELECT 1 FROM pg_stat_replication WHERE state = 'streaming'" };
+      // pg_ctl returns once the standby accepts connections; its walreceiver, and its first replay
+      // feedback (replay_lsn), may need a moment more.
+      const streaming = { operation: 'query', url: pair.primaryUrl, sql: "SELECT 1 FROM pg_stat_replication WHERE state = 'streaming' AND replay_lsn IS NOT NULL" };
       expect(await eventually(async () => ((await run(postgresAdapter, streaming)) as { rowCount: number }).rowCount === 1, 30_000)).toBe(true);
       await expect(run(postgresAdapter, { operation: 'replicationLag', url: pair.standbyUrl })).resolves.toMatchObject({
         inRecovery: true,

@@ -10,7 +10,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../src/audit/database';
 import { appendAuditEventWith, appendAuditEvents, type AuditEventInput } from '../src/audit/append-events';
 import { recordRunEnded, recordRunStarted } from '../src/audit/runs';
-import { getStepResult, recordCompletedStepSql, recordStepResult } from '../src/audit/step-results';
+import { getStepResult, getStepResults, recordCompletedStepSql, recordStepResult } from '../src/audit/step-results';
 import { evaluate } from '../src/plan/expression';
 import { renderTemplates } from '../src/plan/template';
 import { FAILURES } from '../src/plan/failures';
@@ -21,6 +21,9 @@ import { resolveSecret } from './secrets';
 import { pickEvidence } from './evidence';
 import type {
   ExecuteActionInput,
+  ExecuteSequenceInput,
+  SequenceMemberResult,
+  SequenceOutput,
   ProbeCheckInput,
   RunEndedInput,
   RunStartedInput,
@@ -30,6 +33,7 @@ import type {
   WorkflowAuditEvent,
 } from './step-types';
 import { sleepUnlessAborted } from './abortable-sleep';
+import { WriteBehind } from './write-behind';
 
 export interface StepActivityDeps {
   db: Kysely<Database>;
@@ -176,6 +180,50 @@ export function createStepActivities(deps: StepActivityDeps) {
     return adapter.execute(parsed.data, ctx);
   }
 
+  /**
+   * Probes and evaluates `expect` against the output, polling every `everyMs` until it holds or
+   * `withinMs` has passed. Polling inside one (heartbeating) activity keeps the history small. A probe
+   * error while polling counts as "not yet".
+   */
+  async function probeUntilExpected(
+    input: Pick<ProbeCheckInput, 'probe' | 'expect' | 'until'>,
+    scope: StepScope,
+    ctx: AdapterContext,
+  ): Promise<{ output: Json; detail: Record<string, Json> }> {
+    const deadline = Date.now() + (input.until?.withinMs ?? 0);
+    let probes = 0;
+    for (;;) {
+      probes += 1;
+      let output: Json = null;
+      let problem: string;
+      try {
+        output = await callAdapter(input.probe, scope, ctx);
+        if (evaluate(input.expect, { ...scope, output })) {
+          return { output, detail: { probes, expect: input.expect.source } };
+        }
+        problem = `expectation "${input.expect.source}" not met; output: ${short(output)}`;
+      } catch (err) {
+        if (!input.until || ctx.signal.aborted) throw err;
+        problem = describeFailure(err).message;
+      }
+      if (!input.until || Date.now() + input.until.everyMs > deadline) {
+        throw ApplicationFailure.create({
+          message: input.until ? `${problem} (after ${probes} probes within ${input.until.withinMs} ms)` : problem,
+          type: FAILURES.ExpectationNotMet,
+          // A one-shot check may be retried per the step's policy; a polled one has used its window.
+          nonRetryable: Boolean(input.until),
+          details: [output],
+        });
+      }
+      ctx.heartbeat({ probes });
+      await sleepUnlessAborted(input.until.everyMs, ctx.signal);
+    }
+  }
+
+  function stepEvent(ref: StepRef, transition: string, type: string, at: Date, data: Json): AuditEventInput {
+    return { key: eventKey(ref, transition), runId: ref.runId, type, stepId: ref.stepId, actor: deps.workerIdentity, at, data };
+  }
+
   return {
     /** Runs an `action` or `notify` step (or a compensation) through its adapter. */
     async executeAction(input: ExecuteActionInput): Promise<StepActivityResult> {
@@ -188,41 +236,92 @@ export function createStepActivities(deps: StepActivityDeps) {
       );
     },
 
-    /**
-     * Runs a `check`: probes and evaluates `expect` against the output, polling every `everyMs` until
-     * it holds or `withinMs` has passed. Polling inside one heartbeating activity keeps the history
-     * small. A probe error while polling counts as "not yet".
-     */
+    /** Runs a `check` (see probeUntilExpected). */
     async probeCheck(input: ProbeCheckInput): Promise<StepActivityResult> {
-      return auditedStep(input, 'step', { adapter: input.probe.adapter, expect: input.expect.source, site: input.site ?? null }, input.evidence, async (ctx) => {
-        const deadline = Date.now() + (input.until?.withinMs ?? 0);
-        let probes = 0;
-        for (;;) {
-          probes += 1;
-          let output: Json = null;
-          let problem: string;
+      return auditedStep(input, 'step', { adapter: input.probe.adapter, expect: input.expect.source, site: input.site ?? null }, input.evidence, (ctx) =>
+        probeUntilExpected(input, input.scope, ctx),
+      );
+    },
+
+    /**
+     * Runs a `sequence`: its members back to back in this one activity, each as its step would run
+     * alone (`when`, adapter call or polled check), with their audit events and step results written
+     * behind them in order (see write-behind.ts) — no round trip between two members. A member
+     * already completed in this execution (an earlier attempt) is not run again: its recorded output
+     * is used. A member that fails without `onFailure: continue` ends the sequence with
+     * `SequenceMemberFailed`, whose details say what each member did.
+     */
+    async executeSequence(input: ExecuteSequenceInput): Promise<StepActivityResult> {
+      const ids = input.members.map((m) => m.id);
+      return auditedStep(input, 'step', { kind: 'sequence', members: ids, site: input.site ?? null }, [], async (ctx) => {
+        const attempt = Context.current().info.attempt;
+        const recorded = await getStepResults(db, input.runId, ids, input.execution);
+        const scope: StepScope = { ...input.scope, steps: { ...input.scope.steps } };
+        const members: Record<string, SequenceMemberResult> = {};
+        const writes = new WriteBehind();
+        const finish = async <T>(value: T): Promise<T> => {
+          await writes.drain();
+          return value;
+        };
+        for (const member of input.members) {
+          const ref: StepRef = { runId: input.runId, stepId: member.id, execution: input.execution };
+          const done = recorded.get(member.id);
+          if (done?.status === 'completed') {
+            const output = (done.output ?? null) as Json;
+            members[member.id] = { state: 'completed', output, startedAt: toIso(done.startedAt), endedAt: toIso(done.endedAt), attempt: done.attempts, replayed: true };
+            scope.steps[member.id] = { output, status: 'completed' };
+            continue;
+          }
+          if (member.when && !evaluate(member.when, scope)) {
+            // The workflow records the skip, as for a step of its own.
+            members[member.id] = { state: 'skipped', reason: `when "${member.when.source}" is false` };
+            scope.steps[member.id] = { output: null, status: 'skipped' };
+            continue;
+          }
+          const startedAt = new Date();
+          const what: Record<string, Json> =
+            member.kind === 'action' ? { adapter: member.action.adapter } : { adapter: member.probe.adapter, expect: member.expect.source };
+          writes.push(() => appendAuditEvents(db, [stepEvent(ref, 'step/started', 'step.started', startedAt, { execution: ref.execution, attempt, sequence: input.stepId, ...what })]));
           try {
-            output = await callAdapter(input.probe, input.scope, ctx);
-            if (evaluate(input.expect, { ...input.scope, output })) {
-              return { output, detail: { probes, expect: input.expect.source } };
-            }
-            problem = `expectation "${input.expect.source}" not met; output: ${short(output)}`;
+            const { output, detail = {} } =
+              member.kind === 'action' ? { output: await callAdapter(member.action, scope, ctx) } : await probeUntilExpected(member, scope, ctx);
+            const endedAt = new Date();
+            const completed = { runId: ref.runId, stepId: member.id, execution: ref.execution, attempts: attempt, startedAt, endedAt, output };
+            const data = { execution: ref.execution, attempt, durationMs: endedAt.getTime() - startedAt.getTime(), ...detail, evidence: pickEvidence(output, member.evidence) };
+            writes.push(() =>
+              appendAuditEventWith(db, stepEvent(ref, 'step/completed', 'step.completed', endedAt, data), recordCompletedStepSql(completed), (trx) =>
+                recordStepResult(trx, { ...completed, status: 'completed', error: null }),
+              ),
+            );
+            members[member.id] = { state: 'completed', output, startedAt: startedAt.toISOString(), endedAt: endedAt.toISOString(), attempt, replayed: false };
+            scope.steps[member.id] = { output, status: 'completed' };
           } catch (err) {
-            if (!input.until || ctx.signal.aborted) throw err;
-            problem = describeFailure(err).message;
+            const failure = describeFailure(err);
+            const endedAt = new Date();
+            writes.push(() =>
+              appendAuditEvents(db, [
+                stepEvent(ref, `step/attempt-${attempt}/failed`, 'step.attempt_failed', endedAt, {
+                  execution: ref.execution, attempt, error: failure.message, failureType: failure.type,
+                }),
+              ]),
+            );
+            members[member.id] = { state: 'failed', error: failure.message, startedAt: startedAt.toISOString(), endedAt: endedAt.toISOString(), attempt };
+            scope.steps[member.id] = { output: null, status: 'failed' };
+            if (member.onFailure === 'continue') continue;
+            const details: SequenceOutput = { members };
+            throw await finish(
+              ApplicationFailure.create({
+                message: `step "${member.id}": ${failure.message}`,
+                type: FAILURES.SequenceMemberFailed,
+                // A definitive failure of the member is one of the sequence: retrying would meet it again.
+                nonRetryable: err instanceof ApplicationFailure && err.nonRetryable === true,
+                details: [details as unknown as Json],
+              }),
+            );
           }
-          if (!input.until || Date.now() + input.until.everyMs > deadline) {
-            throw ApplicationFailure.create({
-              message: input.until ? `${problem} (after ${probes} probes within ${input.until.withinMs} ms)` : problem,
-              type: FAILURES.ExpectationNotMet,
-              // A one-shot check may be retried per the step's policy; a polled one has used its window.
-              nonRetryable: Boolean(input.until),
-              details: [output],
-            });
-          }
-          ctx.heartbeat({ probes });
-          await sleepUnlessAborted(input.until.everyMs, ctx.signal);
         }
+        const output: SequenceOutput = { members };
+        return finish({ output: output as unknown as Json });
       });
     },
 

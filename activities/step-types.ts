@@ -3,7 +3,7 @@
  * the activities. Kept in history: add fields, never rename.
  */
 import type { RunStarted } from '../src/audit/runs';
-import type { AdapterCall, Expr, Json, Mode } from '../src/plan/types';
+import type { AdapterCall, Expr, Json, Mode, SequenceMember } from '../src/plan/types';
 
 /** What templates and expressions can read: the mode, the params (secrets as references) and outputs. */
 export interface StepScope {
@@ -36,6 +36,24 @@ export interface ProbeCheckInput extends StepRef {
   scope: StepScope;
   evidence: string[];
   site?: string;
+}
+
+export interface ExecuteSequenceInput extends StepRef {
+  /** The members, in order (plan steps: their own `when`, adapter calls, checks, evidence). */
+  members: SequenceMember[];
+  scope: StepScope;
+  site?: string;
+}
+
+/** What one member of a sequence did; absent from the result when the sequence stopped before it. */
+export type SequenceMemberResult =
+  | { state: 'completed'; output: Json; startedAt: string; endedAt: string; attempt: number; replayed: boolean }
+  | { state: 'skipped'; reason: string }
+  | { state: 'failed'; error: string; startedAt: string; endedAt: string; attempt: number };
+
+/** A sequence's output, and the details of its `SequenceMemberFailed` failure. */
+export interface SequenceOutput {
+  members: Record<string, SequenceMemberResult>;
 }
 
 export interface StepActivityResult {

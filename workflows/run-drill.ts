@@ -19,10 +19,10 @@ import {
 } from '@temporalio/workflow';
 import type { StepActivities } from '../activities/step-activities';
 import type { GuardViolation, HumanActivities } from '../activities/human-activities';
-import type { StepActivityResult, StepScope, WorkflowAuditEvent } from '../activities/step-types';
+import type { SequenceOutput, StepActivityResult, StepScope, WorkflowAuditEvent } from '../activities/step-types';
 import { evaluate } from '../src/plan/expression';
 import { computeObjectives } from '../src/plan/objectives';
-import type { AdapterCall, ApprovalStep, Json, ManualStep, PlanGuard, PlanStep, RunInput } from '../src/plan/types';
+import type { AdapterCall, ApprovalStep, Json, ManualStep, PlanGuard, PlanStep, RunInput, SequenceMember, SequenceStep } from '../src/plan/types';
 import { FAILURES } from '../src/plan/failures';
 import {
   abortRun,
@@ -102,7 +102,8 @@ class DrillRun {
   private guardScope?: CancellationScope;
 
   constructor(private readonly input: RunInput) {
-    this.unlaunched = [...input.plan.steps];
+    // A sequence's members are run by their sequence, never launched on their own.
+    this.unlaunched = input.plan.steps.filter((step) => !step.sequence);
     this.stepsById = new Map(input.plan.steps.map((step) => [step.id, step]));
     for (const step of input.plan.steps) {
       this.progress.set(step.id, {
@@ -334,6 +335,7 @@ class DrillRun {
         p.state = 'skipped';
         p.skipReason = `when "${step.when.source}" is false`;
         this.record('step.skipped', step.id, 'drillbook', { reason: p.skipReason }, `${p.execution}/skipped`);
+        if (step.kind === 'sequence') this.skipUnfinishedMembers(step, `its sequence "${step.id}" was skipped`, true);
         return;
       }
     }
@@ -344,6 +346,7 @@ class DrillRun {
     try {
       const result = await this.perform(step, p.execution);
       this.results.set(step.id, result);
+      if (step.kind === 'sequence') this.applyMembers(step, p.execution, (result.output as unknown as SequenceOutput).members);
       p.state = 'completed';
       p.attempts = result.attempt;
       p.startedAt = result.startedAt;
@@ -366,7 +369,40 @@ class DrillRun {
         this.requestAbort({ reason: `approval "${step.id}" timed out`, actor: 'drillbook' });
         return;
       }
+      if (step.kind === 'sequence') this.applyMembers(step, p.execution, sequenceFailureMembers(err));
       await this.onStepFailed(step, message(err));
+    }
+  }
+
+  /** What a sequence's members did (see executeSequence), as if each had run as a step of its own. */
+  private applyMembers(step: SequenceStep, execution: number, members: SequenceOutput['members'] | undefined): void {
+    for (const id of step.members) {
+      const r = members?.[id];
+      if (!r) continue;
+      const p = this.progress.get(id)!;
+      p.execution = execution;
+      if (r.state === 'skipped') {
+        p.state = 'skipped';
+        p.skipReason = r.reason;
+        this.record('step.skipped', id, 'drillbook', { reason: r.reason, sequence: step.id }, `${execution}/skipped`);
+        continue;
+      }
+      p.attempts = r.attempt;
+      p.startedAt = r.startedAt;
+      p.endedAt = r.endedAt;
+      if (r.state === 'failed') {
+        const member = this.stepsById.get(id)!;
+        p.state = 'failed';
+        p.error = r.error;
+        this.record('step.failed', id, 'drillbook', { error: r.error, onFailure: member.onFailure, sequence: step.id }, `${execution}/failed`);
+        continue;
+      }
+      p.state = 'completed';
+      p.error = undefined;
+      p.outputSummary = summarize(r.output);
+      this.results.set(id, { output: r.output, startedAt: r.startedAt, endedAt: r.endedAt, attempt: r.attempt, replayed: r.replayed });
+      const member = this.stepsById.get(id)!;
+      if (member.compensate && !this.undoStack.includes(member)) this.undoStack.push(member);
     }
   }
 
@@ -402,6 +438,13 @@ class DrillRun {
         this.record('step.completed', step.id, 'drillbook', { kind: 'wait', durationMs: step.durationMs }, `${execution}/completed`);
         return { output: { waitedMs: step.durationMs }, startedAt, endedAt, attempt: 1, replayed: false };
       }
+      case 'sequence':
+        return this.activities(step).executeSequence({
+          ...ref,
+          members: step.members.map((id) => this.stepsById.get(id) as SequenceMember),
+          scope: this.scope(step),
+          site: step.site,
+        });
       case 'manual':
       case 'approval':
         if (patched(HUMAN_STEPS_PATCH)) {
@@ -420,9 +463,7 @@ class DrillRun {
   }
 
   private activities(step: PlanStep): StepActivities {
-    const timeoutMs =
-      step.timeoutMs ??
-      (step.kind === 'check' && step.until ? step.until.withinMs + CHECK_GRACE_MS : DEFAULT_STEP_TIMEOUT_MS);
+    const timeoutMs = step.timeoutMs ?? this.defaultTimeoutMs(step);
     const retry = {
       maximumAttempts: step.retry.maxAttempts,
       initialInterval: step.retry.initialIntervalMs,
@@ -438,6 +479,14 @@ class DrillRun {
       heartbeatTimeout: HEARTBEAT_TIMEOUT_MS,
       retry,
     });
+  }
+
+  /** A polled check gets its window and a grace; a sequence its members' windows on top of the default. */
+  private defaultTimeoutMs(step: PlanStep): number {
+    if (step.kind === 'check' && step.until) return step.until.withinMs + CHECK_GRACE_MS;
+    if (step.kind !== 'sequence') return DEFAULT_STEP_TIMEOUT_MS;
+    const windows = step.members.map((id) => this.stepsById.get(id)!).map((m) => (m.kind === 'check' && m.until ? m.until.withinMs : 0));
+    return DEFAULT_STEP_TIMEOUT_MS + windows.reduce((a, b) => a + b, 0);
   }
 
   /** After its retries a step failed: follow `onFailure` (the default pauses for an operator). */
@@ -477,9 +526,21 @@ class DrillRun {
     if (decision.decision === 'skip') {
       p.state = 'skipped';
       p.skipReason = `skipped by ${decision.actor}: ${decision.reason}`;
+      if (step.kind === 'sequence') this.skipUnfinishedMembers(step, p.skipReason, false);
       return;
     }
     this.requestAbort({ reason: decision.reason?.trim() || `abort decided on step "${step.id}"`, actor: decision.actor });
+  }
+
+  /** A skipped sequence skips the members it did not complete, so the steps after them can go on. */
+  private skipUnfinishedMembers(step: SequenceStep, reason: string, audit: boolean): void {
+    for (const id of step.members) {
+      const m = this.progress.get(id)!;
+      if (m.state === 'completed') continue;
+      m.state = 'skipped';
+      m.skipReason = reason;
+      if (audit) this.record('step.skipped', id, 'drillbook', { reason, sequence: step.id }, `${m.execution}/skipped`);
+    }
   }
 
   private requestAbort(request: AbortRunInput): void {
@@ -833,6 +894,14 @@ class DrillRun {
       scope.cancel();
     }
   }
+}
+
+/** The members' results a failed sequence carried in its failure's details. */
+function sequenceFailureMembers(err: unknown): SequenceOutput['members'] | undefined {
+  let cause: unknown = err;
+  while (cause instanceof Error && !(cause instanceof ApplicationFailure && cause.type === FAILURES.SequenceMemberFailed)) cause = cause.cause;
+  const details = cause instanceof ApplicationFailure ? (cause.details?.[0] as SequenceOutput | undefined) : undefined;
+  return details?.members;
 }
 
 function failureType(err: unknown): string | undefined {

@@ -90,6 +90,18 @@ export async function getStepResult(
   return row && toStepResult(row);
 }
 
+/** The given steps' results of one execution (a sequence's members), by step id. */
+export async function getStepResults(db: Db, runId: string, stepIds: string[], execution: number): Promise<Map<string, StepResult>> {
+  const rows = await db
+    .selectFrom('step_results')
+    .selectAll()
+    .where('run_id', '=', runId)
+    .where('step_id', '=', sql<string>`any(${stepIds}::text[])`)
+    .where('execution', '=', execution)
+    .execute();
+  return new Map(rows.map((row) => [row.step_id, toStepResult(row)]));
+}
+
 /** Every step execution of a run, in the order they started (not-started ones last). */
 export async function listStepResults(db: Db, runId: string): Promise<StepResult[]> {
   const rows = await db

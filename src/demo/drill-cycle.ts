@@ -17,12 +17,13 @@ import { findMissingSeqs, startLoad, type LoadReport, type WriteGap } from '../.
 import type { RunResult } from '../../workflows/messages';
 import type { Db } from '../audit/database';
 import { getRunStory } from '../audit/run-story';
+import type { StepResult } from '../audit/step-results';
 import { verifyAuditChain } from '../audit/verify-chain';
 import { projectRoot } from '../config/paths';
 import { formatDiagnostic } from '../runbook/diagnostics';
 import { loadRunbookFile } from '../runbook/load';
 import { resolveParams } from '../plan/params';
-import type { Mode } from '../plan/types';
+import type { Mark, Mode, Plan } from '../plan/types';
 import { startRun } from '../temporal/start-run';
 
 export const RUNBOOKS_DIR = path.join(projectRoot, 'runbooks');
@@ -134,6 +135,15 @@ export interface CycleOptions {
 }
 
 /** The longest gap that overlaps [from, to]. */
+/** From the start of the `rto.start` step to the end of the `rto.end` step, when both ran. */
+function outageWindow(plan: Plan | undefined, steps: StepResult[]): { from: Date; to: Date } | undefined {
+  const marked = (mark: Mark) => plan?.steps.find((s) => s.marks.includes(mark))?.id;
+  const result = (id: string | undefined) => steps.find((s) => s.stepId === id && s.status === 'completed');
+  const from = result(marked('rto.start'))?.startedAt;
+  const to = result(marked('rto.end'))?.endedAt;
+  return from && to ? { from, to } : undefined;
+}
+
 function longestGapWithin(gaps: WriteGap[], from: string, to: string): WriteGap | null {
   const start = Date.parse(from);
   const end = Date.parse(to);
@@ -197,7 +207,10 @@ export async function runDrillCycle(options: CycleOptions): Promise<CycleReport>
     const integrity = await verifyAuditChain(options.db, { chainId: run.runId });
     const started = story.run?.startedAt ?? new Date(0);
     const ended = story.run?.endedAt ?? new Date();
-    const gap = longestGapWithin(report.writeGaps, started.toISOString(), ended.toISOString());
+    // The client's outage is the gap across the run's own outage window (its RTO marks), not any
+    // longer stall the loaded machine gave the load generator elsewhere in the run.
+    const outage = outageWindow(story.run?.plan as Plan | undefined, story.steps);
+    const gap = longestGapWithin(report.writeGaps, (outage?.from ?? started).toISOString(), (outage?.to ?? ended).toISOString());
     const end = story.events.find((e) => e.type === 'run.completed' || e.type === 'run.aborted');
     const endData = (end?.data ?? {}) as { rtoMs?: number | null; rpoMs?: number | null };
     runs.push({

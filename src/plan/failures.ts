@@ -17,6 +17,8 @@ export const FAILURES = {
   RunAborted: 'RunAborted',
   /** A step's kind is not known to this interpreter version (a plan newer than the worker). */
   StepKindUnsupported: 'StepKindUnsupported',
+  /** A member of a `sequence` failed; its details carry what each member did up to then. */
+  SequenceMemberFailed: 'SequenceMemberFailed',
 
   // --- Operator requests refused by an update validator (nothing is recorded in history) ---
   /** The run has ended or is aborting: it takes no more decisions or aborts. */

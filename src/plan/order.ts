@@ -5,7 +5,7 @@
  * Semantics shared with the interpreter: a step runs once all its needs have finished; a step whose
  * `when` is false is skipped, and a skipped step counts as finished for the steps that need it (needs
  * order steps; they do not require success). A `when` that reads step outputs is decided at run time:
- * such a step stays in the waves.
+ * such a step stays in the waves. A sequence's members are in its wave, not in waves of their own.
  */
 import { evaluateCondition, ExpressionError, referencedNames } from './expression';
 import type { Mode, Plan } from './types';
@@ -53,6 +53,9 @@ export function dryRunOrder(plan: Plan, mode: Mode, values: Record<string, strin
   const level = new Map<string, number>();
   const visiting = new Set<string>();
   const levelOf = (id: string): number => {
+    // A sequence's members run inside it: they finish when it does.
+    const container = byId.get(id)?.sequence;
+    if (container !== undefined) return levelOf(container);
     const known = level.get(id);
     if (known !== undefined) return known;
     if (visiting.has(id)) throw new CycleError(id);
@@ -66,7 +69,7 @@ export function dryRunOrder(plan: Plan, mode: Mode, values: Record<string, strin
   try {
     for (const step of plan.steps) {
       const l = levelOf(step.id);
-      if (skipped.has(step.id)) continue;
+      if (skipped.has(step.id) || step.sequence !== undefined) continue;
       (result.waves[l] ??= []).push(step.id);
     }
   } catch (err) {

@@ -89,6 +89,12 @@ interface PlanStepCommon {
   reads: string[];
   /** Source position of the step in its YAML file, for messages. */
   source?: { line: number; col: number };
+  /**
+   * Set on the members of a `sequence`: the id of the sequence that runs them. A member is never
+   * launched on its own; its `needs` (the member before it, or the sequence's own needs) only order
+   * the plan and tell which outputs a template may read.
+   */
+  sequence?: string;
 }
 
 export interface ActionStep extends PlanStepCommon {
@@ -165,7 +171,21 @@ export interface PlanGuard {
   site?: string;
 }
 
-export type PlanStep = ActionStep | CheckStep | WaitStep | NotifyStep | ManualStep | ApprovalStep;
+/**
+ * Steps run back to back in ONE activity, with no workflow round trip and no audit write between
+ * them (their events are written behind them, in order, and are in the trail before the sequence
+ * ends): a failover's critical section, where every millisecond is outage. Members are action and
+ * check steps, listed in `members` in order and present in the plan's `steps` with `sequence` set.
+ */
+export interface SequenceStep extends PlanStepCommon {
+  kind: 'sequence';
+  members: string[];
+}
+
+/** The steps a sequence may hold. */
+export type SequenceMember = ActionStep | CheckStep;
+
+export type PlanStep = ActionStep | CheckStep | WaitStep | NotifyStep | ManualStep | ApprovalStep | SequenceStep;
 export type StepKind = PlanStep['kind'];
 
 export interface Objectives {

@@ -10,7 +10,7 @@ import { parseExpressionOrThrow } from '../plan/expression-parser';
 import { templateRefs } from '../plan/template';
 import type { AdapterCall, Plan, PlanGuard, PlanParam, PlanStep, RetryPolicy } from '../plan/types';
 import { locate, type RunbookSource } from './parse';
-import type { Runbook, RunbookAdapterCall, RunbookStep } from './schema';
+import type { Runbook, RunbookAdapterCall, RunbookSequenceMember, RunbookStep } from './schema';
 
 /** No retry unless the runbook asks: a DR action repeated behind an operator's back is a surprise. */
 /**
@@ -28,38 +28,41 @@ export function compileRunbook(runbook: Runbook, source?: RunbookSource): Plan {
   const prechecks = runbook.prechecks.map((step, i) => ({ step: step as RunbookStep, phase: 'precheck' as const, path: ['prechecks', i] }));
   const main = runbook.steps.map((step, i) => ({ step, phase: 'main' as const, path: ['steps', i] }));
   const precheckIds = runbook.prechecks.map((s) => s.id);
-  const order = [...prechecks, ...main].map((e) => e.step.id);
+  const entries = flattenSequences([...prechecks, ...main], precheckIds);
+  const order = entries.map((e) => e.step.id);
 
-  const steps = [...prechecks, ...main].map(({ step, phase, path }): PlanStep => {
-    const needs = phase === 'main' ? unique([...precheckIds, ...step.needs]) : unique(step.needs);
+  const steps = entries.map(({ step, phase, path, needs, sequence }): PlanStep => {
     const when = step.when === undefined ? undefined : parseExpressionOrThrow(step.when);
     const refs: Reference[] = [
       ...(when ? referencedNames(when.ast) : []),
-      ...(step.compensate ? templateRefs(step.compensate.input) : []),
+      ...('compensate' in step && step.compensate ? templateRefs(step.compensate.input) : []),
     ];
+    const retry = 'retry' in step ? step.retry : undefined;
     const common = {
       id: step.id,
       title: step.title,
       phase,
       needs,
       ...(when ? { when } : {}),
-      ...(step.timeout !== undefined ? { timeoutMs: step.timeout } : {}),
-      retry: step.retry
+      ...('timeout' in step && step.timeout !== undefined ? { timeoutMs: step.timeout } : {}),
+      retry: retry
         ? {
-            maxAttempts: step.retry.attempts,
-            initialIntervalMs: step.retry.interval ?? DEFAULT_RETRY.initialIntervalMs,
-            backoffCoefficient: step.retry.backoff ?? DEFAULT_RETRY.backoffCoefficient,
-            ...(step.retry.maxInterval !== undefined ? { maxIntervalMs: step.retry.maxInterval } : {}),
+            maxAttempts: retry.attempts,
+            initialIntervalMs: retry.interval ?? DEFAULT_RETRY.initialIntervalMs,
+            backoffCoefficient: retry.backoff ?? DEFAULT_RETRY.backoffCoefficient,
+            ...(retry.maxInterval !== undefined ? { maxIntervalMs: retry.maxInterval } : {}),
           }
         : { ...DEFAULT_RETRY },
-      onFailure: step.onFailure,
-      ...(step.compensate ? { compensate: adapterCall(step.compensate) } : {}),
-      ...(step.site !== undefined ? { site: step.site } : {}),
+      // A member without `continue` fails its sequence, whose own onFailure then applies.
+      onFailure: step.onFailure ?? sequence?.onFailure ?? 'pause',
+      ...('compensate' in step && step.compensate ? { compensate: adapterCall(step.compensate) } : {}),
+      ...('site' in step && step.site !== undefined ? { site: step.site } : {}),
       ...('local' in step && step.local ? { local: true } : {}),
-      marks: unique(step.marks),
-      evidence: unique(step.evidence),
+      marks: 'marks' in step ? unique(step.marks) : [],
+      evidence: 'evidence' in step ? unique(step.evidence) : [],
       reads: [] as string[],
       ...(source ? { source: locate(source, path) } : {}),
+      ...(sequence ? { sequence: sequence.id } : {}),
     };
     let planStep: PlanStep;
     switch (step.kind) {
@@ -109,6 +112,9 @@ export function compileRunbook(runbook: Runbook, source?: RunbookSource): Plan {
           ...(step.remind ? { remind: { everyMs: step.remind.every, notify: adapterCall(step.remind.notify) } } : {}),
         };
         break;
+      case 'sequence':
+        planStep = { ...common, kind: 'sequence', members: step.steps.map((m) => m.id) };
+        break;
       default: {
         const unknownKind: never = step;
         throw new Error(`unknown step kind ${JSON.stringify(unknownKind)}`);
@@ -117,6 +123,13 @@ export function compileRunbook(runbook: Runbook, source?: RunbookSource): Plan {
     planStep.reads = stepsRead(refs, step.id, order);
     return planStep;
   });
+  // A sequence's activity renders its members' templates, so it carries what they read from outside.
+  for (const seq of steps) {
+    if (seq.kind !== 'sequence') continue;
+    const inside = new Set([seq.id, ...seq.members]);
+    const read = new Set([...seq.reads, ...steps.filter((m) => m.sequence === seq.id).flatMap((m) => m.reads)]);
+    seq.reads = order.filter((id) => read.has(id) && !inside.has(id));
+  }
 
   return {
     planVersion: 1,
@@ -173,6 +186,37 @@ function compileGuard(guard: NonNullable<Runbook['guards']>[number]): PlanGuard 
     onViolation: guard.onViolation,
     ...(guard.site !== undefined ? { site: guard.site } : {}),
   };
+}
+
+interface PlanEntry {
+  step: RunbookStep | RunbookSequenceMember;
+  phase: 'precheck' | 'main';
+  path: (string | number)[];
+  needs: string[];
+  /** The sequence a member belongs to. */
+  sequence?: { id: string; onFailure: PlanStep['onFailure'] };
+}
+
+/**
+ * Each sequence followed by its members, in order: the first member needs what the sequence needs,
+ * every later one the member before it (so the plan's order and reads hold as for any step).
+ */
+function flattenSequences(
+  listed: { step: RunbookStep; phase: 'precheck' | 'main'; path: (string | number)[] }[],
+  precheckIds: string[],
+): PlanEntry[] {
+  const entries: PlanEntry[] = [];
+  for (const { step, phase, path } of listed) {
+    const needs = phase === 'main' ? unique([...precheckIds, ...step.needs]) : unique(step.needs);
+    entries.push({ step, phase, path, needs });
+    if (step.kind !== 'sequence') continue;
+    let before = needs;
+    step.steps.forEach((member, j) => {
+      entries.push({ step: member, phase, path: [...path, 'steps', j], needs: before, sequence: { id: step.id, onFailure: step.onFailure } });
+      before = [member.id];
+    });
+  }
+  return entries;
 }
 
 function adapterCall(call: RunbookAdapterCall): AdapterCall {

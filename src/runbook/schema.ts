@@ -14,7 +14,7 @@ import { parseExpression } from '../plan/expression-parser';
 import { APPROVAL_ON_TIMEOUT, GUARD_ON_VIOLATION, MARKS, MODES, ON_FAILURE, PARAM_TYPES } from '../plan/types';
 
 export const API_VERSION = 'drillbook/v1';
-export const STEP_KINDS = ['action', 'check', 'wait', 'notify', 'manual', 'approval'] as const;
+export const STEP_KINDS = ['action', 'check', 'wait', 'notify', 'manual', 'approval', 'sequence'] as const;
 
 /** Step ids are kebab-case; expressions read them as `steps.<id>` (see expression-parser.ts). */
 export const STEP_ID_PATTERN = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
@@ -158,6 +158,41 @@ export const ApprovalStepSchema = z.strictObject({
   })
   .meta({ id: 'ApprovalStep' });
 
+/**
+ * What a member of a sequence may say: no `needs` (it runs after the member before it), no `site`,
+ * `local`, `retry` or `timeout` (the sequence's own apply to all of it), and `onFailure` only
+ * `continue` (otherwise the sequence fails at that member, and the sequence's `onFailure` applies).
+ */
+const memberOnly = { needs: true, site: true, local: true, retry: true, timeout: true, onFailure: true } as const;
+const memberOnFailure = z
+  .literal('continue')
+  .optional()
+  .meta({ description: 'continue: the sequence goes on after this member fails. Absent: the sequence fails here.' });
+
+export const SequenceMemberSchema = z
+  .discriminatedUnion('kind', [
+    ActionStepSchema.omit(memberOnly).extend({ onFailure: memberOnFailure }),
+    CheckStepSchema.omit(memberOnly).extend({ onFailure: memberOnFailure }),
+  ])
+  .meta({ id: 'SequenceMember' });
+
+export const SequenceStepSchema = z.strictObject({
+  id: common.id,
+  title: common.title,
+  needs: common.needs,
+  when: common.when,
+  timeout: DurationSchema.optional().meta({ description: "The whole sequence's limit (default: 10m plus its checks' windows)." }),
+  retry: common.retry,
+  onFailure: common.onFailure,
+  site: common.site,
+  local,
+  kind: z.literal('sequence'),
+  steps: z
+    .array(SequenceMemberSchema)
+    .min(1)
+    .meta({ description: 'Action and check steps run in this order in one activity: no round trip, no audit write between them.' }),
+}).meta({ id: 'SequenceStep' });
+
 export const StepSchema = z.discriminatedUnion('kind', [
   ActionStepSchema,
   CheckStepSchema,
@@ -165,6 +200,7 @@ export const StepSchema = z.discriminatedUnion('kind', [
   NotifyStepSchema,
   ManualStepSchema,
   ApprovalStepSchema,
+  SequenceStepSchema,
 ]).meta({ id: 'Step' });
 
 /** A guard's `expect` is parsed here so a syntax error is a diagnostic, not a compile crash. */
@@ -234,5 +270,6 @@ export type RunbookInput = z.input<typeof RunbookSchema>;
 /** After parsing: durations in ms, defaults filled in. */
 export type Runbook = z.output<typeof RunbookSchema>;
 export type RunbookStep = z.output<typeof StepSchema>;
+export type RunbookSequenceMember = z.output<typeof SequenceMemberSchema>;
 export type RunbookParam = z.output<typeof ParamSchema>;
 export type RunbookAdapterCall = z.output<typeof AdapterCallSchema>;

@@ -14,9 +14,15 @@ export interface LooseStep {
   kind?: string;
   needs: { id: string; path: Path }[];
   raw: Record<string, unknown>;
+  /** A member's sequence id. */
+  sequence?: string;
 }
 
-/** Pre-checks then steps, in file order, skipping entries that are not mappings. */
+/**
+ * Pre-checks then steps, in file order, skipping entries that are not mappings. A sequence's members
+ * follow it, each needing the member before it (the first: what the sequence needs), and the sequence
+ * needs its last member here, so that steps after it may read its members' outputs.
+ */
 export function collectSteps(runbook: Record<string, unknown>): LooseStep[] {
   const steps: LooseStep[] = [];
   for (const [list, phase] of [['prechecks', 'precheck'], ['steps', 'main']] as const) {
@@ -24,21 +30,43 @@ export function collectSteps(runbook: Record<string, unknown>): LooseStep[] {
     if (!Array.isArray(items)) continue;
     items.forEach((raw, i) => {
       if (!isRecord(raw)) return;
-      const path = [list, i];
-      const needs = Array.isArray(raw.needs)
-        ? raw.needs.flatMap((n, j) => (typeof n === 'string' ? [{ id: n, path: [...path, 'needs', j] }] : []))
-        : [];
-      steps.push({
-        phase,
-        path,
-        id: typeof raw.id === 'string' ? raw.id : undefined,
-        kind: typeof raw.kind === 'string' ? raw.kind : phase === 'precheck' ? 'check' : undefined,
-        needs,
-        raw,
-      });
+      const step = looseStep(raw, [list, i], phase);
+      steps.push(step);
+      if (step.kind === 'sequence' && Array.isArray(raw.steps)) steps.push(...sequenceMembers(step, raw.steps));
     });
   }
   return steps;
+}
+
+function looseStep(raw: Record<string, unknown>, path: Path, phase: LooseStep['phase'], sequence?: string): LooseStep {
+  const needs = Array.isArray(raw.needs)
+    ? raw.needs.flatMap((n, j) => (typeof n === 'string' ? [{ id: n, path: [...path, 'needs', j] }] : []))
+    : [];
+  return {
+    phase,
+    path,
+    id: typeof raw.id === 'string' ? raw.id : undefined,
+    kind: typeof raw.kind === 'string' ? raw.kind : phase === 'precheck' ? 'check' : undefined,
+    needs,
+    raw,
+    ...(sequence !== undefined ? { sequence } : {}),
+  };
+}
+
+function sequenceMembers(sequence: LooseStep, items: unknown[]): LooseStep[] {
+  const members: LooseStep[] = [];
+  let before = sequence.needs;
+  items.forEach((raw, j) => {
+    if (!isRecord(raw)) return;
+    const member = looseStep(raw, [...sequence.path, 'steps', j], sequence.phase, sequence.id ?? '');
+    // Implicit needs point at the member itself: written `needs` are refused by the schema.
+    member.needs = before.map((n) => ({ id: n.id, path: member.path }));
+    if (member.id !== undefined) before = [{ id: member.id, path: member.path }];
+    members.push(member);
+  });
+  const last = members[members.length - 1];
+  if (last?.id !== undefined && !sequence.needs.some((n) => n.id === last.id)) sequence.needs = [...sequence.needs, { id: last.id, path: sequence.path }];
+  return members;
 }
 
 export interface StepGraph {

@@ -8,6 +8,21 @@ import { isRecord, valueAt, type Finding, type Path } from './findings';
 
 type Issue = z.core.$ZodIssue;
 
+/** Keys a step may have but a member of a sequence may not, and why. */
+const SEQUENCE_MEMBER_KEYS: Record<string, string> = {
+  needs: 'it runs after the step before it in the sequence',
+  site: "the sequence's own site applies",
+  local: "the sequence's own local applies",
+  retry: "the sequence's own retry applies (a retried sequence does not redo the steps it completed)",
+  timeout: "the sequence's own timeout applies",
+};
+
+/** `…steps, i, steps, j`: a member of a sequence. */
+function inSequence(path: Path): boolean {
+  const n = path.length;
+  return n >= 4 && path[n - 4] === 'steps' && path[n - 2] === 'steps' && typeof path[n - 1] === 'number';
+}
+
 export interface IssueContext {
   /** The schema that produced the issues (to suggest keys for a typo). */
   schema: z.ZodType;
@@ -33,7 +48,10 @@ export function issueFindings(issue: Issue, ctx: IssueContext): Finding[] {
   switch (issue.code) {
     case 'unrecognized_keys': {
       const known = knownKeys(ctx.schema, rel);
-      for (const key of issue.keys) add('schema.unknown_key', [...rel, key], `unknown key "${key}"${didYouMean(key, known)}`, 'key');
+      for (const key of issue.keys) {
+        const why = inSequence(rel) ? SEQUENCE_MEMBER_KEYS[key] : undefined;
+        add('schema.unknown_key', [...rel, key], why ? `a step in a sequence has no "${key}": ${why}` : `unknown key "${key}"${didYouMean(key, known)}`, 'key');
+      }
       break;
     }
     case 'invalid_union': {

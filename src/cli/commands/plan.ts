@@ -22,10 +22,17 @@ export function planCommand(run: (fn: () => Promise<CommandResult>) => Promise<v
           return EXIT.ok;
         }
         const byId = new Map(plan.steps.map((s) => [s.id, s]));
+        const skipped = new Set(order.skipped.map((s) => s.id));
+        // A sequence shows its members, in order, as the one activity they run in.
+        const describe = (id: string): string => {
+          const step = byId.get(id)!;
+          if (step.kind !== 'sequence') return `${id} [${step.kind}]`;
+          return `${id} [sequence: ${step.members.filter((m) => !skipped.has(m)).join(' → ')}]`;
+        };
         process.stdout.write(`${plan.runbook.name} v${plan.runbook.version} — mode ${opts.mode} — plan ${planHash}\n`);
         order.waves.forEach((wave, i) => {
           process.stdout.write(`${String(i + 1).padStart(3)}. ${wave.length > 1 ? 'in parallel: ' : ''}${wave
-            .map((id) => `${id} [${byId.get(id)!.kind}]`)
+            .map(describe)
             .join(', ')}\n`);
         });
         for (const s of order.skipped) process.stdout.write(`  skipped: ${s.id} — ${s.reason}\n`);

@@ -104,7 +104,7 @@ describe('validateRunbook', () => {
     expect(lines).toEqual([
       't.yaml:12:15: error: invalid duration "soon"; expected e.g. 500ms, 30s, 5m, 1h30m, 2d',
       't.yaml:13:12: error: needs form a cycle: a -> b -> a',
-      't.yaml:16:11: error: unknown step kind "wiat"; expected one of action, check, wait, notify, manual, approval',
+      't.yaml:16:11: error: unknown step kind "wiat"; expected one of action, check, wait, notify, manual, approval, sequence',
     ]);
   });
 

@@ -1,0 +1,224 @@
+/**
+ * `kind: sequence`: members run back to back in one activity (a failover's critical section), each
+ * with its own audit trail, step result, marks and compensation — against the real dev server, the
+ * real worker wiring and the real audit database.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Client } from '@temporalio/client';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../src/audit/database';
+import { getRunStory } from '../../src/audit/run-story';
+import { verifyAuditChain } from '../../src/audit/verify-chain';
+import { loadRunbookText } from '../../src/runbook/load';
+import { startRun } from '../../src/temporal/start-run';
+import type { RunningWorkers } from '../../src/temporal/worker';
+import { abortRun, getProgress } from '../../workflows/messages';
+import { testDb } from '../support/db';
+import { testClient, testWorkers, uniqueQueue } from '../support/temporal';
+import { waitFor } from '../support/wait-for';
+
+let db: Kysely<Database>;
+let client: Client;
+let closeClient: () => Promise<void>;
+let workers: RunningWorkers;
+let server: http.Server;
+let base: string;
+const taskQueue = uniqueQueue('seq');
+/** Requests the loopback API received, in order. */
+const calls: string[] = [];
+/** Paths that answer 500 while the count is positive. */
+const failuresLeft = new Map<string, number>();
+let polls = 0;
+
+beforeAll(async () => {
+  db = await testDb();
+  ({ client, close: closeClient } = await testClient());
+  workers = await testWorkers(db, taskQueue);
+  server = http.createServer((req, res) => {
+    const path = req.url ?? '/';
+    calls.push(`${req.method} ${path}`);
+    const left = failuresLeft.get(path) ?? 0;
+    if (left > 0) {
+      failuresLeft.set(path, left - 1);
+      res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"down"}');
+      return;
+    }
+    if (path.startsWith('/poll')) polls += 1;
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path, ready: polls >= 3, token: 'tk-1' }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await workers?.shutdown();
+  await closeClient?.();
+  server?.close();
+  await db?.destroy();
+});
+
+const header = `
+apiVersion: drillbook/v1
+name: seq-test
+version: "1"
+owners: [team]
+services: [payments]
+objectives: { rto: 1m }
+modes: [drill, failover]
+params:
+  base: { type: string, required: true }
+`;
+
+async function start(yaml: string) {
+  const { plan, planHash, diagnostics } = loadRunbookText(yaml, 'test.yaml');
+  if (!plan || !planHash) throw new Error(`runbook invalid: ${JSON.stringify(diagnostics)}`);
+  return startRun(client, { plan, planHash, mode: 'drill', params: { base }, initiator: 'alice', reason: 'test', taskQueue });
+}
+
+const member = (id: string, extra = '') => `
+      - id: ${id}
+        title: ${id}
+        kind: action
+        action: { adapter: http, input: { method: POST, url: "\${{ params.base }}/do/${id}" } }
+        compensate: { adapter: http, input: { method: POST, url: "\${{ params.base }}/undo/${id}" } }${extra}`;
+
+test('members run in order in one local activity: templates, when, polled checks, continue; each with its own trail, results and marks', async () => {
+  failuresLeft.set('/do/optional', 100);
+  const handle = await start(`${header}
+steps:
+  - id: cutover
+    title: critical section
+    kind: sequence
+    local: true
+    steps:${member('fence', '\n        marks: [rto.start]\n        evidence: [json]')}
+      - id: read-token
+        title: reads the fence's answer
+        kind: action
+        action: { adapter: http, input: { method: GET, url: "\${{ params.base }}/token/\${{ steps.fence.output.json.token }}" } }
+      - id: only-failover
+        title: skipped in a drill
+        kind: action
+        when: mode == 'failover'
+        action: { adapter: noop, input: {} }
+      - id: optional
+        title: fails, and the sequence goes on
+        kind: action
+        onFailure: continue
+        action: { adapter: http, input: { method: POST, url: "\${{ params.base }}/do/optional" } }
+      - id: ready
+        title: polled until ready
+        kind: check
+        probe: { adapter: http, input: { method: GET, url: "\${{ params.base }}/poll" } }
+        expect: output.json.ready
+        until: { within: 20s, every: 20ms }
+        marks: [rto.end]
+  - id: after
+    title: reads a member's output
+    kind: action
+    needs: [cutover]
+    action: { adapter: noop, input: { output: { path: "\${{ steps['read-token'].output.json.path }}" } } }
+`);
+  const result = await handle.result();
+  expect(result.state).toBe('completed');
+  expect(result.steps['after'].output).toEqual({ path: '/token/tk-1' });
+  expect(result.steps['only-failover'].state).toBe('skipped');
+  expect(result.steps['optional'].state).toBe('failed');
+  expect(result.verdict).toBe('partial');
+  expect(result.rtoMs).toBeGreaterThanOrEqual(0);
+
+  // One activity for the whole sequence: a local activity marker, no scheduled activity for a member.
+  const history = await handle.fetchHistory();
+  const scheduled = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes).map((e) => e.activityTaskScheduledEventAttributes!.activityType!.name);
+  expect(scheduled).not.toContain('executeSequence');
+  const markers = (history.events ?? []).filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity');
+  expect(markers.length).toBeGreaterThanOrEqual(3); // run started, the sequence, run ended
+
+  const story = await getRunStory(db, handle.workflowId);
+  // What the activity wrote, in chain order (the workflow's own step.failed/skipped come with its next batch).
+  const trail = story.events
+    .filter((e) => e.actor !== 'drillbook' && e.stepId && ['fence', 'read-token', 'optional', 'ready'].includes(e.stepId))
+    .map((e) => `${e.type}:${e.stepId}`);
+  expect(trail).toEqual([
+    'step.started:fence',
+    'step.completed:fence',
+    'step.started:read-token',
+    'step.completed:read-token',
+    'step.started:optional',
+    'step.attempt_failed:optional',
+    'step.started:ready',
+    'step.completed:ready',
+  ]);
+  const types = story.events.map((e) => `${e.type}:${e.stepId ?? ''}`);
+  expect(types).toContain('step.skipped:only-failover');
+  expect(types).toContain('step.failed:optional');
+  expect(types.filter((t) => t === 'step.completed:cutover')).toHaveLength(1);
+  expect(story.events.find((e) => e.type === 'step.completed' && e.stepId === 'fence')!.data).toMatchObject({ evidence: { json: { token: 'tk-1' } } });
+  const rows = new Map(story.steps.map((s) => [s.stepId, s]));
+  expect(rows.get('fence')?.status).toBe('completed');
+  expect(rows.get('ready')?.status).toBe('completed');
+  expect(rows.get('ready')!.startedAt!.getTime()).toBeGreaterThanOrEqual(rows.get('fence')!.endedAt!.getTime());
+  expect(story.run!.rtoMs).toBe(rows.get('ready')!.endedAt!.getTime() - rows.get('fence')!.startedAt!.getTime());
+  expect(calls.filter((c) => c === 'POST /do/fence')).toHaveLength(1);
+  expect(await verifyAuditChain(db, { chainId: handle.workflowId })).toMatchObject({ ok: true });
+});
+
+test('a member that fails transiently: the sequence is retried and members an earlier attempt completed are not run again', async () => {
+  failuresLeft.set('/do/flaky-two', 1);
+  const handle = await start(`${header}
+steps:
+  - id: cutover
+    title: critical section
+    kind: sequence
+    retry: { attempts: 3, interval: 100ms }
+    steps:${member('flaky-one')}${member('flaky-two')}
+`);
+  const result = await handle.result();
+  expect(result.state).toBe('completed');
+  expect(result.verdict).toBe('pass');
+  expect(calls.filter((c) => c === 'POST /do/flaky-one')).toHaveLength(1);
+  expect(calls.filter((c) => c === 'POST /do/flaky-two')).toHaveLength(2);
+  const story = await getRunStory(db, handle.workflowId);
+  const types = story.events.map((e) => `${e.type}:${e.stepId ?? ''}`);
+  expect(types.filter((t) => t === 'step.completed:flaky-one')).toHaveLength(1);
+  expect(types.filter((t) => t === 'step.attempt_failed:flaky-two')).toHaveLength(1);
+  expect(types.filter((t) => t === 'step.completed:flaky-two')).toHaveLength(1);
+  expect(types.filter((t) => t === 'step.retried:cutover')).toHaveLength(1);
+  expect(new Set(story.events.map((e) => e.key)).size).toBe(story.events.length);
+});
+
+test('a member that fails for good pauses the run on its sequence; abort undoes the completed members in reverse', async () => {
+  const handle = await start(`${header}
+steps:
+  - id: cutover
+    title: critical section
+    kind: sequence
+    steps:${member('undo-a')}${member('undo-b')}
+      - id: refused
+        title: an answer that is not the expected one (definitive)
+        kind: action
+        action: { adapter: http, input: { method: GET, url: "\${{ params.base }}/refused", expect: { json: { ready: 'never' } } } }${member('never-run')}
+  - id: later
+    title: never runs
+    kind: action
+    needs: [never-run]
+    action: { adapter: noop, input: {} }
+`);
+  await waitFor(async () => (await handle.query(getProgress)).awaitingDecision?.stepId === 'cutover');
+  const progress = await handle.query(getProgress);
+  const state = (id: string) => progress.steps.find((s) => s.id === id)?.state;
+  expect([state('undo-a'), state('undo-b'), state('refused'), state('never-run')]).toEqual(['completed', 'completed', 'failed', 'pending']);
+  expect(progress.awaitingDecision?.error).toMatch(/refused/);
+
+  await handle.executeUpdate(abortRun, { args: [{ reason: 'stop the drill', actor: 'carol' }] });
+  const result = await handle.result();
+  expect(result.state).toBe('aborted');
+  expect(calls.filter((c) => c.startsWith('POST /undo/undo-'))).toEqual(['POST /undo/undo-b', 'POST /undo/undo-a']);
+  expect(calls).not.toContain('POST /do/never-run');
+  const story = await getRunStory(db, handle.workflowId);
+  const types = story.events.map((e) => `${e.type}:${e.stepId ?? ''}`);
+  expect(types).toContain('step.failed:refused');
+  expect(types).toContain('compensation.completed:undo-b');
+  expect(types).toContain('compensation.completed:undo-a');
+  expect(types.some((t) => t.endsWith(':never-run'))).toBe(false);
+});

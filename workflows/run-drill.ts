@@ -145,12 +145,15 @@ class DrillRun {
       if (!held) {
         // Only steps not yet launched are scanned, in plan order: a 500-step fan-out launches all of
         // them on the first pass and never scans them again (the order of commands is unchanged).
+        const ready: PlanStep[] = [];
         this.unlaunched = this.unlaunched.filter((step) => {
           if (this.progress.get(step.id)!.state !== 'pending') return false;
           if (!this.isReady(step)) return true;
-          this.launch(step);
+          this.active.add(step.id);
+          ready.push(step);
           return false;
         });
+        if (ready.length) this.launch(ready);
       }
       if (this.active.size === 0 && !held) break;
       await condition(() => this.readyChanged || this.abortRequest !== undefined);
@@ -311,15 +314,22 @@ class DrillRun {
     });
   }
 
-  private launch(step: PlanStep): void {
-    this.active.add(step.id);
-    void this.stepScope
-      .run(() => this.runStep(step))
-      .catch(() => undefined) // every failure is handled in runStep; cancellation ends here
-      .finally(() => {
-        this.active.delete(step.id);
-        this.readyChanged = true;
-      });
+  /**
+   * Starts steps (already marked active) in plan order, all in ONE run of the step scope so that
+   * abort's cancel() reaches their activities: each promise in workflow code costs the SDK a stack
+   * capture, so a step gets no scope run and no catch/finally chain of its own.
+   */
+  private launch(steps: PlanStep[]): void {
+    void this.stepScope.run(async () => {
+      for (const step of steps) {
+        const done = () => {
+          this.active.delete(step.id);
+          this.readyChanged = true;
+        };
+        // Every failure is handled in runStep; cancellation ends here.
+        void this.runStep(step).then(done, done);
+      }
+    });
   }
 
   private async runStep(step: PlanStep): Promise<void> {
@@ -351,7 +361,7 @@ class DrillRun {
       p.attempts = result.attempt;
       p.startedAt = result.startedAt;
       p.endedAt = result.endedAt;
-      p.outputSummary = summarize(result.output);
+      // p.outputSummary is computed when the progress is queried (snapshot), not per step.
       if (step.compensate) this.undoStack.push(step);
     } catch (err) {
       if (isCancellation(err)) {
@@ -652,7 +662,10 @@ class DrillRun {
       startedAt: this.startedAt,
       endedAt: this.endedAt,
       awaitingDecision: first ? { stepId: first[0], error: first[1] } : undefined,
-      steps: [...this.progress.values()].map((p) => ({ ...p })),
+      steps: [...this.progress.values()].map((p) => {
+        const result = p.state === 'completed' ? this.results.get(p.id) : undefined;
+        return result ? { ...p, outputSummary: summarize(result.output) } : { ...p };
+      }),
       rtoMs: this.objectives.rtoMs,
       rpoMs: this.objectives.rpoMs,
       initiator: this.input.initiator,

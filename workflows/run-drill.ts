@@ -409,7 +409,6 @@ class DrillRun {
       }
       p.state = 'completed';
       p.error = undefined;
-      p.outputSummary = summarize(r.output);
       this.results.set(id, { output: r.output, startedAt: r.startedAt, endedAt: r.endedAt, attempt: r.attempt, replayed: r.replayed });
       const member = this.stepsById.get(id)!;
       if (member.compensate && !this.undoStack.includes(member)) this.undoStack.push(member);

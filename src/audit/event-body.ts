@@ -45,32 +45,47 @@ export type StoredHeader = Omit<EventBody, 'data' | 'at'> & { atMs: number };
  */
 export function bodyHasHeader(body: string, header: StoredHeader): boolean {
   let i = matchLiteral(body, 0, '{"actor":');
-  i = matchString(body, i, header.actor);
+  i = matchString(body, i, header.actor, escapedForm(header.actor));
   i = matchLiteral(body, i, ',"at":');
   i = matchIsoTime(body, i, header.atMs);
   i = matchLiteral(body, i, ',"chainId":');
-  i = matchString(body, i, header.chainId);
+  i = matchString(body, i, header.chainId, escapedForm(header.chainId));
   const dataStart = matchLiteral(body, i, ',"data":');
   if (dataStart < 0) return false;
 
+  // Each tail value's escape test once: it serves the tail's length and its comparison.
+  const key = escapedForm(header.key);
+  const runId = escapedForm(header.runId);
+  const stepId = escapedForm(header.stepId);
+  const type = escapedForm(header.type);
   const seq = String(header.seq);
   const tailLength =
-    TAIL_LITERALS_LENGTH + jsonStringLength(header.key) + jsonStringLength(header.runId) + seq.length +
-    jsonStringLength(header.stepId) + jsonStringLength(header.type);
+    TAIL_LITERALS_LENGTH + jsonLength(header.key, key) + jsonLength(header.runId, runId) + seq.length +
+    jsonLength(header.stepId, stepId) + jsonLength(header.type, type);
   let j = body.length - tailLength;
   if (j <= dataStart) return false; // no room left for data
   j = matchLiteral(body, j, ',"key":');
-  j = matchString(body, j, header.key);
+  j = matchString(body, j, header.key, key);
   j = matchLiteral(body, j, ',"runId":');
-  j = matchString(body, j, header.runId);
+  j = matchString(body, j, header.runId, runId);
   j = matchLiteral(body, j, ',"seq":');
   j = matchLiteral(body, j, seq);
   j = matchLiteral(body, j, ',"stepId":');
-  j = matchString(body, j, header.stepId);
+  j = matchString(body, j, header.stepId, stepId);
   j = matchLiteral(body, j, ',"type":');
-  j = matchString(body, j, header.type);
+  j = matchString(body, j, header.type, type);
   j = matchLiteral(body, j, '}');
   return j === body.length;
+}
+
+/** The JSON form of `value` when it is not simply the value between quotes (null, or escapes needed). */
+function escapedForm(value: string | null): string | undefined {
+  if (value === null) return 'null';
+  return needsEscape(value) ? JSON.stringify(value) : undefined;
+}
+
+function jsonLength(value: string | null, escaped: string | undefined): number {
+  return escaped !== undefined ? escaped.length : (value as string).length + 2;
 }
 
 const TAIL_LITERALS_LENGTH = ',"key":,"runId":,"seq":,"stepId":,"type":}'.length;
@@ -80,11 +95,10 @@ function matchLiteral(text: string, at: number, literal: string): number {
   return at >= 0 && text.startsWith(literal, at) ? at + literal.length : -1;
 }
 
-/** Index after the JSON form of `value` if `text` holds it at `at`, else -1. */
-function matchString(text: string, at: number, value: string | null): number {
+/** Index after the JSON form of `value` (`escaped`: see escapedForm) if `text` holds it at `at`, else -1. */
+function matchString(text: string, at: number, value: string | null, escaped: string | undefined): number {
   if (at < 0) return -1;
-  if (value === null) return matchLiteral(text, at, 'null');
-  if (needsEscape(value)) return matchLiteral(text, at, JSON.stringify(value));
+  if (escaped !== undefined || value === null) return matchLiteral(text, at, escaped ?? 'null');
   return text.charCodeAt(at) === QUOTE && text.startsWith(value, at + 1) && text.charCodeAt(at + 1 + value.length) === QUOTE
     ? at + value.length + 2
     : -1;
@@ -102,11 +116,6 @@ function matchIsoTime(text: string, at: number, ms: number): number {
 
 /** `YYYY-MM-DDTHH:mm:ss.sssZ`, as toISOString writes years 0-9999. */
 const ISO_LENGTH = 24;
-
-function jsonStringLength(value: string | null): number {
-  if (value === null) return 4;
-  return needsEscape(value) ? JSON.stringify(value).length : value.length + 2;
-}
 
 const QUOTE = 34;
 

@@ -8,6 +8,7 @@ import type { Client } from '@temporalio/client';
 import { startRun } from '../../src/temporal/start-run';
 import type { Plan } from '../../src/plan/types';
 import type { CaseResult } from '../case-result';
+import { cpuNow, cpuSince, type CpuSeconds } from '../cpu-usage';
 import { historyBreakdown, type HistoryBreakdown } from '../history-breakdown';
 import { chainRunbook, compileBenchRunbook, fanOutRunbook } from '../runbooks';
 import { ratioOf, round1, summarize } from '../stats';
@@ -27,10 +28,11 @@ interface Side {
   run(): Promise<string[]>;
 }
 
-async function timed(side: Side): Promise<{ ms: number; ids: string[] }> {
+async function timed(side: Side): Promise<{ ms: number; ids: string[]; cpu: CpuSeconds }> {
+  const cpuBefore = cpuNow();
   const began = performance.now();
   const ids = await side.run();
-  return { ms: performance.now() - began, ids };
+  return { ms: performance.now() - began, ids, cpu: cpuSince(cpuBefore) };
 }
 
 async function measure(ctx: OrchestrationContext, name: string, ours: Side, baseline: Side) {
@@ -40,12 +42,14 @@ async function measure(ctx: OrchestrationContext, name: string, ours: Side, base
   }
   const oursMs: number[] = [];
   const baselineMs: number[] = [];
+  const cpu: { ours: CpuSeconds[]; baseline: CpuSeconds[] } = { ours: [], baseline: [] };
   let lastOurs: string[] = [];
   let lastBaseline: string[] = [];
   for (let i = 0; i < ctx.reps; i++) {
     const order: Array<['ours' | 'baseline', Side]> = i % 2 === 0 ? [['baseline', baseline], ['ours', ours]] : [['ours', ours], ['baseline', baseline]];
     for (const [which, side] of order) {
-      const { ms, ids } = await timed(side);
+      const { ms, ids, cpu: used } = await timed(side);
+      cpu[which].push(used);
       if (which === 'ours') {
         oursMs.push(ms);
         lastOurs = ids;
@@ -53,14 +57,20 @@ async function measure(ctx: OrchestrationContext, name: string, ours: Side, base
         baselineMs.push(ms);
         lastBaseline = ids;
       }
-      ctx.log(`  ${name} rep ${i + 1}/${ctx.reps} ${which}: ${round1(ms)} ms`);
+      ctx.log(`  ${name} rep ${i + 1}/${ctx.reps} ${which}: ${round1(ms)} ms (CPU s: temporal ${used.temporal.toFixed(2)}, postgres ${used.postgres.toFixed(2)}, workers ${used.bench.toFixed(2)})`);
     }
   }
   const [oursHistory, baselineHistory] = await Promise.all([
     historyBreakdown(ctx.client, lastOurs[lastOurs.length - 1]),
     historyBreakdown(ctx.client, lastBaseline[lastBaseline.length - 1]),
   ]);
-  return { ours: summarize(oursMs), baseline: summarize(baselineMs), oursHistory, baselineHistory };
+  return { ours: summarize(oursMs), baseline: summarize(baselineMs), oursHistory, baselineHistory, cpu: { ours: medianCpu(cpu.ours), baseline: medianCpu(cpu.baseline) } };
+}
+
+/** Median CPU seconds of each party over the repetitions of one side. */
+function medianCpu(samples: CpuSeconds[]): CpuSeconds {
+  const median = (pick: (c: CpuSeconds) => number) => Math.round(summarize(samples.map(pick)).median * 100) / 100;
+  return { temporal: median((c) => c.temporal), postgres: median((c) => c.postgres), bench: median((c) => c.bench) };
 }
 
 function drillbookSide(ctx: OrchestrationContext, compiled: { plan: Plan; planHash: string }, concurrent = 1): Side {
@@ -111,7 +121,7 @@ function result(
       unit: 'ms',
       ours: m.ours,
       baseline: m.baseline,
-      notes: { ...notes, history: { ours: perRun(m.oursHistory), baseline: perRun(m.baselineHistory) } },
+      notes: { ...notes, history: { ours: perRun(m.oursHistory), baseline: perRun(m.baselineHistory) }, cpuSeconds: m.cpu },
     },
   };
 }

@@ -41,7 +41,9 @@ export function cpuNow(): CpuSeconds {
   return total;
 }
 
+/** Never below 0: a process that exited meanwhile would otherwise subtract its whole life. */
 export function cpuSince(before: CpuSeconds): CpuSeconds {
   const now = cpuNow();
-  return { temporal: now.temporal - before.temporal, postgres: now.postgres - before.postgres, bench: now.bench - before.bench };
+  const delta = (party: keyof CpuSeconds) => Math.max(0, now[party] - before[party]);
+  return { temporal: delta('temporal'), postgres: delta('postgres'), bench: delta('bench') };
 }

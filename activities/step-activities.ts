@@ -264,6 +264,8 @@ export function createStepActivities(deps: StepActivityDeps) {
           return value;
         };
         for (const member of input.members) {
+          // Cancelled (the run is aborting) between two members: start no further side effect.
+          if (ctx.signal.aborted) throw await finish(ApplicationFailure.nonRetryable(`cancelled before step "${member.id}"`, FAILURES.RunAborted));
           const ref: StepRef = { runId: input.runId, stepId: member.id, execution: input.execution };
           const done = recorded.get(member.id);
           if (done?.status === 'completed') {
@@ -323,6 +325,17 @@ export function createStepActivities(deps: StepActivityDeps) {
         const output: SequenceOutput = { members };
         return finish({ output: output as unknown as Json });
       });
+    },
+
+    /** The given steps' completed results of one execution, as a sequence reports them (for an undo after a cancel). */
+    async completedSteps(input: { runId: string; stepIds: string[]; execution: number }): Promise<SequenceOutput['members']> {
+      const found = await getStepResults(db, input.runId, input.stepIds, input.execution);
+      const members: SequenceOutput['members'] = {};
+      for (const [id, r] of found) {
+        if (r.status !== 'completed') continue;
+        members[id] = { state: 'completed', output: (r.output ?? null) as Json, startedAt: toIso(r.startedAt), endedAt: toIso(r.endedAt), attempt: r.attempts, replayed: true };
+      }
+      return members;
     },
 
     /** Writes events only the workflow knows, in one batch (a local activity: no extra round trip). */

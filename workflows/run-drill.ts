@@ -6,6 +6,7 @@
  * batches by a local activity, so the audit trail costs no extra Temporal round trip per step.
  */
 import {
+  ActivityCancellationType,
   ApplicationFailure,
   CancellationScope,
   condition,
@@ -78,6 +79,8 @@ class DrillRun {
   private readonly runId = workflowInfo().workflowId;
   private readonly progress = new Map<string, StepProgress>();
   private readonly results = new Map<string, StepActivityResult>();
+  /** Sequences cancelled by an abort while they ran: which members completed is read back before unwinding. */
+  private readonly cancelledSequences: Array<{ step: SequenceStep; execution: number }> = [];
   /** Steps with a `compensate`, in order of completion: unwound in reverse on abort. */
   private readonly undoStack: PlanStep[] = [];
   private readonly awaitingDecision = new Map<string, string>();
@@ -368,6 +371,7 @@ class DrillRun {
         p.state = 'cancelled';
         p.endedAt = new Date().toISOString();
         this.record('step.cancelled', step.id, 'drillbook', { reason: this.abortRequest?.reason ?? 'cancelled' }, `${p.execution}/cancelled`);
+        if (step.kind === 'sequence') this.cancelledSequences.push({ step, execution: p.execution });
         throw err;
       }
       if (step.kind === 'approval' && step.onTimeout === 'abort' && failureType(err) === FAILURES.ApprovalTimedOut) {
@@ -481,8 +485,11 @@ class DrillRun {
     };
     // A local step skips the task queue (a failover's critical path); plans without `local` never
     // reach this branch, so histories of earlier runs replay unchanged.
-    if (step.local) return proxyLocalActivities<StepActivities>({ startToCloseTimeout: timeoutMs, retry });
+    // A cancelled sequence is waited for, so that what its members completed is known before the undo.
+    const cancellationType = step.kind === 'sequence' ? ActivityCancellationType.WAIT_CANCELLATION_COMPLETED : undefined;
+    if (step.local) return proxyLocalActivities<StepActivities>({ startToCloseTimeout: timeoutMs, retry, ...(cancellationType ? { cancellationType } : {}) });
     return proxyActivities<StepActivities>({
+      ...(cancellationType ? { cancellationType } : {}),
       taskQueue: step.site ? siteTaskQueue(step.site) : this.input.taskQueue,
       startToCloseTimeout: timeoutMs,
       heartbeatTimeout: HEARTBEAT_TIMEOUT_MS,
@@ -565,6 +572,11 @@ class DrillRun {
   private async unwind(): Promise<void> {
     await condition(() => this.active.size === 0);
     await CancellationScope.nonCancellable(async () => {
+      // A sequence cancelled midway may have completed members (a fence): read them so they are undone.
+      for (const { step, execution } of this.cancelledSequences) {
+        const done = await auditWriter.completedSteps({ runId: this.runId, stepIds: step.members, execution });
+        this.applyMembers(step, execution, done);
+      }
       for (const step of [...this.undoStack].reverse()) {
         const p = this.progress.get(step.id)!;
         try {

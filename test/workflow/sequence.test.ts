@@ -45,6 +45,10 @@ beforeAll(async () => {
       return;
     }
     if (path.startsWith('/poll')) polls += 1;
+    if (path === '/slow') {
+      setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'), 3000);
+      return;
+    }
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path, ready: polls >= 3, token: 'tk-1' }));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -221,4 +225,28 @@ steps:
   expect(types).toContain('compensation.completed:undo-b');
   expect(types).toContain('compensation.completed:undo-a');
   expect(types.some((t) => t.endsWith(':never-run'))).toBe(false);
+});
+
+test('an abort while a sequence runs waits for it, then undoes every member it completed, in reverse', async () => {
+  const handle = await start(`${header}
+steps:
+  - id: cutover
+    title: critical section
+    kind: sequence
+    steps:${member('before-slow')}
+      - id: slow
+        title: answers after 3 s
+        kind: action
+        action: { adapter: http, input: { method: GET, url: "\${{ params.base }}/slow" } }${member('after-slow')}
+`);
+  await waitFor(async () => calls.includes('GET /slow'));
+  await handle.executeUpdate(abortRun, { args: [{ reason: 'stop now', actor: 'carol' }] });
+  const result = await handle.result();
+  expect(result.state).toBe('aborted');
+  // The activity learns of the cancel at its next heartbeat: whatever it completed until then is undone.
+  const done = calls.filter((c) => c === 'POST /do/before-slow' || c === 'POST /do/after-slow').map((c) => c.replace('/do/', '/undo/'));
+  expect(done[0]).toBe('POST /undo/before-slow');
+  expect(calls.filter((c) => c.startsWith('POST /undo/') && c.includes('-slow'))).toEqual(done.reverse());
+  const progress = await handle.query(getProgress);
+  expect(progress.steps.find((s) => s.id === 'before-slow')?.compensation).toBe('completed');
 });

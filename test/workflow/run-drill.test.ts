@@ -3,8 +3,6 @@
  * dependencies and parallelism, `when`, templates over step outputs, polled checks, durable waits,
  * retries, pause → decision, abort → compensations in reverse, and the audit trail of each.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../src/audit/database';
@@ -18,44 +16,34 @@ import { abortRun, decideOnFailure, getProgress } from '../../workflows/messages
 import { testDb } from '../support/db';
 import { testClient, testWorkers, uniqueQueue } from '../support/temporal';
 import { waitFor } from '../support/wait-for';
+import { answerJson, startScriptedApi, type ScriptedApi } from '../support/scripted-api';
 
 let db: Kysely<Database>;
 let client: Client;
 let closeClient: () => Promise<void>;
 let workers: RunningWorkers;
-let server: http.Server;
+let api: ScriptedApi;
 let base: string;
+let calls: string[];
+let failuresLeft: Map<string, number>;
 const taskQueue = uniqueQueue('wf');
-/** Requests the loopback API received, by path, in order. */
-const calls: string[] = [];
-/** Paths that answer 500 while the count is positive. */
-const failuresLeft = new Map<string, number>();
 let counter = 0;
 
 beforeAll(async () => {
   db = await testDb();
   ({ client, close: closeClient } = await testClient());
   workers = await testWorkers(db, taskQueue);
-  server = http.createServer((req, res) => {
-    const path = req.url ?? '/';
-    calls.push(`${req.method} ${path}`);
-    const left = failuresLeft.get(path) ?? 0;
-    if (left > 0) {
-      failuresLeft.set(path, left - 1);
-      res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"down"}');
-      return;
-    }
+  api = await startScriptedApi((path, res) => {
     if (path.startsWith('/counter')) counter += 1;
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path, counter, ready: counter >= 3 }));
+    answerJson(res, { path, counter, ready: counter >= 3 });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ({ base, calls, failuresLeft } = api);
 });
 
 afterAll(async () => {
   await workers?.shutdown();
   await closeClient?.();
-  server?.close();
+  api?.close();
   await db?.destroy();
 });
 

@@ -3,8 +3,6 @@
  * with its own audit trail, step result, marks and compensation — against the real dev server, the
  * real worker wiring and the real audit database.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../src/audit/database';
@@ -17,48 +15,36 @@ import { abortRun, getProgress } from '../../workflows/messages';
 import { testDb } from '../support/db';
 import { testClient, testWorkers, uniqueQueue } from '../support/temporal';
 import { waitFor } from '../support/wait-for';
+import { answerJson, startScriptedApi, type ScriptedApi } from '../support/scripted-api';
 
 let db: Kysely<Database>;
 let client: Client;
 let closeClient: () => Promise<void>;
 let workers: RunningWorkers;
-let server: http.Server;
+let api: ScriptedApi;
 let base: string;
+let calls: string[];
+let failuresLeft: Map<string, number>;
 const taskQueue = uniqueQueue('seq');
-/** Requests the loopback API received, in order. */
-const calls: string[] = [];
-/** Paths that answer 500 while the count is positive. */
-const failuresLeft = new Map<string, number>();
 let polls = 0;
 
 beforeAll(async () => {
   db = await testDb();
   ({ client, close: closeClient } = await testClient());
   workers = await testWorkers(db, taskQueue);
-  server = http.createServer((req, res) => {
-    const path = req.url ?? '/';
-    calls.push(`${req.method} ${path}`);
-    const left = failuresLeft.get(path) ?? 0;
-    if (left > 0) {
-      failuresLeft.set(path, left - 1);
-      res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"down"}');
-      return;
-    }
+  api = await startScriptedApi((path, res) => {
     if (path.startsWith('/poll')) polls += 1;
-    if (path === '/slow') {
-      setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'), 3000);
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path, ready: polls >= 3, token: 'tk-1' }));
+    // Answers late: a member still running when the test aborts.
+    if (path === '/slow') setTimeout(() => answerJson(res, {}), 3000);
+    else answerJson(res, { path, ready: polls >= 3, token: 'tk-1' });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ({ base, calls, failuresLeft } = api);
 });
 
 afterAll(async () => {
   await workers?.shutdown();
   await closeClient?.();
-  server?.close();
+  api?.close();
   await db?.destroy();
 });
 

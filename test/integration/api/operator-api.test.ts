@@ -3,8 +3,6 @@
  * database: every human action authenticated, checked against roles and the runbook's rules, audited
  * (refusals too) and only then sent to the workflow. Each refusal changes nothing in the run.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../../src/audit/database';
@@ -20,17 +18,18 @@ import { getProgress, type RunProgress } from '../../../workflows/messages';
 import { testDb, uniqueId } from '../../support/db';
 import { testClient, testWorkers, uniqueQueue } from '../../support/temporal';
 import { waitFor } from '../../support/wait-for';
+import { answerJson, startScriptedApi, type ScriptedApi } from '../../support/scripted-api';
 
 let db: Kysely<Database>;
 let client: Client;
 let closeClient: () => Promise<void>;
 let workers: RunningWorkers;
 let api: RunningApi;
-let loopback: http.Server;
+let loopback: ScriptedApi;
 let base: string;
 const taskQueue = uniqueQueue('api');
-const calls: string[] = [];
-const failuresLeft = new Map<string, number>();
+let calls: string[];
+let failuresLeft: Map<string, number>;
 /** name → token; names are unique per file so parallel files never share users. */
 const tokens: Record<string, string> = {};
 const suffix = uniqueId('u').slice(2, 10);
@@ -52,19 +51,8 @@ beforeAll(async () => {
     await upsertUser(db, { name: user(name), roles: [...roles] });
     tokens[name] = (await issueToken(db, user(name), { label: 'test' })).token;
   }
-  loopback = http.createServer((req, res) => {
-    const path = req.url ?? '/';
-    calls.push(`${req.method} ${path}`);
-    const left = failuresLeft.get(path) ?? 0;
-    if (left > 0) {
-      failuresLeft.set(path, left - 1);
-      res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"down"}');
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
-  });
-  await new Promise<void>((r) => loopback.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(loopback.address() as AddressInfo).port}`;
+  loopback = await startScriptedApi((_path, res) => answerJson(res, { ok: true }));
+  ({ base, calls, failuresLeft } = loopback);
 });
 
 afterAll(async () => {

@@ -90,7 +90,7 @@ export async function runBench(options: BenchOptions = {}): Promise<CaseResult[]
             db: db!,
             reps: options.reps ?? sizes.failoverReps,
             labDir: options.labDir ?? '/tmp/drillbook-lab-bench',
-            labPortBase: options.labPortBase ?? 56700,
+            labPortBase: options.labPortBase ?? 26700,
             log,
           }),
         );

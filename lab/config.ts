@@ -17,8 +17,12 @@ export function otherSite(site: SiteId): SiteId {
   return site === 'site-a' ? 'site-b' : 'site-a';
 }
 
-/** A block far from PostgreSQL's 5432 and the usual dev ports; each part sits at a fixed offset. */
-export const DEFAULT_PORT_BASE = 55432;
+/**
+ * A block far from PostgreSQL's 5432 and the usual dev ports, and below Linux's ephemeral range
+ * (32768-60999), so no outgoing connection can hold a lab port when the lab starts. Each part sits
+ * at a fixed offset.
+ */
+export const DEFAULT_PORT_BASE = 25432;
 export const DEFAULT_LAB_DIR = '/tmp/drillbook-lab';
 
 export function portsFromBase(base: number): LabPorts {

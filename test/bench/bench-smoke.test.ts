@@ -25,7 +25,7 @@ beforeAll(async () => {
     runDatabase: `${base}_bench_run`,
     auditDatabase: `${base}_bench_audit`,
     labDir: '/tmp/drillbook-lab-bench-smoke',
-    labPortBase: 56720,
+    labPortBase: 26720,
     log: (line) => log.push(line),
   });
 }, 600_000);

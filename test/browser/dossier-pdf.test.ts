@@ -1,6 +1,6 @@
 /**
  * The dossier of a real lab drill (failover-to-dr then restore-primary on a lab of its own:
- * DRILLBOOK_LAB_PORT_BASE 56800, /tmp/drillbook-lab-reports; real Temporal, real PostgreSQL), rendered
+ * DRILLBOOK_LAB_PORT_BASE 26800, /tmp/drillbook-lab-reports; real Temporal, real PostgreSQL), rendered
  * to PDF by headless Chromium: the PDF has pages, and its text (pdftotext) holds the run id and the
  * measured RTO; the HTML's SVG timeline has one bar per executed step.
  */
@@ -23,7 +23,7 @@ import { destroyTestDb, isolatedTestDb } from '../support/db';
 import { testClient, testWorkers, uniqueQueue } from '../support/temporal';
 
 const exec = promisify(execFile);
-const lab: LabConfig = loadLabConfig({ rootDir: '/tmp/drillbook-lab-reports', portBase: 56800 });
+const lab: LabConfig = loadLabConfig({ rootDir: '/tmp/drillbook-lab-reports', portBase: 26800 });
 const taskQueue = uniqueQueue('dossier-pdf');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'dossier-pdf-'));
 let db: Kysely<Database>;

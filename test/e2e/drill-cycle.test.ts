@@ -1,7 +1,7 @@
 /**
  * The whole DR drill cycle against the real lab under load, as `drillbook demo` runs it (the same
  * `runDrillCycle`): failover-to-dr (drill) then restore-primary (drill), on a lab of its own
- * (DRILLBOOK_LAB_PORT_BASE=56500, /tmp/drillbook-lab-e2e-cycle), real Temporal, real PostgreSQL.
+ * (DRILLBOOK_LAB_PORT_BASE=26500, /tmp/drillbook-lab-e2e-cycle), real Temporal, real PostgreSQL.
  *
  * Tolerance between drillbook's RTO (from the start of the step marked rto.start, the fence, to the
  * end of the step marked rto.end, its own write through the switch at the new site) and the
@@ -31,7 +31,7 @@ function rtoTolerance(clientMs: number): { below: number; above: number } {
   return { below: 100, above: Math.max(300, clientMs * 0.5) };
 }
 
-const lab: LabConfig = loadLabConfig({ rootDir: '/tmp/drillbook-lab-e2e-cycle', portBase: 56500 });
+const lab: LabConfig = loadLabConfig({ rootDir: '/tmp/drillbook-lab-e2e-cycle', portBase: 26500 });
 const taskQueue = uniqueQueue('drill-cycle');
 let db: Kysely<Database>;
 let workers: RunningWorkers;

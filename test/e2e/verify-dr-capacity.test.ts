@@ -1,6 +1,6 @@
 /**
- * verify-dr-capacity against the real lab (its own: port base 56520, /tmp/drillbook-lab-e2e-capacity,
- * beside the drill-cycle test's 56500): it passes on a healthy lab under load, with a read and a write
+ * verify-dr-capacity against the real lab (its own: port base 26520, /tmp/drillbook-lab-e2e-capacity,
+ * beside the drill-cycle test's 26500): it passes on a healthy lab under load, with a read and a write
  * test on a scratch clone that is gone afterwards; it fails, with the reason in the audit trail, when
  * site B's capacity is below the ratio and when replication is stopped.
  */
@@ -23,7 +23,7 @@ import type { RunningWorkers } from '../../src/temporal/worker';
 import { destroyTestDb, isolatedTestDb } from '../support/db';
 import { testClient, testWorkers, uniqueQueue } from '../support/temporal';
 
-const lab: LabConfig = loadLabConfig({ rootDir: '/tmp/drillbook-lab-e2e-capacity', portBase: 56520 });
+const lab: LabConfig = loadLabConfig({ rootDir: '/tmp/drillbook-lab-e2e-capacity', portBase: 26520 });
 const taskQueue = uniqueQueue('verify-dr');
 let db: Kysely<Database>;
 let workers: RunningWorkers;

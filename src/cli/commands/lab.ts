@@ -1,7 +1,7 @@
 /**
  * `drillbook lab up|down|status|reset|load`: the DR lab on loopback (lab/), by the same functions
  * the lab's tests and the demo use. Where it lives and its ports come from DRILLBOOK_LAB_DIR and
- * DRILLBOOK_LAB_PORT_BASE (defaults /tmp/drillbook-lab and 55432).
+ * DRILLBOOK_LAB_PORT_BASE (defaults /tmp/drillbook-lab and 25432).
  */
 import { Command } from 'commander';
 import {

@@ -1,6 +1,6 @@
 /**
  * The DR lab end to end, on real PostgreSQL clusters: one lab for the whole file, at its own root
- * and port block (56400+), beside the demo's lab. The tests run in order and each leaves the lab as
+ * and port block (26400+), beside the demo's lab. The tests run in order and each leaves the lab as
  * the next one expects.
  */
 import { rmSync } from 'node:fs';
@@ -16,7 +16,7 @@ import { siteCluster, stopCluster, withCluster } from '../../../lab/postgres-clu
 import { createScratchClone, dropScratchClone, readWriteTest } from '../../../lab/scratch-clone';
 import { isProcessAlive } from '../../../lab/state';
 
-const config: LabConfig = loadLabConfig({ rootDir: '/tmp/drillbook-lab-e2e', portBase: 56400 });
+const config: LabConfig = loadLabConfig({ rootDir: '/tmp/drillbook-lab-e2e', portBase: 26400 });
 /** Every write acknowledged in this file: all must still exist after the failback. */
 const acknowledged: number[] = [];
 
@@ -139,11 +139,13 @@ test('scripted failover under load: no acknowledged write lost, a short outage s
   expect(failover.unreplayedBytesAtPromote).toBe(0);
   expect(report.verified).toBe(true);
   expect(report.missingCommitted).toEqual([]); // client-side RPO 0
-  expect(report.longestWriteGapMs).toBeGreaterThan(0); // client-side RTO
-  expect(report.longestWriteGapMs).toBeLessThan(3000);
-  // The outage the client saw lies within the failover (fence .. switch), give or take a write.
-  expect(Date.parse(report.longestWriteGap!.from)).toBeLessThanOrEqual(Date.parse(failover.endedAt));
-  expect(Date.parse(report.longestWriteGap!.to)).toBeGreaterThanOrEqual(Date.parse(failover.startedAt));
+  // The client saw an outage across the failover (fence .. switch): its client-side RTO. (Not
+  // necessarily the run's longest gap: a ~50 ms failover can be shorter than a stall of the machine.)
+  const outage = report.writeGaps.find(
+    (g) => Date.parse(g.from) <= Date.parse(failover.endedAt) && Date.parse(g.to) >= Date.parse(failover.startedAt),
+  );
+  expect(outage?.ms).toBeGreaterThan(0);
+  expect(outage!.ms).toBeLessThan(3000);
   acknowledged.push(...report.committedSeqs);
 
   const status = await labStatus(config);

@@ -189,8 +189,8 @@ describe('postgres adapter', () => {
   (postgresBin ? describe : describe.skip)('on a real streaming standby', () => {
     let pair: StandbyPair;
     beforeAll(async () => {
-      // Ports away from the lab's (55432…) and the shared server's.
-      pair = await startStandbyPair(postgresBin!, 55901 + (process.pid % 50) * 2, 55902 + (process.pid % 50) * 2);
+      // Ports away from the lab's (25432…) and the shared server's.
+      pair = await startStandbyPair(postgresBin!, 25901 + (process.pid % 50) * 2, 25902 + (process.pid % 50) * 2);
     }, 60_000);
     afterAll(() => pair?.stop());
 

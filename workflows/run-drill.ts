@@ -20,7 +20,7 @@ import {
 } from '@temporalio/workflow';
 import type { StepActivities } from '../activities/step-activities';
 import type { GuardViolation, HumanActivities } from '../activities/human-activities';
-import type { SequenceOutput, StepActivityResult, StepScope, WorkflowAuditEvent } from '../activities/step-types';
+import type { SequenceMemberResult, SequenceOutput, StepActivityResult, StepScope, WorkflowAuditEvent } from '../activities/step-types';
 import { evaluate } from '../src/plan/expression';
 import { computeObjectives } from '../src/plan/objectives';
 import type { AdapterCall, ApprovalStep, Json, ManualStep, PlanGuard, PlanStep, RunInput, SequenceMember, SequenceStep } from '../src/plan/types';
@@ -55,6 +55,12 @@ const CHECK_GRACE_MS = 30_000;
  * run started before 2026-11 is open.
  */
 const HUMAN_STEPS_PATCH = 'human-steps-2026-11';
+/**
+ * A step with a compensation, cancelled by an abort while its activity ran, is waited for and its
+ * recorded result read back, so that a side effect it completed is undone too. Patched so that runs
+ * aborted before this replay as they ran.
+ */
+const UNDO_CANCELLED_PATCH = 'undo-cancelled-steps-2026-11';
 /** Decision keys of guard violations: `guard:<id>`, never a step id (step ids have no colon). */
 const GUARD_KEY_PREFIX = 'guard:';
 
@@ -79,8 +85,10 @@ class DrillRun {
   private readonly runId = workflowInfo().workflowId;
   private readonly progress = new Map<string, StepProgress>();
   private readonly results = new Map<string, StepActivityResult>();
-  /** Sequences cancelled by an abort while they ran: which members completed is read back before unwinding. */
-  private readonly cancelledSequences: Array<{ step: SequenceStep; execution: number }> = [];
+  /** Steps cancelled by an abort while they ran whose completed work must be read back before unwinding. */
+  private readonly cancelledSteps: Array<{ step: PlanStep; execution: number }> = [];
+  /** Steps whose activities wait for a cancellation to complete (see UNDO_CANCELLED_PATCH). */
+  private readonly waitsForCancel = new Set<string>();
   /** Steps with a `compensate`, in order of completion: unwound in reverse on abort. */
   private readonly undoStack: PlanStep[] = [];
   private readonly awaitingDecision = new Map<string, string>();
@@ -371,7 +379,7 @@ class DrillRun {
         p.state = 'cancelled';
         p.endedAt = new Date().toISOString();
         this.record('step.cancelled', step.id, 'drillbook', { reason: this.abortRequest?.reason ?? 'cancelled' }, `${p.execution}/cancelled`);
-        if (step.kind === 'sequence') this.cancelledSequences.push({ step, execution: p.execution });
+        if (this.waitsForCancel.has(step.id)) this.cancelledSteps.push({ step, execution: p.execution });
         throw err;
       }
       if (step.kind === 'approval' && step.onTimeout === 'abort' && failureType(err) === FAILURES.ApprovalTimedOut) {
@@ -411,12 +419,16 @@ class DrillRun {
         this.record('step.failed', id, 'drillbook', { error: r.error, onFailure: member.onFailure, sequence: step.id }, `${execution}/failed`);
         continue;
       }
-      p.state = 'completed';
-      p.error = undefined;
-      this.results.set(id, { output: r.output, startedAt: r.startedAt, endedAt: r.endedAt, attempt: r.attempt, replayed: r.replayed });
-      const member = this.stepsById.get(id)!;
-      if (member.compensate && !this.undoStack.includes(member)) this.undoStack.push(member);
+      this.applyCompleted(this.stepsById.get(id)!, execution, r);
     }
+  }
+
+  /** A step's recorded completion: its result, and its undo on the stack (once). */
+  private applyCompleted(step: PlanStep, execution: number, r: Extract<SequenceMemberResult, { state: 'completed' }>): void {
+    const p = this.progress.get(step.id)!;
+    Object.assign(p, { execution, state: 'completed', error: undefined, attempts: r.attempt, startedAt: r.startedAt, endedAt: r.endedAt });
+    this.results.set(step.id, { output: r.output, startedAt: r.startedAt, endedAt: r.endedAt, attempt: r.attempt, replayed: r.replayed });
+    if (step.compensate && !this.undoStack.includes(step)) this.undoStack.push(step);
   }
 
   /** The one Temporal round trip of a step (a timer for `wait`). */
@@ -485,8 +497,10 @@ class DrillRun {
     };
     // A local step skips the task queue (a failover's critical path); plans without `local` never
     // reach this branch, so histories of earlier runs replay unchanged.
-    // A cancelled sequence is waited for, so that what its members completed is known before the undo.
-    const cancellationType = step.kind === 'sequence' ? ActivityCancellationType.WAIT_CANCELLATION_COMPLETED : undefined;
+    // A cancelled sequence, or step with an undo, is waited for: what it completed is known before the undo.
+    const waits = step.kind === 'sequence' || (step.compensate !== undefined && patched(UNDO_CANCELLED_PATCH));
+    if (waits) this.waitsForCancel.add(step.id);
+    const cancellationType = waits ? ActivityCancellationType.WAIT_CANCELLATION_COMPLETED : undefined;
     if (step.local) return proxyLocalActivities<StepActivities>({ startToCloseTimeout: timeoutMs, retry, ...(cancellationType ? { cancellationType } : {}) });
     return proxyActivities<StepActivities>({
       ...(cancellationType ? { cancellationType } : {}),
@@ -572,10 +586,16 @@ class DrillRun {
   private async unwind(): Promise<void> {
     await condition(() => this.active.size === 0);
     await CancellationScope.nonCancellable(async () => {
-      // A sequence cancelled midway may have completed members (a fence): read them so they are undone.
-      for (const { step, execution } of this.cancelledSequences) {
-        const done = await auditWriter.completedSteps({ runId: this.runId, stepIds: step.members, execution });
-        this.applyMembers(step, execution, done);
+      // A step (or a sequence's members) cancelled midway may have completed its side effect (a
+      // fence): read back what was recorded so that it is undone too.
+      for (const { step, execution } of this.cancelledSteps) {
+        const stepIds = step.kind === 'sequence' ? step.members : [step.id];
+        const done = await auditWriter.completedSteps({ runId: this.runId, stepIds, execution });
+        if (step.kind === 'sequence') this.applyMembers(step, execution, done);
+        else {
+          const r = done[step.id];
+          if (r?.state === 'completed') this.applyCompleted(step, execution, r);
+        }
       }
       for (const step of [...this.undoStack].reverse()) {
         const p = this.progress.get(step.id)!;

@@ -35,7 +35,9 @@ beforeAll(async () => {
   workers = await testWorkers(db, taskQueue);
   api = await startScriptedApi((path, res) => {
     if (path.startsWith('/counter')) counter += 1;
-    answerJson(res, { path, counter, ready: counter >= 3 });
+    // Answers late: a step still running when the test aborts.
+    if (path === '/do/slow') setTimeout(() => answerJson(res, { path }), 3000);
+    else answerJson(res, { path, counter, ready: counter >= 3 });
   });
   ({ base, calls, failuresLeft } = api);
 });
@@ -209,6 +211,26 @@ steps:${step('one', [])}${step('two', ['one'])}${step('three', ['two'])}
   expect(outcomes).toContain('compensation.completed:one');
   expect(story.events.find((e) => e.type === 'run.abort_requested')?.actor).toBe('carol');
   expect(story.events.some((e) => e.type === 'step.cancelled' && e.stepId === 'hold')).toBe(true);
+});
+
+test('abort while a step with an undo runs: the run waits for it, and a side effect it completed is undone', async () => {
+  const handle = await start(`${header}
+steps:
+  - id: slow
+    title: answers after 3 s
+    kind: action
+    action: { adapter: http, input: { method: POST, url: "\${{ params.base }}/do/slow" } }
+    compensate: { adapter: http, input: { method: POST, url: "\${{ params.base }}/undo/slow" } }
+    retry: { attempts: 1 }
+`);
+  await waitFor(async () => calls.includes('POST /do/slow'));
+  await handle.executeUpdate(abortRun, { args: [{ reason: 'stop now', actor: 'carol' }] });
+  const result = await handle.result();
+  expect(result.state).toBe('aborted');
+  // The fence-like call went through (the server answered after the abort): it must be undone.
+  expect(calls.indexOf('POST /undo/slow')).toBeGreaterThan(calls.indexOf('POST /do/slow'));
+  const story = await getRunStory(db, handle.workflowId);
+  expect(story.events.map((e) => `${e.type}:${e.stepId ?? ''}`)).toContain('compensation.completed:slow');
 });
 
 /** The message of the validator's refusal (the client wraps it in a WorkflowUpdateFailedError). */

@@ -41,6 +41,8 @@ import {
   type StepProgress,
 } from './messages';
 import { siteTaskQueue } from '../src/plan/task-queues';
+import { checkApproval, checkConfirm } from './human-requests';
+import { failureType, message, sequenceFailureMembers } from './step-failures';
 
 /** A step's activity must heartbeat this often, so a killed worker's activity is retried soon. */
 const HEARTBEAT_TIMEOUT_MS = 10_000;
@@ -271,47 +273,13 @@ class DrillRun {
 
   private validateConfirm(request: ConfirmStepInput): void {
     this.refuseIfInactive();
-    const wait = this.waitingOf(request?.stepId, 'manual');
-    if (typeof request.actor !== 'string' || !request.actor.trim()) throw ApplicationFailure.nonRetryable('actor is required', FAILURES.InvalidDecision);
-    const evidence = request.evidence && typeof request.evidence === 'object' ? request.evidence : {};
-    const fields = wait.evidenceFields ?? [];
-    const unknown = Object.keys(evidence).filter((name) => !fields.some((f) => f.name === name));
-    if (unknown.length) {
-      throw ApplicationFailure.nonRetryable(
-        `unknown evidence field ${unknown.map((u) => `"${u}"`).join(', ')} (step "${wait.stepId}" takes: ${fields.map((f) => f.name).join(', ') || 'none'})`,
-        FAILURES.InvalidDecision,
-      );
-    }
-    const missing = fields.filter((f) => f.required && !(typeof evidence[f.name] === 'string' && evidence[f.name].trim()));
-    if (missing.length) {
-      throw ApplicationFailure.nonRetryable(
-        `missing required evidence: ${missing.map((f) => f.name).join(', ')} (step "${wait.stepId}")`,
-        FAILURES.EvidenceMissing,
-      );
-    }
+    checkConfirm(this.waitingOf(request?.stepId, 'manual'), request);
   }
 
   private validateApproval(request: ApproveStepInput): void {
     this.refuseIfInactive();
     const wait = this.waitingOf(request?.stepId, 'approval');
-    const actor = typeof request.actor === 'string' ? request.actor.trim() : '';
-    if (!actor) throw ApplicationFailure.nonRetryable('actor is required', FAILURES.InvalidDecision);
-    if (actor === this.input.initiator) {
-      throw ApplicationFailure.nonRetryable(`${actor} started this run and can never approve it (four-eyes)`, FAILURES.ApprovalRefused);
-    }
-    const granted = this.approvals.get(wait.stepId) ?? [];
-    if (granted.some((a) => a.actor === actor)) {
-      throw ApplicationFailure.nonRetryable(
-        `${actor} has already approved step "${wait.stepId}"; ${wait.approvalsNeeded} distinct approvers are needed`,
-        FAILURES.ApprovalDuplicate,
-      );
-    }
-    if (granted.length >= (wait.approvalsNeeded ?? 1)) {
-      throw ApplicationFailure.nonRetryable(`step "${wait.stepId}" already has its approvals`, FAILURES.StepNotWaiting);
-    }
-    if (!Array.isArray(request.roles) || !request.roles.includes(wait.role)) {
-      throw ApplicationFailure.nonRetryable(`approving step "${wait.stepId}" needs the role "${wait.role}"`, FAILURES.ApprovalRefused);
-    }
+    checkApproval(wait, request, this.approvals.get(wait.stepId) ?? [], this.input.initiator);
   }
 
   /** A step may start when each need has completed, was skipped, or failed with `onFailure: continue`. */
@@ -938,33 +906,6 @@ class DrillRun {
       scope.cancel();
     }
   }
-}
-
-/** The members' results a failed sequence carried in its failure's details. */
-function sequenceFailureMembers(err: unknown): SequenceOutput['members'] | undefined {
-  let cause: unknown = err;
-  while (cause instanceof Error && !(cause instanceof ApplicationFailure && cause.type === FAILURES.SequenceMemberFailed)) cause = cause.cause;
-  const details = cause instanceof ApplicationFailure ? (cause.details?.[0] as SequenceOutput | undefined) : undefined;
-  return details?.members;
-}
-
-function failureType(err: unknown): string | undefined {
-  let e: unknown = err;
-  while (e && typeof e === 'object') {
-    if (e instanceof ApplicationFailure) return e.type ?? undefined;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
-function message(err: unknown): string {
-  if (err && typeof err === 'object') {
-    const e = err as { cause?: unknown; message?: string };
-    // An ActivityFailure wraps the ApplicationFailure that says what went wrong.
-    if (e.cause && typeof e.cause === 'object' && 'message' in e.cause) return message(e.cause);
-    if (e.message) return e.message;
-  }
-  return String(err);
 }
 
 function summarize(output: Json): string {

@@ -7,6 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../src/audit/database';
 import { startWorkers, type RunningWorkers } from '../../src/temporal/worker';
+import { testDb } from './db';
 
 export function temporalAddress(): string {
   const address = process.env.TEMPORAL_ADDRESS;
@@ -36,4 +37,29 @@ export async function testWorkers(
     db,
     connections: opts.connections ?? {},
   });
+}
+
+/** What a workflow test runs against: the test database, a client, and the real workers on a queue of its own. */
+export interface WorkflowHarness {
+  db: Kysely<Database>;
+  client: Client;
+  taskQueue: string;
+  close(): Promise<void>;
+}
+
+export async function startWorkflowHarness(queuePrefix: string): Promise<WorkflowHarness> {
+  const db = await testDb();
+  const { client, close: closeClient } = await testClient();
+  const taskQueue = uniqueQueue(queuePrefix);
+  const workers = await testWorkers(db, taskQueue);
+  return {
+    db,
+    client,
+    taskQueue,
+    async close() {
+      await workers.shutdown();
+      await closeClient();
+      await db.destroy();
+    },
+  };
 }

@@ -10,29 +10,25 @@ import { getRunStory } from '../../src/audit/run-story';
 import { verifyAuditChain } from '../../src/audit/verify-chain';
 import { loadRunbookText } from '../../src/runbook/load';
 import { startRun } from '../../src/temporal/start-run';
-import type { RunningWorkers } from '../../src/temporal/worker';
 import type { Mode } from '../../src/plan/types';
 import { abortRun, decideOnFailure, getProgress } from '../../workflows/messages';
-import { testDb } from '../support/db';
-import { testClient, testWorkers, uniqueQueue } from '../support/temporal';
+import { startWorkflowHarness, type WorkflowHarness } from '../support/temporal';
 import { waitFor } from '../support/wait-for';
 import { answerJson, startScriptedApi, type ScriptedApi } from '../support/scripted-api';
 
+let harness: WorkflowHarness;
 let db: Kysely<Database>;
 let client: Client;
-let closeClient: () => Promise<void>;
-let workers: RunningWorkers;
+let taskQueue: string;
 let api: ScriptedApi;
 let base: string;
 let calls: string[];
 let failuresLeft: Map<string, number>;
-const taskQueue = uniqueQueue('wf');
 let counter = 0;
 
 beforeAll(async () => {
-  db = await testDb();
-  ({ client, close: closeClient } = await testClient());
-  workers = await testWorkers(db, taskQueue);
+  harness = await startWorkflowHarness('wf');
+  ({ db, client, taskQueue } = harness);
   api = await startScriptedApi((path, res) => {
     if (path.startsWith('/counter')) counter += 1;
     // Answers late: a step still running when the test aborts.
@@ -43,10 +39,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await workers?.shutdown();
-  await closeClient?.();
+  await harness?.close();
   api?.close();
-  await db?.destroy();
 });
 
 function compile(yaml: string) {

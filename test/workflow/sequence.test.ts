@@ -10,28 +10,24 @@ import { getRunStory } from '../../src/audit/run-story';
 import { verifyAuditChain } from '../../src/audit/verify-chain';
 import { loadRunbookText } from '../../src/runbook/load';
 import { startRun } from '../../src/temporal/start-run';
-import type { RunningWorkers } from '../../src/temporal/worker';
 import { abortRun, getProgress } from '../../workflows/messages';
-import { testDb } from '../support/db';
-import { testClient, testWorkers, uniqueQueue } from '../support/temporal';
+import { startWorkflowHarness, type WorkflowHarness } from '../support/temporal';
 import { waitFor } from '../support/wait-for';
 import { answerJson, startScriptedApi, type ScriptedApi } from '../support/scripted-api';
 
+let harness: WorkflowHarness;
 let db: Kysely<Database>;
 let client: Client;
-let closeClient: () => Promise<void>;
-let workers: RunningWorkers;
+let taskQueue: string;
 let api: ScriptedApi;
 let base: string;
 let calls: string[];
 let failuresLeft: Map<string, number>;
-const taskQueue = uniqueQueue('seq');
 let polls = 0;
 
 beforeAll(async () => {
-  db = await testDb();
-  ({ client, close: closeClient } = await testClient());
-  workers = await testWorkers(db, taskQueue);
+  harness = await startWorkflowHarness('seq');
+  ({ db, client, taskQueue } = harness);
   api = await startScriptedApi((path, res) => {
     if (path.startsWith('/poll')) polls += 1;
     // Answers late: a member still running when the test aborts.
@@ -42,10 +38,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await workers?.shutdown();
-  await closeClient?.();
+  await harness?.close();
   api?.close();
-  await db?.destroy();
 });
 
 const header = `

@@ -76,26 +76,10 @@ export function createStepActivities(deps: StepActivityDeps) {
     const stepKey = resultId(ref, purpose);
     const startedAt = new Date();
     const startEvents: AuditEventInput[] = [
-      {
-        key: eventKey(ref, `${purpose}/started`),
-        runId: ref.runId,
-        type: `${subject}.started`,
-        stepId: ref.stepId,
-        actor: deps.workerIdentity,
-        at: startedAt,
-        data: { execution: ref.execution, attempt, ...(startData as object) },
-      },
+      stepEvent(ref, `${purpose}/started`, `${subject}.started`, startedAt, { execution: ref.execution, attempt, ...(startData as object) }),
     ];
     if (attempt > 1) {
-      startEvents.push({
-        key: eventKey(ref, `${purpose}/attempt-${attempt}`),
-        runId: ref.runId,
-        type: `${subject}.retried`,
-        stepId: ref.stepId,
-        actor: deps.workerIdentity,
-        at: startedAt,
-        data: { execution: ref.execution, attempt },
-      });
+      startEvents.push(stepEvent(ref, `${purpose}/attempt-${attempt}`, `${subject}.retried`, startedAt, { execution: ref.execution, attempt }));
     }
     // A first attempt writes `started` while it looks for a recorded result: one round trip of latency
     // instead of two. Harmless when a result exists: its execution's `started` is then already in the
@@ -132,14 +116,9 @@ export function createStepActivities(deps: StepActivityDeps) {
     } catch (err) {
       const failure = describeFailure(err);
       await appendAuditEvents(db, [
-        {
-          key: eventKey(ref, `${purpose}/attempt-${attempt}/failed`),
-          runId: ref.runId,
-          type: purpose === 'compensate' ? 'compensation.failed' : 'step.attempt_failed',
-          stepId: ref.stepId,
-          actor: deps.workerIdentity,
-          data: { execution: ref.execution, attempt, error: failure.message, failureType: failure.type },
-        },
+        stepEvent(ref, `${purpose}/attempt-${attempt}/failed`, purpose === 'compensate' ? 'compensation.failed' : 'step.attempt_failed', new Date(), {
+          execution: ref.execution, attempt, error: failure.message, failureType: failure.type,
+        }),
       ]);
       throw err;
     } finally {
@@ -152,15 +131,9 @@ export function createStepActivities(deps: StepActivityDeps) {
     // for it (parallel steps of a run append to the same chain).
     await appendAuditEventWith(
       db,
-      {
-        key: eventKey(ref, `${purpose}/completed`),
-        runId: ref.runId,
-        type: `${subject}.completed`,
-        stepId: ref.stepId,
-        actor: deps.workerIdentity,
-        at: endedAt,
-        data: { execution: ref.execution, attempt, durationMs, ...detail, evidence: pickEvidence(output, evidence) },
-      },
+      stepEvent(ref, `${purpose}/completed`, `${subject}.completed`, endedAt, {
+        execution: ref.execution, attempt, durationMs, ...detail, evidence: pickEvidence(output, evidence),
+      }),
       recordCompletedStepSql(completed),
       (trx) => recordStepResult(trx, { ...completed, status: 'completed', error: null }),
     );

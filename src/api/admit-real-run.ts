@@ -8,6 +8,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../audit/database';
 import type { Mode, Plan } from '../plan/types';
 import { holderEndedFrom } from '../real-runs/holder-ended';
+import { isRealMode } from '../real-runs/real-modes';
 import { isRegistered } from '../real-runs/registrations';
 import { acquireServiceLocks, releaseServiceLocks } from '../real-runs/service-locks';
 import { runIdFor } from '../temporal/start-run';
@@ -19,8 +20,6 @@ export interface AdmittedRun {
   /** Starts the workflow with `start`; a failed start releases the locks taken for it. */
   start<T>(start: (runId: string) => Promise<T>): Promise<T>;
 }
-
-export const isRealMode = (mode: Mode): boolean => mode !== 'drill';
 
 /**
  * Admits a run, taking its services' locks when it is real.

@@ -18,6 +18,7 @@ import { authenticate, authorize, type Identity } from '../../auth/authenticate'
 import type { Json } from '../../plan/types';
 import { formatDiagnostic } from '../../runbook/diagnostics';
 import { loadRunbookText } from '../../runbook/load';
+import { isRealMode, REAL_MODES } from '../../real-runs/real-modes';
 import { listRegistrations, registerRunbook, RegistryError, revokeRunbook, type RunbookRegistration } from '../../real-runs/registrations';
 import { parseBody } from '../bodies';
 import { ApiError, toErrorAnswer } from '../errors';
@@ -82,8 +83,8 @@ export function registerRunbookRoutes(app: FastifyInstance, deps: { db: Kysely<D
         const errors = diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic);
         throw new ApiError(400, 'runbook_invalid', errors.join('\n'), 'runbook');
       }
-      if (!plan.modes.some((m) => m !== 'drill')) {
-        throw new ApiError(400, 'runbook_not_real', `${body.file}: modes: the runbook has no real mode (failover, failback) to register it for; drills run any valid runbook`, 'runbook');
+      if (!plan.modes.some(isRealMode)) {
+        throw new ApiError(400, 'runbook_not_real', `${body.file}: modes: the runbook has no real mode (${REAL_MODES.join(', ')}) to register it for; drills run any valid runbook`, 'runbook');
       }
       const registration = await registerRunbook(db, { plan, planHash, file: body.file, reason: body.reason, actor: identity.name, requestId });
       return { status: 201, body: { ok: true, planHash, runbook: toAnswer(registration) } };
@@ -101,7 +102,7 @@ export function registerRunbookRoutes(app: FastifyInstance, deps: { db: Kysely<D
 
 function toApiError(err: RegistryError): ApiError {
   if (err.kind === 'not-found') return new ApiError(404, 'runbook_not_found', err.message, err.field);
-  if (err.kind === 'conflict') return new ApiError(409, err.field === 'runbook' ? 'runbook_already_registered' : 'runbook_not_registered', err.message, err.field);
+  if (err.kind === 'conflict') return new ApiError(409, err.field === 'runbook' ? 'runbook_already_registered' : 'runbook_already_revoked', err.message, err.field);
   return new ApiError(400, 'invalid_body', err.message, err.field);
 }
 

@@ -263,6 +263,9 @@ test('a failover from an unregistered runbook is refused (a drill is not); after
   const revoked = await runCli(['runbook', 'revoke', hash.slice(0, 12), '--reason', 'superseded by v2'], { env });
   expect(revoked).toMatchObject({ code: 0 });
   expect(revoked.stdout).toContain(`revoked ${hash}`);
+  const twice = await runCli(['runbook', 'revoke', hash, '--reason', 'again'], { env });
+  expect(twice.code).toBe(EXIT.conflict);
+  expect(twice.stderr).toMatch(/runbook_already_revoked/);
   expect((await start('olga', CARDS, 'failover')).body).toMatchObject({ error: 'runbook_not_registered' });
   const afterRevoke = JSON.parse((await runCli(['runbook', 'list', '--json'], { env })).stdout) as { planHash: string; status: string; revoked: { by: string; reason: string } }[];
   expect(afterRevoke.find((r) => r.planHash === hash)).toMatchObject({ status: 'revoked', revoked: { by: user('adam'), reason: 'superseded by v2' } });

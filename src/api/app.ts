@@ -7,7 +7,8 @@
  * Routes (JSON; `Authorization: Bearer <token>` on all but /api/health):
  *   GET  /api/health                                   liveness
  *   GET  /api/me                                       who the token belongs to
- *   POST /api/runs                                     start a run (operator) { runbook, file?, mode, params?, reason }
+ *   POST /api/runs                                     start a run (operator) { runbook, file?, mode, params?, reason };
+ *                                                      a real one from a registered runbook, its services free
  *   GET  /api/runs/:runId                              live progress (from the audit trail once Temporal forgot it)
  *   GET  /api/runs/:runId/events                       the run's audit events
  *   POST /api/runs/:runId/steps/:stepId/confirm        manual step { evidence, note? }
@@ -16,6 +17,7 @@
  *   POST /api/runs/:runId/abort                        { reason } — compensations run
  *   POST /api/runs/:runId/terminate                    { reason } — admin; emergency stop, no compensation
  *   POST /api/runs/:runId/signoff                      { role, comment? } — an ended run; drill-owner, business-owner, independent-reviewer
+ *   GET  /api/runbooks, POST /api/runbooks, POST /api/runbooks/:planHash/revoke   the runbook registry (routes/runbooks.ts)
  */
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -39,6 +41,8 @@ import { recordSignoff } from '../findings/signoffs';
 import { signoffRefusal } from '../findings/signoff-rules';
 import { AbortBody, ApproveBody, ConfirmBody, DecideBody, SignoffBody, StartBody, TerminateBody, parseBody } from './bodies';
 import { ApiError, toErrorAnswer } from './errors';
+import { admitRun } from './admit-real-run';
+import { registerRunbookRoutes } from './routes/runbooks';
 
 export interface ApiDeps {
   db: Kysely<Database>;
@@ -126,6 +130,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   const handle = (runId: string) => temporal.workflow.getHandle(runId);
 
   app.get('/api/health', async () => ({ ok: true }));
+
+  registerRunbookRoutes(app, { db });
 
   app.get('/api/me', async (req, reply) => {
     try {
@@ -279,8 +285,12 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       if (!plan.modes.includes(body.mode)) throw new ApiError(400, 'invalid_body', `mode: "${body.mode}" is not one of the runbook's modes (${plan.modes.join(', ')})`, 'mode');
       const { values, errors } = resolveParams(plan, body.params);
       if (errors.length) throw new ApiError(400, 'invalid_body', errors.map((e) => `params: ${e}`).join('; '), 'params');
+      // A real run: a registered runbook version, and its services free (locked until it ends).
+      const initiator = identity.name;
+      const admitted = await admitRun({ db, temporal }, { plan, planHash, mode: body.mode, actor: initiator });
+      request = { file: body.file, mode: body.mode, params: body.params, reason: body.reason, runId: admitted.runId, planHash };
       await recordHumanAction(db, { requestId, outcome: 'requested', action: 'start', actor: identity.name, roles: identity.roles, runKnown: false, request });
-      const started = await startRun(temporal, { plan, planHash, mode: body.mode, params: values, initiator: identity.name, reason: body.reason, taskQueue: deps.taskQueue });
+      const started = await admitted.start((workflowId) => startRun(temporal, { plan, planHash, mode: body.mode, params: values, initiator, reason: body.reason, taskQueue: deps.taskQueue }, { workflowId }));
       return reply.code(201).send({ ok: true, runId: started.workflowId, planHash, requestId });
     } catch (err) {
       const answer = err instanceof RunAlreadyActiveError ? { status: 409, body: { error: 'run_already_active', message: err.message }, refusedBy: 'api' as const } : toErrorAnswer(err);

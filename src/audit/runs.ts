@@ -2,6 +2,7 @@
 import { sql } from 'kysely';
 import type { Json, Mode, Objectives } from '../plan/types';
 import type { Db } from './database';
+import { releaseServiceLocks } from '../real-runs/service-locks';
 import { jsonb } from './jsonb';
 import type { RunRow, RunStatus } from './tables/runs';
 
@@ -71,10 +72,12 @@ export async function recordRunStarted(db: Db, run: RunStarted): Promise<void> {
 }
 
 /**
- * Records how a run ended. Idempotent (the same values written again).
+ * Records how a run ended, and releases the service locks a real run held (in the caller's
+ * transaction, with the end's event). Idempotent (the same values written again).
  * @returns false when the run has no row (its start was never recorded).
  */
 export async function recordRunEnded(db: Db, end: RunEnded): Promise<boolean> {
+  await releaseServiceLocks(db, end.runId);
   const result = await db
     .updateTable('runs')
     .set({

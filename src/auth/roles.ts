@@ -22,6 +22,8 @@ export const ACTION_ROLES = {
   /** Emergency stop without compensation: an administrator's act. */
   terminate: ['admin'],
   manageUsers: ['admin'],
+  /** Register a runbook version for real runs, or revoke it. */
+  manageRunbooks: ['admin'],
   /** Sign an ended run off; which capacity needs which role is src/findings/signoff-rules.ts's. */
   signoff: ['operator', 'approver', 'auditor', 'admin'],
 } as const satisfies Record<string, readonly BuiltinRole[]>;

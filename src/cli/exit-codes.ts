@@ -13,7 +13,10 @@ export const EXIT = {
   unavailable: 5,
   /** The audit chain does not verify. */
   tampered: 6,
-  /** A real failover/failback of the same service is already running. */
+  /**
+   * Refused by the current state (HTTP 409): a real run (failover/failback) of one of the services is
+   * already active, or the run has ended, the step is not waiting, the runbook is registered already.
+   */
   conflict: 7,
   /** The API refused the token (401) or the act for this user (403). */
   forbidden: 8,

@@ -1,7 +1,9 @@
 /**
- * Starts a run: one `runDrill` workflow carrying its pinned plan. The workflow ID is the business key:
- * a real failover or failback of a service is `<mode>-<service>`, so a second concurrent one of the
- * same service is refused by Temporal itself; drills get a unique ID and may run side by side.
+ * Starts a run: one `runDrill` workflow carrying its pinned plan. Every run has a workflow ID of its
+ * own, never reused (`failover-payments-1a2b3c4d`, `drill-failover-to-dr-5e6f7a8b`), so a second
+ * failover of a service after the first ended is a new run with a trail of its own. "One real run per
+ * service at a time" is not the ID's job: the API takes the services' locks before it starts a real
+ * run (src/real-runs/service-locks.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { Client, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
@@ -17,17 +19,22 @@ export const searchKeys = {
   initiator: defineSearchAttributeKey('DrillInitiator', SearchAttributeType.KEYWORD),
 };
 
-/** Thrown when a real failover/failback of the same service is already running. */
+/** Thrown when a workflow with the run's ID already exists (an ID given by the caller, reused). */
 export class RunAlreadyActiveError extends Error {
   constructor(readonly runId: string) {
-    super(`a run with ID ${runId} is already active: one real ${runId.split('-')[0]} per service at a time`);
+    super(`a run with ID ${runId} already exists: run IDs are never reused`);
   }
 }
 
+/**
+ * A new, unique run ID, readable: `<mode>-<services>-<8 hex>` for a real run (the services it
+ * touches, sorted, joined by `+`), `drill-<runbook>-<8 hex>` for a drill.
+ */
 export function runIdFor(input: Pick<RunInput, 'mode' | 'plan'>): string {
+  const unique = randomUUID().replace(/-/g, '').slice(0, 8);
+  if (input.mode === 'drill') return `drill-${input.plan.runbook.name}-${unique}`;
   const services = [...input.plan.services].sort().join('+') || input.plan.runbook.name;
-  if (input.mode === 'drill') return `drill-${input.plan.runbook.name}-${randomUUID().slice(0, 8)}`;
-  return `${input.mode}-${services}`;
+  return `${input.mode}-${services}-${unique}`;
 }
 
 export async function startRun(
@@ -42,6 +49,8 @@ export async function startRun(
       taskQueue: input.taskQueue,
       args: [input],
       workflowIdConflictPolicy: 'FAIL',
+      // Never reused, even after the first run with this ID closed: its trail would swallow the second's.
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
       typedSearchAttributes: new TypedSearchAttributes([
         { key: searchKeys.service, value: input.plan.services },
         { key: searchKeys.mode, value: input.mode },

@@ -105,3 +105,22 @@ test('users through the API: a non-admin is refused (403, exit 8, audited); the 
   ]);
   expect((await verifyAuditChain(db)).ok).toBe(true);
 });
+
+test('bad bodies to the users and findings routes are answered 400 naming the field, audited, and change nothing', async () => {
+  const admin = await api.tokenFor('adm2', ['admin']);
+  const audrey = await api.tokenFor('audrey', ['auditor']);
+  const post = async (path: string, token: string, body: unknown) => {
+    const response = await fetch(`${api.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: response.status, body: (await response.json()) as { field?: string; message?: string; requestId?: string } };
+  };
+  expect(await post('/api/users', admin, { name: 'zed', roles: ['operator'], colour: 'red' })).toMatchObject({ status: 400, body: { field: 'colour' } });
+  expect(await post('/api/users', admin, { name: 'zed', roles: [] })).toMatchObject({ status: 400, body: { field: 'roles' } });
+  expect(await post('/api/users', admin, { name: 'zed', roles: ['Not A Role'] })).toMatchObject({ status: 400, body: { field: 'roles.0' } });
+  expect(await post('/api/users/zed/tokens', admin, { expiresInDays: -1 })).toMatchObject({ status: 400, body: { field: 'expiresInDays' } });
+  expect(await post('/api/findings', audrey, { severity: 'huge', category: 'rto', title: 't', description: 'd' })).toMatchObject({ status: 400, body: { field: 'severity' } });
+  expect(await post('/api/findings', audrey, { severity: 'low', category: 'rto', title: 't', description: 'd', recordedBy: 'ceo' })).toMatchObject({ status: 400, body: { field: 'recordedBy' } });
+  expect(await post('/api/findings/F-9999/risk-acceptances', audrey, { rationale: 'r', expiresAt: '2099-01-01' })).toMatchObject({ status: 403 });
+  expect(await authDb(db).selectFrom('users').select('name').where('name', '=', 'zed').execute()).toEqual([]);
+  const refused = (await events('api')).filter((e) => e.type === 'action.refused' && ['adm2', 'audrey'].includes(e.actor));
+  expect(refused.map((e) => (e.data as { status: number }).status)).toEqual([400, 400, 400, 400, 400, 400, 403]);
+});

@@ -124,3 +124,16 @@ test('bad bodies to the users and findings routes are answered 400 naming the fi
   const refused = (await events('api')).filter((e) => e.type === 'action.refused' && ['adm2', 'audrey'].includes(e.actor));
   expect(refused.map((e) => (e.data as { status: number }).status)).toEqual([400, 400, 400, 400, 400, 400, 403]);
 });
+
+test('two bootstraps racing on an empty database: exactly one makes an admin', async () => {
+  const fresh = await isolatedTestDb();
+  try {
+    const env = { TEMPORAL_ADDRESS: temporalAddress(), DATABASE_URL: testDbUrl(fresh), DRILLBOOK_TOKEN: '' };
+    const [a, b] = await Promise.all([runCli(['users', 'bootstrap', 'ann'], { cwd: os.tmpdir(), env }), runCli(['users', 'bootstrap', 'ben'], { cwd: os.tmpdir(), env })]);
+    expect([a.code, b.code].sort()).toEqual([EXIT.ok, EXIT.conflict]);
+    const admins = await authDb(fresh).selectFrom('users').select('name').execute();
+    expect(admins).toHaveLength(1);
+  } finally {
+    await destroyTestDb(fresh);
+  }
+});

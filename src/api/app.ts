@@ -18,6 +18,8 @@
  *   POST /api/runs/:runId/terminate                    { reason } — admin; emergency stop, no compensation
  *   POST /api/runs/:runId/signoff                      { role, comment? } — an ended run; drill-owner, business-owner, independent-reviewer
  *   GET  /api/runbooks, POST /api/runbooks, POST /api/runbooks/:planHash/revoke   the runbook registry (routes/runbooks.ts)
+ *   /api/findings…, /api/finding-actions…              the remediation register (routes/findings.ts)
+ *   /api/users…                                        users, roles, tokens; admin (routes/users.ts)
  */
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -43,6 +45,9 @@ import { AbortBody, ApproveBody, ConfirmBody, DecideBody, SignoffBody, StartBody
 import { ApiError, toErrorAnswer } from './errors';
 import { admitRun } from './admit-real-run';
 import { registerRunbookRoutes } from './routes/runbooks';
+import { sanitize } from './sanitize';
+import { registerFindingRoutes } from './routes/findings';
+import { registerUserRoutes } from './routes/users';
 
 export interface ApiDeps {
   db: Kysely<Database>;
@@ -150,7 +155,9 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       const { runId } = req.params;
       try {
         const progress = await handle(runId).query(getProgress);
-        return { source: 'temporal', progress };
+        // The verdict, once the trail has the run's outcome: a follower's exit code needs it.
+        const verdict = progress.endedAt ? ((await getRun(db, runId))?.verdict ?? null) : null;
+        return { source: 'temporal', progress, verdict };
       } catch (err) {
         if (!(err instanceof WorkflowNotFoundError)) throw err;
       }
@@ -311,6 +318,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     }
   });
 
+  registerFindingRoutes(app, deps);
+  registerUserRoutes(app, deps);
   return app;
 }
 
@@ -320,15 +329,4 @@ function stepOf(plan: Plan, stepId: string, kind: 'manual' | 'approval') {
   if (!step) throw new ApiError(404, 'step_not_found', `run has no step "${stepId}"`);
   if (step.kind !== kind) throw new ApiError(409, FAILURES.StepNotWaiting, `step "${stepId}" is a ${step.kind} step, not ${kind === 'manual' ? 'a manual' : 'an approval'} step`);
   return step;
-}
-
-/** A request body as recorded: JSON only, long strings cut, and never an Authorization value. */
-function sanitize(body: unknown): Json {
-  if (body === undefined) return null;
-  try {
-    const text = JSON.stringify(body, (_k, v: unknown) => (typeof v === 'string' && v.length > 2000 ? `${v.slice(0, 2000)}…` : v));
-    return text === undefined ? null : (JSON.parse(text) as Json);
-  } catch {
-    return null;
-  }
 }

@@ -21,9 +21,18 @@ export const ACTION_ROLES = {
   abort: ['operator'],
   /** Emergency stop without compensation: an administrator's act. */
   terminate: ['admin'],
+  /** Users, roles and tokens, through the API (the first admin is bootstrapped on the server's host). */
   manageUsers: ['admin'],
   /** Register a runbook version for real runs, or revoke it. */
   manageRunbooks: ['admin'],
+  /** Findings: those who run drills and those who review them raise them; the business owner too. */
+  raiseFinding: ['operator', 'approver', 'auditor'],
+  /** A finding's new revision; closing one is an auditor's (src/api/routes/findings.ts). */
+  reviseFinding: ['operator', 'auditor'],
+  /** Remediation actions are the infra team's work: an auditor checks them, never owns them. */
+  manageFindingActions: ['operator'],
+  /** Accepting a risk is the business owner's call (the approver), never the operator's or the auditor's. */
+  acceptRisk: ['approver'],
   /** Sign an ended run off; which capacity needs which role is src/findings/signoff-rules.ts's. */
   signoff: ['operator', 'approver', 'auditor', 'admin'],
 } as const satisfies Record<string, readonly BuiltinRole[]>;

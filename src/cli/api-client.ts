@@ -1,7 +1,7 @@
 /**
- * The CLI's client of the operators' API: human-action commands (confirm, approve, decide, abort,
- * terminate, watch) go through `drillbook serve`, never to Temporal directly, so every act is
- * authenticated, checked and audited in one place.
+ * The CLI's client of the operators' API: everything a person does (run, confirm, approve, decide,
+ * abort, terminate, watch, signoff, finding, users) goes through `drillbook serve`, never to Temporal
+ * or the database directly, so every act is authenticated, checked and audited in one place.
  *
  * Configured by DRILLBOOK_API_URL (default http://127.0.0.1:8080) and DRILLBOOK_TOKEN, or --api/--token.
  */
@@ -51,7 +51,7 @@ export class ApiClient {
 
   /** @throws ApiRequestError on a non-2xx answer; CliError (unavailable) when the API cannot be reached. */
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    if (!this.token) throw new CliError('no API token: set DRILLBOOK_TOKEN or pass --token (an admin issues one with `drillbook users token NAME`)', EXIT.usage);
+    if (!this.token) throw new CliError('no API token: set DRILLBOOK_TOKEN or pass --token (an admin issues one with `drillbook users token NAME`)', EXIT.forbidden);
     let response: Response;
     try {
       response = await fetch(`${this.baseUrl}${path}`, {

@@ -42,7 +42,7 @@ export function buildProgram(ctx = new CliContext()): Command {
     validateCommand(run),
     schemaCommand(run),
     planCommand(run),
-    runCommand(ctx, run),
+    runCommand(run),
     statusCommand(ctx, run),
     historyCommand(ctx, run),
     auditCommand(ctx, run),
@@ -63,7 +63,7 @@ export function buildProgram(ctx = new CliContext()): Command {
     terminateCommand(run),
     watchCommand(run),
     reportCommand(ctx, run),
-    findingCommand(ctx, run),
+    findingCommand(run),
     signoffCommand(run),
     runbookCommand(run),
   ]) {

@@ -3,28 +3,32 @@
  * lab up (reset to its initial topology) → load generator on → failover-to-dr (drill) →
  * restore-primary (drill) → load off → what the customer saw next to what drillbook measured.
  *
- * Each runbook is one real run: the workflow on the given task queue, workers already started by the
- * caller. The runbooks talk to the lab only through their params: the sites' infra API URLs and
- * PostgreSQL URLs (straight to a site, or through the traffic switch).
+ * Each runbook is one real run, started through the operators' API like anyone's (the API's token
+ * names the initiator) on the API's task queue, workers already started by the caller; the caller
+ * reads the result from Temporal. The runbooks talk to the lab only through their params: the sites'
+ * infra API URLs and PostgreSQL URLs (straight to a site, or through the traffic switch).
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Client } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { infraApiUrl, siteConnectionString, switchConnectionString, type LabConfig } from '../../lab/config';
 import { labReset } from '../../lab/failback';
 import { labStatus, labUp, type LabStatus } from '../../lab/lab';
 import { findMissingSeqs, startLoad, type LoadReport, type WriteGap } from '../../lab/load-generator';
 import type { RunResult } from '../../workflows/messages';
+import type { runDrill } from '../../workflows/run-drill';
+import type { ApiClient } from '../cli/api-client';
+import { startRunViaApi } from '../cli/api-runs';
 import type { Db } from '../audit/database';
 import { getRunStory } from '../audit/run-story';
 import type { StepResult } from '../audit/step-results';
 import { verifyAuditChain } from '../audit/verify-chain';
 import { projectRoot } from '../config/paths';
 import { formatDiagnostic } from '../runbook/diagnostics';
-import { loadRunbookFile } from '../runbook/load';
+import { loadRunbookText } from '../runbook/load';
 import { resolveParams } from '../plan/params';
 import type { Mark, Mode, Plan } from '../plan/types';
-import { startRun } from '../temporal/start-run';
 
 export const RUNBOOKS_DIR = path.join(projectRoot, 'runbooks');
 export const CYCLE_RUNBOOKS = ['failover-to-dr', 'restore-primary'] as const;
@@ -42,27 +46,29 @@ export function labRunbookParams(lab: LabConfig, webhook?: string): Record<strin
 }
 
 export interface LabRunOptions {
+  /** The operators' API, with the token of the user who starts the runs (their initiator). */
+  api: ApiClient;
+  /** Temporal, to read each run's result. */
   client: Client;
-  taskQueue: string;
   lab: LabConfig;
   runbook: string;
   mode: Mode;
   webhook?: string;
   /** Overrides and extra params (e.g. capacityRatio). */
   params?: Record<string, string>;
-  initiator: string;
   reason: string;
   /** Told the run's id as soon as it started (the demo prints it; a live view may follow it). */
   onStarted?: (runId: string) => void | Promise<void>;
   /** Waits for the result; default `handle.result()`. */
-  follow?: (handle: Awaited<ReturnType<typeof startRun>>) => Promise<RunResult>;
+  follow?: (handle: WorkflowHandle<typeof runDrill>) => Promise<RunResult>;
 }
 
 /** Starts one lab runbook as a run and waits for its result. Throws when the runbook or params are invalid. */
 export async function runLabRunbook(options: LabRunOptions): Promise<{ runId: string; result: RunResult; targets: { rtoMs?: number; rpoMs?: number } }> {
-  const file = path.join(RUNBOOKS_DIR, `${options.runbook}.yaml`);
-  const { plan, planHash, diagnostics } = loadRunbookFile(file);
-  if (!plan || !planHash) {
+  const file = path.relative(projectRoot, path.join(RUNBOOKS_DIR, `${options.runbook}.yaml`));
+  const text = readFileSync(path.join(projectRoot, file), 'utf8');
+  const { plan, diagnostics } = loadRunbookText(text, file);
+  if (!plan) {
     throw new Error(diagnostics.map(formatDiagnostic).join('\n'));
   }
   const declared = new Set(plan.params.map((p) => p.name));
@@ -70,19 +76,11 @@ export async function runLabRunbook(options: LabRunOptions): Promise<{ runId: st
   const raw = Object.fromEntries(Object.entries(offered).filter(([name]) => declared.has(name)));
   const { values, errors } = resolveParams(plan, raw);
   if (errors.length > 0) throw new Error(`${options.runbook}: ${errors.join('; ')}`);
-  plan.source = { file: path.relative(projectRoot, file) };
-  const handle = await startRun(options.client, {
-    plan,
-    planHash,
-    mode: options.mode,
-    params: values,
-    initiator: options.initiator,
-    reason: options.reason,
-    taskQueue: options.taskQueue,
-  });
-  await options.onStarted?.(handle.workflowId);
+  const started = await startRunViaApi(options.api, { runbook: text, file, mode: options.mode, params: values, reason: options.reason });
+  await options.onStarted?.(started.runId);
+  const handle = options.client.workflow.getHandle<typeof runDrill>(started.runId);
   const result = await (options.follow ? options.follow(handle) : handle.result());
-  return { runId: handle.workflowId, result, targets: plan.objectives };
+  return { runId: started.runId, result, targets: plan.objectives };
 }
 
 export interface CycleRunOutcome {
@@ -117,12 +115,12 @@ export interface CycleReport {
 }
 
 export interface CycleOptions {
+  /** The operators' API and the token the runs are started with (src/demo/demo-identity.ts for the demo). */
+  api: ApiClient;
   client: Client;
   db: Db;
-  taskQueue: string;
   lab: LabConfig;
   webhook?: string;
-  initiator: string;
   reason: string;
   /** Writes per second of the load generator (default 200). */
   ratePerSec?: number;
@@ -178,13 +176,12 @@ export async function runDrillCycle(options: CycleOptions): Promise<CycleReport>
     for (const runbook of CYCLE_RUNBOOKS) {
       log(`${runbook} (drill) starting`);
       const run = await runLabRunbook({
+        api: options.api,
         client: options.client,
-        taskQueue: options.taskQueue,
         lab: options.lab,
         runbook,
         mode: 'drill',
         webhook: options.webhook,
-        initiator: options.initiator,
         reason: options.reason,
         follow: options.follow,
         onStarted: options.onStarted,

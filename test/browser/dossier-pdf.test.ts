@@ -20,6 +20,7 @@ import { formatMs } from '../../src/reports/measures';
 import { renderReport } from '../../src/reports/render-report';
 import type { RunningWorkers } from '../../src/temporal/worker';
 import { destroyTestDb, isolatedTestDb } from '../support/db';
+import { startTestApi, type TestApi } from '../support/api';
 import { testClient, testWorkers, uniqueQueue } from '../support/temporal';
 
 const exec = promisify(execFile);
@@ -32,6 +33,7 @@ let temporal: Awaited<ReturnType<typeof testClient>>;
 let cycle: CycleReport;
 let dossier: Dossier;
 let webhook: WebhookReceiver;
+let api: TestApi;
 
 beforeAll(async () => {
   await labDown(lab); // leftovers of an interrupted earlier run
@@ -39,11 +41,13 @@ beforeAll(async () => {
   workers = await testWorkers(db, taskQueue);
   temporal = await testClient();
   webhook = await startWebhookReceiver();
-  cycle = await runDrillCycle({ client: temporal.client, db, taskQueue, lab, webhook: webhook.url, initiator: 'e2e', reason: 'dossier pdf test' });
+  api = await startTestApi(db, temporal.client, taskQueue);
+  cycle = await runDrillCycle({ api: await api.clientFor('e2e', ['operator']), client: temporal.client, db, lab, webhook: webhook.url, reason: 'dossier pdf test' });
   dossier = await buildDossier(db, cycle.runs[0].runId);
 }, 240_000);
 
 afterAll(async () => {
+  await api?.close();
   await workers?.shutdown();
   await temporal?.close();
   await webhook?.close();

@@ -1,6 +1,7 @@
 /**
- * The CLI as a user runs it (the compiled `bin/drillbook.js`): validate, plan, run, status, history,
- * and `audit verify` before and after a row is altered behind the triggers' back.
+ * The CLI as a user runs it (the compiled `bin/drillbook.js`): validate, plan, run (through the API: the
+ * token's user is the initiator), status, history, and `audit verify` before and after a row is altered
+ * behind the triggers' back.
  */
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -11,9 +12,10 @@ import type { Database } from '../../src/audit/database';
 import { startDemoSites, type DemoSites } from '../../src/demo/demo-sites';
 import { findTemporalCli } from '../../src/temporal/dev-server';
 import type { RunningWorkers } from '../../src/temporal/worker';
+import { startTestApi, type TestApi } from '../support/api';
 import { runCli, type CliOutcome } from '../support/cli';
 import { destroyTestDb, isolatedTestDb, testDbUrl } from '../support/db';
-import { temporalAddress, testWorkers, uniqueQueue } from '../support/temporal';
+import { temporalAddress, testClient, testWorkers, uniqueQueue } from '../support/temporal';
 
 const root = path.join(__dirname, '..', '..');
 const runbooksDir = path.join(root, 'runbooks');
@@ -22,19 +24,33 @@ const taskQueue = uniqueQueue('cli');
 let db: Kysely<Database>;
 let workers: RunningWorkers;
 let sites: DemoSites;
+let temporal: Awaited<ReturnType<typeof testClient>>;
+let api: TestApi;
+let aliceToken: string;
 
 function drillbook(...args: string[]): Promise<CliOutcome> {
+  return drillbookAs(aliceToken, ...args);
+}
+
+function drillbookAs(token: string | undefined, ...args: string[]): Promise<CliOutcome> {
   // Its own database: this file alters a row behind the triggers' back.
-  return runCli(args, { env: { TEMPORAL_ADDRESS: temporalAddress(), DRILLBOOK_TASK_QUEUE: taskQueue, DATABASE_URL: testDbUrl(db) } });
+  return runCli(args, {
+    env: { TEMPORAL_ADDRESS: temporalAddress(), DRILLBOOK_TASK_QUEUE: taskQueue, DATABASE_URL: testDbUrl(db), DRILLBOOK_API_URL: api.url, DRILLBOOK_TOKEN: token ?? '' },
+  });
 }
 
 beforeAll(async () => {
   db = await isolatedTestDb();
   workers = await testWorkers(db, taskQueue);
   sites = await startDemoSites();
+  temporal = await testClient();
+  api = await startTestApi(db, temporal.client, taskQueue);
+  aliceToken = await api.tokenFor('alice', ['operator']);
 });
 
 afterAll(async () => {
+  await api?.close();
+  await temporal?.close();
   await workers?.shutdown();
   await sites?.close();
   if (db) await destroyTestDb(db);
@@ -75,6 +91,30 @@ test('plan prints the order for a mode without calling anything', async () => {
   expect(bad.stderr).toMatch(/mode/);
 });
 
+const siteParams = () => ['--param', `siteA=${sites.siteA}`, '--param', `siteB=${sites.siteB}`, '--param', `webhook=${sites.webhook}`];
+
+test('run without a token is refused (exit 8) and starts nothing; --initiator is refused (exit 2) with why', async () => {
+  const file = path.join(runbooksDir, 'dr-readiness.yaml');
+  const runsBefore = await db.selectFrom('runs').select('run_id').execute();
+  const anonymous = await drillbookAs(undefined, 'run', file, '--mode', 'drill', ...siteParams(), '--reason', 'no token');
+  expect(anonymous.code).toBe(8);
+  expect(anonymous.stderr).toMatch(/no API token/);
+  const badToken = await drillbookAs('drb_not-a-token', 'run', file, '--mode', 'drill', ...siteParams(), '--reason', 'bad token');
+  expect(badToken.code).toBe(8);
+  expect(badToken.stderr).toMatch(/invalid token \(HTTP 401/);
+  const named = await drillbook('run', file, '--mode', 'drill', ...siteParams(), '--reason', 'named', '--initiator', 'mallory');
+  expect(named.code).toBe(2);
+  expect(named.stderr).toMatch(/--initiator is no longer accepted: a run's initiator is the user of the API token/);
+  // An auditor's token is refused by the API (403), and the attempt is in the trail.
+  const audrey = await api.tokenFor('audrey', ['auditor']);
+  const auditor = await drillbookAs(audrey, 'run', file, '--mode', 'drill', ...siteParams(), '--reason', 'not mine to start');
+  expect(auditor.code).toBe(8);
+  expect(auditor.stderr).toMatch(/start needs the role "operator"/);
+  expect(await db.selectFrom('runs').select('run_id').execute()).toEqual(runsBefore);
+  const refused = await db.selectFrom('audit_events').select(['actor', 'data']).where('chain_id', '=', 'api').where('type', '=', 'action.refused').execute();
+  expect(refused.map((e) => [e.actor, (e.data as { status: number }).status])).toEqual(expect.arrayContaining([['anonymous', 401], ['audrey', 403]]));
+});
+
 test('run → visible by search attributes in Temporal, story in PostgreSQL, audit verify passes, then fails on a tampered row', async () => {
   const out = await drillbook(
     'run',
@@ -89,8 +129,6 @@ test('run → visible by search attributes in Temporal, story in PostgreSQL, aud
     `webhook=${sites.webhook}`,
     '--reason',
     'CLI test',
-    '--initiator',
-    'alice',
     '--wait',
     '--json',
   );
@@ -111,6 +149,11 @@ test('run → visible by search attributes in Temporal, story in PostgreSQL, aud
     'json',
   ]);
   expect(listed).toContain(run.runId);
+  // The initiator is the token's user, in the trail as in Temporal.
+  const row = await db.selectFrom('runs').select(['initiator']).where('run_id', '=', run.runId).executeTakeFirstOrThrow();
+  expect(row.initiator).toBe('alice');
+  const startedEvent = await db.selectFrom('audit_events').select(['actor']).where('chain_id', '=', run.runId).where('type', '=', 'run.started').executeTakeFirstOrThrow();
+  expect(startedEvent.actor).toBe('alice');
 
   const status = await drillbook('status', run.runId, '--json');
   expect(status.code).toBe(0);

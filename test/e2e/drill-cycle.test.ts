@@ -24,6 +24,7 @@ import { runDrillCycle, type CycleReport } from '../../src/demo/drill-cycle';
 import { startWebhookReceiver, type WebhookReceiver } from '../../src/demo/webhook-receiver';
 import type { RunningWorkers } from '../../src/temporal/worker';
 import { destroyTestDb, isolatedTestDb } from '../support/db';
+import { startTestApi, type TestApi } from '../support/api';
 import { testClient, testWorkers, uniqueQueue } from '../support/temporal';
 
 /** The allowed excess of drillbook's RTO over the client's (see the header). */
@@ -37,6 +38,7 @@ let db: Kysely<Database>;
 let workers: RunningWorkers;
 let temporal: Awaited<ReturnType<typeof testClient>>;
 let webhook: WebhookReceiver;
+let api: TestApi;
 let cycle: CycleReport;
 
 beforeAll(async () => {
@@ -45,13 +47,13 @@ beforeAll(async () => {
   workers = await testWorkers(db, taskQueue);
   temporal = await testClient();
   webhook = await startWebhookReceiver();
+  api = await startTestApi(db, temporal.client, taskQueue);
   cycle = await runDrillCycle({
+    api: await api.clientFor('e2e', ['operator']),
     client: temporal.client,
     db,
-    taskQueue,
     lab,
     webhook: webhook.url,
-    initiator: 'e2e',
     reason: 'drill cycle e2e test',
     log: (line) => console.log(line),
   });
@@ -60,6 +62,7 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
+  await api?.close();
   await workers?.shutdown();
   await temporal?.close();
   await webhook?.close();

@@ -1,6 +1,6 @@
 /**
- * The operator's path end to end, through the built CLI: `drillbook users` issues tokens, `drillbook
- * serve` is the API, a worker process runs the run. The worker is killed (SIGKILL) while the run waits
+ * The operator's path end to end, through the built CLI: an admin's `drillbook users` (through the API)
+ * issues tokens, `drillbook serve` is the API, a worker process runs the run. The worker is killed (SIGKILL) while the run waits
  * for an approval; after a restart `drillbook approve` is accepted and the run continues. `watch`
  * shows who must act and the exact command; refused CLI acts exit non-zero with the API's message.
  */
@@ -11,6 +11,7 @@ import type { Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../src/audit/database';
 import { getRunStory } from '../../src/audit/run-story';
+import { issueToken, upsertUser } from '../../src/auth/users';
 import { EXIT } from '../../src/cli/exit-codes';
 import { getProgress } from '../../workflows/messages';
 import { testDb, testDbUrl, uniqueId } from '../support/db';
@@ -26,6 +27,7 @@ let closeClient: () => Promise<void>;
 const children: ChildProcess[] = [];
 let env: NodeJS.ProcessEnv;
 let apiUrl: string;
+let adminToken: string;
 const suffix = uniqueId('x').slice(2, 10);
 const name = (n: string) => `${n}-${suffix}`;
 
@@ -48,6 +50,9 @@ beforeAll(async () => {
     });
     server.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
   });
+  // The shared test database may hold admins already: this file's own admin is made as the host would.
+  await upsertUser(db, { name: name('adele'), roles: ['admin'] });
+  adminToken = (await issueToken(db, name('adele'), { label: 'test' })).token;
 });
 
 afterAll(async () => {
@@ -69,9 +74,10 @@ function startWorker(): ChildProcess {
 }
 
 function tokenFor(user: string, roles: string[]): string {
-  const added = drillbook(['users', 'add', user, ...roles.flatMap((r) => ['--role', r])]);
+  const asAdmin = { DRILLBOOK_API_URL: apiUrl, DRILLBOOK_TOKEN: adminToken };
+  const added = drillbook(['users', 'add', user, ...roles.flatMap((r) => ['--role', r])], asAdmin);
   expect(added.code).toBe(EXIT.ok);
-  const issued = drillbook(['users', 'token', user]);
+  const issued = drillbook(['users', 'token', user], asAdmin);
   expect(issued.code).toBe(EXIT.ok);
   return issued.stdout.trim();
 }

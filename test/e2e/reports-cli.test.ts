@@ -1,7 +1,7 @@
 /**
- * The auditor's commands as a user runs them (bin/drillbook.js, built), on a real run: sign-off
- * through the authenticated API (audited, refusals too), findings from the CLI (bad input named and
- * nothing written), reports in every format, and `audit checkpoint` / `verify --checkpoint` proving
+ * The auditor's commands as a user runs them (bin/drillbook.js, built), on a real run started through
+ * the API: sign-off and findings through the authenticated API (the author is the token's user; role
+ * refusals and bad input named, audited, nothing written), reports in every format, and `audit checkpoint` / `verify --checkpoint` proving
  * an alteration made after the checkpoint by a superuser who re-hashed the chain.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -16,8 +16,8 @@ import { listRunEvents } from '../../src/audit/audit-events';
 import { verifyAuditChain } from '../../src/audit/verify-chain';
 import { issueToken, upsertUser } from '../../src/auth/users';
 import { findingsDb } from '../../src/findings/tables';
-import { loadRunbookText } from '../../src/runbook/load';
-import { startRun } from '../../src/temporal/start-run';
+import { ApiClient } from '../../src/cli/api-client';
+import { startRunViaApi } from '../../src/cli/api-runs';
 import type { RunningWorkers } from '../../src/temporal/worker';
 import { destroyTestDb, isolatedTestDb, testDbUrl } from '../support/db';
 import { temporalAddress, testClient, testWorkers, uniqueQueue } from '../support/temporal';
@@ -48,8 +48,8 @@ beforeAll(async () => {
     await upsertUser(db, { name, roles: [...roles] });
     tokens[name] = (await issueToken(db, name, { label: 'test' })).token;
   }
-  const { plan, planHash, diagnostics } = loadRunbookText(
-    `apiVersion: drillbook/v1
+  const started = await startRunViaApi(new ApiClient({ api: api.url, token: tokens.olga }), {
+    runbook: `apiVersion: drillbook/v1
 name: small-drill
 version: "1"
 owners: [team]
@@ -59,12 +59,13 @@ steps:
   - { id: fence, title: Fence, kind: action, action: { adapter: noop, input: { output: { ok: true } } }, marks: [rto.start] }
   - { id: verify, title: Verify, kind: action, needs: [fence], action: { adapter: noop, input: { output: { ok: true } } }, marks: [rto.end] }
 `,
-    'small.yaml',
-  );
-  if (!plan || !planHash) throw new Error(JSON.stringify(diagnostics));
-  const handle = await startRun(temporal.client, { plan, planHash, mode: 'drill', params: {}, initiator: 'olga', reason: 'reports e2e', taskQueue });
-  await handle.result();
-  runId = handle.workflowId;
+    file: 'small.yaml',
+    mode: 'drill',
+    params: {},
+    reason: 'reports e2e',
+  });
+  await temporal.client.workflow.getHandle(started.runId).result();
+  runId = started.runId;
 }, 120_000);
 
 afterAll(async () => {
@@ -93,24 +94,59 @@ test('signoff through the API: each capacity needs its role, the initiator is ne
   expect((await verifyAuditChain(db)).ok).toBe(true);
 });
 
-test('findings from the CLI: raise on a run step, an action, bad input named and nothing written', async () => {
-  const bad = await drillbook(['finding', 'raise', '--run', runId, '--step', 'nope', '--severity', 'high', '--category', 'rto', '--title', 't', '--description', 'd']);
+test('findings through the API: the author is the token\'s user, each act needs its role, bad input named, every attempt audited, nothing written when refused', async () => {
+  const raise = ['finding', 'raise', '--run', runId, '--step', 'verify', '--severity', 'high', '--category', 'rto', '--title', 'slow verify', '--description', 'took long'];
+  const bad = await drillbook(['finding', 'raise', '--run', runId, '--step', 'nope', '--severity', 'high', '--category', 'rto', '--title', 't', '--description', 'd'], tokens.audrey);
   expect(bad).toMatchObject({ code: 4, stderr: expect.stringMatching(/--step: run .* has no step "nope"/) });
-  const badSeverity = await drillbook(['finding', 'raise', '--severity', 'huge', '--category', 'rto', '--title', 't', '--description', 'd']);
+  const badSeverity = await drillbook(['finding', 'raise', '--severity', 'huge', '--category', 'rto', '--title', 't', '--description', 'd'], tokens.audrey);
   expect(badSeverity).toMatchObject({ code: 2, stderr: expect.stringMatching(/--severity:/) });
+  expect(await drillbook(raise)).toMatchObject({ code: 8, stderr: expect.stringMatching(/no API token/) });
+  expect(await drillbook([...raise, '--as', 'audrey'], tokens.olga)).toMatchObject({ code: 2, stderr: expect.stringMatching(/--as is no longer accepted/) });
   expect((await findingsDb(db).selectFrom('findings').selectAll().execute())).toHaveLength(0);
 
-  const raised = await drillbook(['finding', 'raise', '--run', runId, '--step', 'verify', '--severity', 'high', '--category', 'rto', '--title', 'slow verify', '--description', 'took long', '--as', 'audrey']);
+  const raised = await drillbook(raise, tokens.audrey);
   expect(raised.code).toBe(0);
-  const finding = JSON.parse(raised.stdout) as { findingId: string };
-  const action = await drillbook(['finding', 'action-add', finding.findingId, '--description', 'tune', '--owner', 'dba', '--due', '2020-01-31']);
+  const finding = JSON.parse(raised.stdout) as { findingId: string; recordedBy: string };
+  expect(finding.recordedBy).toBe('audrey');
+  // Remediation is the infra team's: an auditor may not own an action.
+  const byAuditor = await drillbook(['finding', 'action-add', finding.findingId, '--description', 'tune', '--owner', 'dba', '--due', '2020-01-31'], tokens.audrey);
+  expect(byAuditor).toMatchObject({ code: 8, stderr: expect.stringMatching(/manageFindingActions needs the role "operator"; audrey has "auditor"/) });
+  const action = await drillbook(['finding', 'action-add', finding.findingId, '--description', 'tune', '--owner', 'dba', '--due', '2020-01-31'], tokens.olga);
   expect(action.code).toBe(0);
   const { actionId } = JSON.parse(action.stdout) as { actionId: string };
-  expect(await drillbook(['finding', 'action-update', actionId, '--status', 'done'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--evidence: .*closing evidence/) });
-  expect((await drillbook(['finding', 'action-update', actionId, '--status', 'in-progress', '--retest-run', runId])).code).toBe(0);
+  expect(await drillbook(['finding', 'action-update', actionId, '--status', 'done'], tokens.olga)).toMatchObject({ code: 2, stderr: expect.stringMatching(/--evidence: .*closing evidence/) });
+  expect((await drillbook(['finding', 'action-update', actionId, '--status', 'in-progress', '--retest-run', runId], tokens.olga)).code).toBe(0);
 
   const report = await drillbook(['report', 'findings', '--format', 'json', '--as-of', '2026-11-25']);
   expect(JSON.parse(report.stdout).totals).toMatchObject({ findings: 1, openActions: 1, overdueActions: 1 });
+
+  // Accepting a risk is the business owner's (approver): the operator is refused, the approver is recorded as such.
+  const accept = ['finding', 'accept-risk', finding.findingId, '--rationale', 'compensating control', '--expires', '2099-01-01'];
+  expect(await drillbook(accept, tokens.olga)).toMatchObject({ code: 8, stderr: expect.stringMatching(/acceptRisk needs the role "approver"/) });
+  expect(await drillbook([...accept, '--approver', 'ceo'], tokens.bea)).toMatchObject({ code: 2, stderr: expect.stringMatching(/--approver is no longer accepted/) });
+  const accepted = await drillbook(accept, tokens.bea);
+  expect(accepted.code).toBe(0);
+  expect(JSON.parse(accepted.stdout)).toMatchObject({ findingId: finding.findingId, approver: 'bea', recordedBy: 'bea' });
+
+  const register = JSON.parse((await drillbook(['finding', 'list', '--run', runId], tokens.audrey)).stdout) as { findings: { recordedBy: string; status: string }[] };
+  expect(register.findings).toEqual([expect.objectContaining({ status: 'risk-accepted', recordedBy: 'bea' })]);
+  const trail = await db.selectFrom('audit_events').select(['chain_id', 'type', 'actor', 'data']).where('chain_id', 'in', ['api', 'findings']).orderBy('id').execute();
+  expect(trail.filter((e) => e.chain_id === 'findings').map((e) => [e.type, e.actor])).toEqual([
+    ['finding.raised', 'audrey'],
+    ['finding.action_added', 'olga'],
+    ['finding.action_updated', 'olga'],
+    ['finding.risk_accepted', 'bea'],
+  ]);
+  const refused = trail.filter((e) => e.type === 'action.refused').map((e) => [e.actor, (e.data as { action: string; status: number }).action, (e.data as { status: number }).status]);
+  expect(refused).toEqual(
+    expect.arrayContaining([
+      ['audrey', 'raiseFinding', 404],
+      ['audrey', 'raiseFinding', 400],
+      ['audrey', 'manageFindingActions', 403],
+      ['olga', 'manageFindingActions', 400],
+      ['olga', 'acceptRisk', 403],
+    ]),
+  );
 });
 
 test('reports from the CLI in every format; the dossier shows the sign-offs and the measured RTO', async () => {

@@ -21,23 +21,26 @@ import { getRunStory } from '../../src/audit/run-story';
 import { runLabRunbook } from '../../src/demo/drill-cycle';
 import type { RunningWorkers } from '../../src/temporal/worker';
 import { destroyTestDb, isolatedTestDb } from '../support/db';
+import { startTestApi, type TestApi } from '../support/api';
 import { testClient, testWorkers, uniqueQueue } from '../support/temporal';
+import type { ApiClient } from '../../src/cli/api-client';
 
 const lab: LabConfig = loadLabConfig({ rootDir: '/tmp/drillbook-lab-e2e-capacity', portBase: 26520 });
 const taskQueue = uniqueQueue('verify-dr');
 let db: Kysely<Database>;
 let workers: RunningWorkers;
 let temporal: Awaited<ReturnType<typeof testClient>>;
+let api: TestApi;
+let asOperator: ApiClient;
 
 function verify(params: Record<string, string> = {}) {
   return runLabRunbook({
+    api: asOperator,
     client: temporal.client,
-    taskQueue,
     lab,
     runbook: 'verify-dr-capacity',
     mode: 'drill',
     params,
-    initiator: 'e2e',
     reason: 'verify-dr-capacity e2e test',
   });
 }
@@ -67,9 +70,12 @@ beforeAll(async () => {
   db = await isolatedTestDb();
   workers = await testWorkers(db, taskQueue);
   temporal = await testClient();
+  api = await startTestApi(db, temporal.client, taskQueue);
+  asOperator = await api.clientFor('e2e', ['operator']);
 }, 120_000);
 
 afterAll(async () => {
+  await api?.close();
   await workers?.shutdown();
   await temporal?.close();
   if (db) await destroyTestDb(db);

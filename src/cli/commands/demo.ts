@@ -3,16 +3,21 @@
  * failover-to-dr (drill) → restore-primary (drill) → report: per runbook, the RTO/RPO drillbook
  * measured next to what the load generator's customers saw and the targets, the audit trail and its
  * integrity, and where to look further. The lab goes down at the end unless --keep-lab.
+ *
+ * Like anyone, the demo starts its runs through the operators' API: it serves the API in-process on a
+ * loopback port (started as `drillbook serve` starts it) and acts as its own operator, `demo`.
  */
-import os from 'node:os';
 import { Command } from 'commander';
 import { loadLabConfig } from '../../../lab/config';
 import { labDown } from '../../../lab/lab';
 import { formatCycleReport } from '../../demo/cycle-report';
 import { runDrillCycle } from '../../demo/drill-cycle';
+import { demoIdentity } from '../../demo/demo-identity';
 import { startWebhookReceiver } from '../../demo/webhook-receiver';
 import { ensureTemporal } from '../../temporal/embedded';
 import { startWorkers } from '../../temporal/worker';
+import { ApiClient } from '../api-client';
+import { startConfiguredApi } from '../configured-api';
 import { CliError, EXIT } from '../exit-codes';
 import type { CliContext } from '../context';
 import { followRun } from '../follow-run';
@@ -46,15 +51,19 @@ export function demoCommand(ctx: CliContext, run: (fn: () => Promise<CommandResu
           db,
           connections: config.DRILLBOOK_CONNECTIONS,
         });
+        let api: Awaited<ReturnType<typeof startConfiguredApi>> | undefined;
+        let identity: Awaited<ReturnType<typeof demoIdentity>> | undefined;
         try {
+          api = await startConfiguredApi(ctx, { host: '127.0.0.1', port: 0 });
+          identity = await demoIdentity(db);
+          process.stdout.write(`API: ${api.url} (in-process, as \`drillbook serve\`); the runs are started by the operator "${identity.name}"\n`);
           const report = await runDrillCycle({
+            api: new ApiClient({ api: api.url, token: identity.token }),
             client: await ctx.temporal(),
             db,
-            taskQueue: config.DRILLBOOK_TASK_QUEUE,
             lab,
             webhook: webhook.url,
             ratePerSec: rate,
-            initiator: os.userInfo().username,
             reason: 'drillbook demo',
             log: (line) => process.stdout.write(`${line}\n`),
             onStarted: (runId) => void process.stdout.write(`  run ${runId}\n`),
@@ -86,6 +95,8 @@ export function demoCommand(ctx: CliContext, run: (fn: () => Promise<CommandResu
             report.topology.initialTopology;
           return ok ? EXIT.ok : EXIT.runFailed;
         } finally {
+          await identity?.revoke().catch(() => undefined);
+          await api?.close();
           await workers.shutdown();
           await webhook.close();
           if (!opts.keepLab) {

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
-import { startApiServer } from '../../api/server';
 import { EXIT } from '../exit-codes';
+import { startConfiguredApi } from '../configured-api';
 import type { CliContext } from '../context';
 import { parsePositiveInt } from '../options';
 import type { CommandResult } from '../run-command';
@@ -13,13 +13,7 @@ export function serveCommand(ctx: CliContext, run: (fn: () => Promise<CommandRes
     .option('--port <port>', 'port (default: DRILLBOOK_API_PORT or 8080)', parsePositiveInt)
     .action((opts: { host: string; port?: number }) =>
       run(async () => {
-        const api = await startApiServer({
-          db: await ctx.db(),
-          temporal: await ctx.temporal(),
-          taskQueue: ctx.config.DRILLBOOK_TASK_QUEUE,
-          host: opts.host,
-          port: opts.port ?? Number(process.env.DRILLBOOK_API_PORT ?? 8080),
-        });
+        const api = await startConfiguredApi(ctx, { host: opts.host, port: opts.port ?? Number(process.env.DRILLBOOK_API_PORT ?? 8080) });
         process.stdout.write(`drillbook API listening on ${api.url}\n`);
         await untilSignal(new Promise<void>((resolve) => api.app.server.once('close', resolve)));
         await api.close();

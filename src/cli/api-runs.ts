@@ -1,0 +1,122 @@
+/**
+ * Runs through the operators' API, for people: start one (`POST /api/runs`, the token's user is the
+ * initiator) and follow it (`GET /api/runs/:id`) until it ends, so a person needs no Temporal access.
+ * Shared by `drillbook run`, `drillbook watch` and the demo.
+ */
+import type { Mode } from '../plan/types';
+import type { RunProgress } from '../../workflows/messages';
+import { ApiClient, runPath } from './api-client';
+import { EXIT, type ExitCode } from './exit-codes';
+import { renderProgress } from './render-progress';
+
+/** What `POST /api/runs` takes: the runbook's text (the server validates and compiles it itself). */
+export interface StartRunRequest {
+  runbook: string;
+  file: string;
+  mode: Mode;
+  params: Record<string, string | number | boolean>;
+  reason: string;
+}
+
+export interface StartedRun {
+  runId: string;
+  planHash: string;
+  requestId: string;
+}
+
+/** `GET /api/runs/:id`: live from Temporal (with the trail's verdict once ended), or the trail's record. */
+export type RunAnswer =
+  | { source: 'temporal'; progress: RunProgress; verdict?: string | null }
+  | { source: 'audit'; run: { runId: string; runbookName: string; mode: string; status: string; verdict: string | null; rtoMs: number | null; rpoMs: number | null } };
+
+/** How a followed run ended, as far as the API tells. */
+export interface RunOutcome {
+  runId: string;
+  state: string;
+  /** null when the trail recorded no verdict (e.g. the workflow itself failed). */
+  verdict: string | null;
+  rtoMs: number | null;
+  rpoMs: number | null;
+  steps: Record<string, { state: string; error?: string; output?: string }>;
+}
+
+/** After the workflow ended, how long to wait for its outcome to reach the trail. */
+const VERDICT_GRACE_MS = 30_000;
+
+export function startRunViaApi(api: ApiClient, request: StartRunRequest): Promise<StartedRun> {
+  return api.post<StartedRun>('/api/runs', request);
+}
+
+/** One screen of a run, as `watch` shows it. */
+export function renderAnswer(answer: RunAnswer): string {
+  if (answer.source === 'temporal') return renderProgress(answer.progress);
+  const r = answer.run;
+  return `run ${r.runId} — ${r.runbookName} (${r.mode}) — ${r.status.toUpperCase()}${r.verdict ? `, verdict ${r.verdict}` : ''} (from the audit trail)`;
+}
+
+function isEnded(answer: RunAnswer): boolean {
+  return answer.source === 'audit' || Boolean(answer.progress.endedAt);
+}
+
+function outcomeOf(answer: RunAnswer): RunOutcome {
+  if (answer.source === 'audit') {
+    const r = answer.run;
+    return { runId: r.runId, state: r.status, verdict: r.verdict, rtoMs: r.rtoMs, rpoMs: r.rpoMs, steps: {} };
+  }
+  const p = answer.progress;
+  const steps: RunOutcome['steps'] = {};
+  for (const s of p.steps) steps[s.id] = { state: s.state, ...(s.error ? { error: s.error } : {}), ...(s.outputSummary ? { output: s.outputSummary } : {}) };
+  return { runId: p.runId, state: p.state, verdict: answer.verdict ?? null, rtoMs: p.rtoMs ?? null, rpoMs: p.rpoMs ?? null, steps };
+}
+
+/** The exit code of a followed run: 0 only for a pass (as `run --wait` always did). */
+export function exitCodeOfOutcome(outcome: RunOutcome): ExitCode {
+  return outcome.verdict === 'pass' ? EXIT.ok : EXIT.runFailed;
+}
+
+/** What changes a screen for a reader of a log: the run's and steps' states (not the ticking clock). */
+function stateKey(answer: RunAnswer): string {
+  if (answer.source === 'audit') return `audit|${answer.run.status}|${answer.run.verdict}`;
+  return `${answer.progress.state}|${answer.progress.steps.map((s) => s.state).join(',')}|${(answer.progress.waiting ?? []).map((w) => w.stepId).join(',')}`;
+}
+
+/** Prints successive screens: redrawn in place on a terminal, elsewhere (a log, a pipe) only when a state changed. */
+export function terminalView(): (text: string, key: string) => void {
+  let lastLines = 0;
+  let lastKey: string | undefined;
+  return (text, key) => {
+    if (process.stdout.isTTY) {
+      if (lastLines) process.stdout.write(`\x1b[${lastLines}A\x1b[J`);
+      process.stdout.write(`${text}\n`);
+    } else if (key !== lastKey) {
+      process.stdout.write(`${text}\n`);
+    }
+    lastKey = key;
+    lastLines = text.split('\n').length;
+  };
+}
+
+/**
+ * Polls the run through the API until it ended and its verdict is in the trail (or `once`), showing
+ * each screen to `show` when given.
+ * @returns the outcome, or undefined with `once` on a run still going.
+ */
+export async function followRunViaApi(
+  api: ApiClient,
+  runId: string,
+  opts: { show?: (text: string, key: string) => void; intervalMs: number; once?: boolean },
+): Promise<RunOutcome | undefined> {
+  let endedSince: number | undefined;
+  for (;;) {
+    const answer = await api.get<RunAnswer>(runPath(runId));
+    opts.show?.(renderAnswer(answer), stateKey(answer));
+    if (isEnded(answer)) {
+      endedSince ??= Date.now();
+      const outcome = outcomeOf(answer);
+      if (outcome.verdict !== null || Date.now() - endedSince > VERDICT_GRACE_MS || opts.once) return outcome;
+    } else if (opts.once) {
+      return undefined;
+    }
+    await new Promise((r) => setTimeout(r, opts.intervalMs));
+  }
+}

@@ -86,3 +86,21 @@ export function secretRefOutOfScope(ref: string, scope: SecretScope): string | u
   }
   return undefined;
 }
+
+/**
+ * This process's scope for validation (`validate`, `plan`, `run`, the API's start). A malformed
+ * configuration falls back to the default here: the command's own start check reports it by name.
+ */
+export function configuredSecretScope(env: NodeJS.ProcessEnv = process.env): SecretScope {
+  try {
+    return secretScopeFromEnv(env);
+  } catch {
+    return { envNames: [...DEFAULT_SECRET_ENV_NAMES], dirs: defaultSecretDirs() };
+  }
+}
+
+/** `resolveParams`' check of a secret param's value against this process's scope. */
+export function configuredSecretRefCheck(env: NodeJS.ProcessEnv = process.env): (ref: string) => string | undefined {
+  const scope = configuredSecretScope(env);
+  return (ref) => secretRefOutOfScope(ref, scope);
+}

@@ -37,6 +37,13 @@ export const DIAGNOSTIC_CODES = {
   'mark.duplicate': 'a mark that may be set by one step only, set by several',
   'mark.unpaired': 'rto.end without rto.start, or the reverse',
   'mark.missing': 'an objective with no step marking how to measure it',
+  'secret.out_of_scope': "a secret reference outside the worker's scope (env: names, file: folders)",
+  'exec.shell_template': 'a template inside the script of a shell run with -c, reading a value not declared safe',
+  'limit.file_size': 'a runbook file larger than the limit',
+  'limit.yaml_aliases': 'more YAML aliases than allowed, or an alias expanding to too much',
+  'limit.string_length': 'a text value longer than the limit',
+  'limit.expression': 'an expression longer or more deeply nested than the limit',
+  'limit.size': 'a document with more nodes or deeper nesting than the limit',
 } as const;
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;
 

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { dataDir } from './paths';
 import { parseDirs, parseEnvNames, type SecretScope } from './secret-scope';
+import { parseRunbookMaxBytes } from '../runbook/limits';
 
 const connectionsSchema = z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i), z.string().min(1));
 
@@ -34,6 +35,15 @@ const envSchema = z.strictObject({
   /** Which `env:` names and `file:` folders runbooks may reference (src/config/secret-scope.ts). */
   DRILLBOOK_SECRETS_ENV_ALLOW: z.string().optional().transform(checked(parseEnvNames)),
   DRILLBOOK_SECRETS_DIRS: z.string().optional().transform(checked(parseDirs)),
+  /** Largest runbook accepted, in bytes (src/runbook/limits.ts). */
+  DRILLBOOK_RUNBOOK_MAX_BYTES: z.string().optional().transform(checked(parseRunbookMaxBytes)),
+  /** `drillbook serve`'s port when --port is not given; 0 picks a free one. */
+  DRILLBOOK_API_PORT: z.coerce.number({ error: 'expected a port number' }).int('expected a port number').min(0).max(65535).default(8080),
+  DRILLBOOK_LOG_LEVEL: z
+    .string()
+    .transform((s) => s.toUpperCase())
+    .pipe(z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'], { error: 'expected TRACE, DEBUG, INFO, WARN or ERROR' }))
+    .optional(),
   DRILLBOOK_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
   DRILLBOOK_TEMPORAL_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
 });

@@ -64,7 +64,18 @@ export interface Diagnostic {
 
 /** `file:line:col: error: message`, the format compilers use (editors and CI link it). */
 export function formatDiagnostic(d: Diagnostic): string {
-  return `${d.file}:${d.line}:${d.col}: ${d.severity}: ${d.message}`;
+  return `${capText(d.file, 300)}:${d.line}:${d.col}: ${d.severity}: ${capMessage(d.message)}`;
+}
+
+/** Longest diagnostic message: a message may quote a value, and a value may be megabytes. */
+export const MAX_MESSAGE_LENGTH = 500;
+
+export function capMessage(message: string): string {
+  return capText(message, MAX_MESSAGE_LENGTH);
+}
+
+function capText(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}… (${text.length - max} more characters)` : text;
 }
 
 export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {

@@ -7,7 +7,7 @@
  * fix errors in rounds.
  */
 import { checkAdapterInputs, defaultAdapterRegistry, type AdapterRegistry } from './adapter-inputs';
-import { sortDiagnostics, type Diagnostic } from './diagnostics';
+import { capMessage, sortDiagnostics, type Diagnostic } from './diagnostics';
 import { isRecord, type CheckContext, type Finding } from './findings';
 import { checkMarks } from './marks';
 import { checkLocalSteps } from './local-steps';
@@ -44,7 +44,7 @@ export function validateRunbook(source: RunbookSource, options: ValidateOptions 
   const diagnostics: Diagnostic[] = [...source.diagnostics];
   const toDiagnostic = (f: Finding): Diagnostic => {
     const { line, col } = locate(source, f.path, { key: f.at === 'key', offset: f.offset });
-    return { file: source.file, line, col, path: f.path, code: f.code, message: f.message, severity: f.severity ?? 'error' };
+    return { file: source.file, line, col, path: f.path, code: f.code, message: capMessage(f.message), severity: f.severity ?? 'error' };
   };
   const ctx: CheckContext = {
     report: (f) => diagnostics.push(toDiagnostic(f)),

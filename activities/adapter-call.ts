@@ -38,6 +38,8 @@ export async function callAdapter(call: AdapterCall, scope: Scope, env: AdapterE
 /** Runs an adapter on an already validated input, redacting its output and its errors. */
 export async function runAdapter<A extends Adapter>(adapter: A, input: unknown, env: AdapterEnvironment): Promise<Json> {
   const redactor = new Redactor();
+  // The site's named connections are the worker's own credentials: a URL's password is redacted too.
+  for (const [name, url] of Object.entries(env.connections)) if (!/^(env|file):/.test(url)) redactor.add(`connection:${name}`, url);
   const resolve = env.resolveSecret ?? ((ref: string) => resolveSecret(ref));
   const ctx: AdapterContext = {
     ...env,

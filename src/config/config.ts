@@ -39,6 +39,8 @@ const envSchema = z.strictObject({
   DRILLBOOK_RUNBOOK_MAX_BYTES: z.string().optional().transform(checked(parseRunbookMaxBytes)),
   /** `drillbook serve`'s port when --port is not given; 0 picks a free one. */
   DRILLBOOK_API_PORT: z.coerce.number({ error: 'expected a port number' }).int('expected a port number').min(0).max(65535).default(8080),
+  /** Where the CLI's human actions go (src/cli/api-client.ts reads it; checked here so a typo is named at start). */
+  DRILLBOOK_API_URL: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }).optional(),
   DRILLBOOK_LOG_LEVEL: z
     .string()
     .transform((s) => s.toUpperCase())

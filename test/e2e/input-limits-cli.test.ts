@@ -78,8 +78,10 @@ describe('configuration checked at start', () => {
     ['validate', 'DRILLBOOK_SECRETS_DIRS', 'relative/secrets'],
     ['validate', 'DRILLBOOK_SECRETS_ENV_ALLOW', 'NOT-A-NAME'],
     ['validate', 'DRILLBOOK_LOG_LEVEL', 'loud'],
+    ['watch', 'DRILLBOOK_API_URL', 'not-a-url'],
   ])('%s with %s=%s: exit 5, the variable named, no stack', async (command, name, value) => {
-    const args = command === 'validate' ? ['validate', file('ok.yaml', `${head}steps:\n  - { id: s, title: s, kind: action, action: { adapter: noop, input: {} } }\n`)] : [command];
+    const ok = `${head}steps:\n  - { id: s, title: s, kind: action, action: { adapter: noop, input: {} } }\n`;
+    const args = command === 'validate' ? ['validate', file('ok.yaml', ok)] : command === 'watch' ? ['watch', 'some-run', '--once'] : [command];
     const r = await runCli(args, { env: { [name]: value } });
     expect(r.code).toBe(5);
     expect(r.stderr).toContain(`bad configuration:\n  ${name}: `);

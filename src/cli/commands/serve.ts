@@ -18,7 +18,7 @@ export function serveCommand(ctx: CliContext, run: (fn: () => Promise<CommandRes
           temporal: await ctx.temporal(),
           taskQueue: ctx.config.DRILLBOOK_TASK_QUEUE,
           host: opts.host,
-          port: opts.port ?? ctx.config.DRILLBOOK_API_PORT,
+          port: opts.port ?? Number(process.env.DRILLBOOK_API_PORT ?? 8080),
         });
         process.stdout.write(`drillbook API listening on ${api.url}\n`);
         await untilSignal(new Promise<void>((resolve) => api.app.server.once('close', resolve)));

@@ -14,7 +14,7 @@ import { dueAlerts, runningSteps, type ThresholdAlert } from '../src/coverage/ru
 import type { Json } from '../src/plan/types';
 import type { RunThresholds } from '../src/schedules/types';
 import { notifyAdapter, notifyInput } from './adapters/notify';
-import { resolveSecret } from './secrets';
+import { runAdapter } from './adapter-call';
 import { sleepUnlessAborted } from './abortable-sleep';
 
 export interface ProgrammeActivityDeps {
@@ -35,10 +35,9 @@ export function createProgrammeActivities(deps: ProgrammeActivityDeps) {
 
   async function post(url: string, message: string, data: Json): Promise<void> {
     const ctx = Context.current();
-    await notifyAdapter.execute(notifyInput.parse({ url, message, channel: 'drillbook-programme', data }), {
+    await runAdapter(notifyAdapter, notifyInput.parse({ url, message, channel: 'drillbook-programme', data }), {
       signal: ctx.cancellationSignal,
       heartbeat: (d) => ctx.heartbeat(d),
-      resolveSecret,
       connections: {},
     });
   }

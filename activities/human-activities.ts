@@ -13,11 +13,8 @@ import type { Database } from '../src/audit/database';
 import { appendAuditEvents } from '../src/audit/append-events';
 import { evaluate } from '../src/plan/expression';
 import { FAILURES } from '../src/plan/failures';
-import { renderTemplates } from '../src/plan/template';
 import type { AdapterCall, Json, PlanGuard } from '../src/plan/types';
-import { findAdapter } from './adapters';
-import type { AdapterContext } from './adapters/types';
-import { resolveSecret } from './secrets';
+import { callAdapter as callAdapterRedacted, type AdapterEnvironment as AdapterContext } from './adapter-call';
 import type { StepScope } from './step-types';
 import { sleepUnlessAborted } from './abortable-sleep';
 
@@ -65,20 +62,12 @@ export function createHumanActivities(deps: HumanActivityDeps) {
     return {
       signal: ctx.cancellationSignal,
       heartbeat: (details) => ctx.heartbeat(details),
-      resolveSecret,
       connections: deps.connections,
     };
   }
 
-  async function callAdapter(call: AdapterCall, scope: StepScope & { output?: Json }, ctx: AdapterContext): Promise<Json> {
-    const adapter = findAdapter(call.adapter);
-    if (!adapter) throw ApplicationFailure.nonRetryable(`unknown adapter "${call.adapter}" on this worker`, FAILURES.AdapterUnknown);
-    const parsed = adapter.input.safeParse(renderTemplates(call.input, scope));
-    if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
-      throw ApplicationFailure.nonRetryable(`adapter ${call.adapter}: ${issues}`, FAILURES.AdapterInputInvalid);
-    }
-    return adapter.execute(parsed.data, ctx);
+  function callAdapter(call: AdapterCall, scope: StepScope & { output?: Json }, ctx: AdapterContext): Promise<Json> {
+    return callAdapterRedacted(call, scope, ctx);
   }
 
   return {

@@ -1,13 +1,16 @@
 /**
  * Secret references: runbooks, plans and histories only ever hold a reference (`env:NAME`,
- * `file:/absolute/path`); the value is read here, by the worker, at the moment an adapter needs it.
- * Nothing in this module puts a secret value into an error message, a log or a return value other
- * than `resolveSecret`'s own.
+ * `file:/absolute/path`); the value is read here, by the worker, at the moment an adapter needs it,
+ * and only when the reference is inside this worker's scope (src/config/secret-scope.ts). Nothing in
+ * this module puts a secret value into an error message, a log or a return value other than
+ * `resolveSecret`'s own; what an adapter call does with a value is redacted by activities/redaction.ts.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, realpath } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { FAILURES } from '../src/plan/failures';
+import { pathInside, secretRefOutOfScope, secretScopeFromEnv, type SecretScope } from '../src/config/secret-scope';
+import { heldSecret } from './secret-store';
 
 /** `env:NAME` (a POSIX variable name) or `file:/absolute/path`. */
 export const SECRET_REF_PATTERN = /^(?:env:[A-Za-z_][A-Za-z0-9_]*|file:\/.+)$/;
@@ -26,23 +29,38 @@ export function isSecretRef(ref: string): boolean {
   return parseSecretRef(ref) !== undefined;
 }
 
+let configuredScope: SecretScope | undefined;
+
+/** Fixes this worker's scope (read once at start); unset, the scope is read from the environment at each call. */
+export function setSecretScope(scope: SecretScope | undefined): void {
+  configuredScope = scope;
+}
+
+export function currentSecretScope(): SecretScope {
+  return configuredScope ?? secretScopeFromEnv(process.env);
+}
+
 /**
  * Resolves a secret reference to its value (a file's content is trimmed of surrounding whitespace,
- * so a trailing newline is not part of a password).
+ * so a trailing newline is not part of a password). An `env:` value comes from what the worker held
+ * in memory at start (activities/secret-store.ts), else from its environment.
  *
- * @throws ApplicationFailure `SecretUnavailable`, non-retryable: an unset variable or a missing file is
- *   the worker's configuration, which a retry of the same step on the same worker cannot change; the
- *   operator fixes it and decides to retry. The message names the reference, never the value.
+ * @throws ApplicationFailure `SecretUnavailable`, non-retryable: an unset variable, a missing file or
+ *   a reference outside the scope is the worker's configuration, which a retry of the same step on
+ *   the same worker cannot change; the operator fixes it and decides to retry. The message names the
+ *   reference, never the value.
  */
-export async function resolveSecret(ref: string): Promise<string> {
+export async function resolveSecret(ref: string, scope: SecretScope = currentSecretScope()): Promise<string> {
   const parsed = parseSecretRef(ref);
   if (!parsed) {
     throw secretUnavailable(
       `not a secret reference: expected "env:NAME" or "file:/absolute/path" (got a value of ${ref.length} characters)`,
     );
   }
+  const outside = secretRefOutOfScope(ref, scope);
+  if (outside) throw secretUnavailable(outside);
   if (parsed.kind === 'env') {
-    const value = process.env[parsed.name];
+    const value = heldSecret(parsed.name) ?? process.env[parsed.name];
     if (value === undefined || value === '') {
       throw secretUnavailable(`secret ${ref}: environment variable ${parsed.name} is not set on this worker`);
     }
@@ -50,8 +68,15 @@ export async function resolveSecret(ref: string): Promise<string> {
   }
   let content: string;
   try {
-    content = await readFile(parsed.path, 'utf8');
+    // The real path, against the real folders: neither `..` nor a symlink leads out of the scope.
+    const real = await realpath(parsed.path);
+    const realDirs = await Promise.all(scope.dirs.map((d) => realpath(d).catch(() => d)));
+    if (!pathInside(real, realDirs)) {
+      throw secretUnavailable(`secret ${ref} is outside this worker's scope: it resolves to a file outside ${scope.dirs.join(', ')}`);
+    }
+    content = await readFile(real, 'utf8');
   } catch (err) {
+    if (err instanceof ApplicationFailure) throw err;
     // Only the error code: the message could quote more than the path, which the reference already names.
     const code = (err as NodeJS.ErrnoException).code ?? 'unknown error';
     throw secretUnavailable(`secret ${ref}: cannot read the file (${code})`);
@@ -63,18 +88,4 @@ export async function resolveSecret(ref: string): Promise<string> {
 
 function secretUnavailable(message: string): ApplicationFailure {
   return ApplicationFailure.create({ type: FAILURES.SecretUnavailable, message, nonRetryable: true });
-}
-
-export const REDACTED = '[REDACTED]';
-
-/**
- * Replaces every occurrence of each secret value in `text` (e.g. a process's output that echoed an
- * environment variable, a server that echoes request headers). Longest first, so a secret that
- * contains another is replaced whole. Never throws.
- */
-export function redact(text: string, secrets: readonly string[]): string {
-  const values = [...new Set(secrets.filter((s) => s.length > 0))].sort((a, b) => b.length - a.length);
-  let out = text;
-  for (const value of values) out = out.split(value).join(REDACTED);
-  return out;
 }

@@ -12,12 +12,10 @@ import { appendAuditEventWith, appendAuditEvents, type AuditEventInput } from '.
 import { recordRunEnded, recordRunStarted } from '../src/audit/runs';
 import { getStepResult, getStepResults, recordCompletedStepSql, recordStepResult } from '../src/audit/step-results';
 import { evaluate } from '../src/plan/expression';
-import { renderTemplates } from '../src/plan/template';
 import { FAILURES } from '../src/plan/failures';
 import type { AdapterCall, Json, Objectives } from '../src/plan/types';
-import { findAdapter } from './adapters';
-import type { AdapterContext } from './adapters/types';
-import { resolveSecret } from './secrets';
+import { callAdapter as callAdapterRedacted } from './adapter-call';
+import type { AdapterEnvironment as AdapterContext } from './adapter-call';
 import { pickEvidence } from './evidence';
 import type {
   ExecuteActionInput,
@@ -110,7 +108,6 @@ export function createStepActivities(deps: StepActivityDeps) {
       ({ output, detail = {} } = await body({
         signal: controller.cancellationSignal,
         heartbeat,
-        resolveSecret,
         connections: deps.connections,
       }));
     } catch (err) {
@@ -140,17 +137,8 @@ export function createStepActivities(deps: StepActivityDeps) {
     return { output, startedAt: startedAt.toISOString(), endedAt: endedAt.toISOString(), attempt, replayed: false };
   }
 
-  async function callAdapter(call: AdapterCall, scope: StepScope, ctx: AdapterContext, extra?: { output?: Json }): Promise<Json> {
-    const adapter = findAdapter(call.adapter);
-    if (!adapter) throw ApplicationFailure.nonRetryable(`unknown adapter "${call.adapter}" on this worker`, FAILURES.AdapterUnknown);
-    const rendered = renderTemplates(call.input, { ...scope, ...extra });
-    const parsed = adapter.input.safeParse(rendered);
-    if (!parsed.success) {
-      // The runbook was validated, so only a rendered template can be wrong here: retrying won't fix it.
-      const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
-      throw ApplicationFailure.nonRetryable(`adapter ${call.adapter}: ${issues}`, FAILURES.AdapterInputInvalid);
-    }
-    return adapter.execute(parsed.data, ctx);
+  function callAdapter(call: AdapterCall, scope: StepScope, ctx: AdapterContext, extra?: { output?: Json }): Promise<Json> {
+    return callAdapterRedacted(call, { ...scope, ...extra }, ctx);
   }
 
   /**

@@ -7,7 +7,7 @@
  * SIGKILL after `killGraceMs`, so helpers it started do not outlive the step. Its environment is a
  * short allow-list of the worker's (PATH, HOME, locale, TZ, TMPDIR) plus `env` and `envFromSecrets`:
  * the worker's own environment holds credentials a runbook's program has no business reading.
- * Secret values are redacted from the captured output.
+ * Secret values are redacted from the captured output by activities/adapter-call.ts, like any adapter's.
  *
  * Failures: `ProcessExitCode` is retryable: an exit code does not say whether the cause is
  * transient, so the step's retry policy (the author's choice) decides. `ProcessSpawnFailed` is not
@@ -19,7 +19,6 @@ import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { FAILURES } from '../../src/plan/failures';
 import type { Json } from '../../src/plan/types';
-import { redact } from '../secrets';
 import type { Adapter, AdapterContext } from './types';
 import { abortReason, startHeartbeats } from './support/cancellation';
 import { OutputCapture } from './support/output-capture';
@@ -70,12 +69,12 @@ export const execAdapter: Adapter<typeof execInput> = {
   async execute(input, ctx) {
     const secretEnv: Record<string, string> = {};
     for (const [name, ref] of Object.entries(input.envFromSecrets)) secretEnv[name] = await ctx.resolveSecret(ref);
-    const secrets = Object.values(secretEnv);
     if (ctx.signal.aborted) throw abortReason(ctx.signal);
 
     const result = await runProcess(input, { ...inheritedEnv(), ...input.env, ...secretEnv }, ctx);
-    const stdout = redact(result.stdout.text(), secrets);
-    const stderr = redact(result.stderr.text(), secrets);
+    // Secret values in the output are redacted by the one redaction point every call passes (activities/adapter-call.ts).
+    const stdout = result.stdout.text();
+    const stderr = result.stderr.text();
     const output: { [key: string]: Json } = {
       exitCode: result.exitCode,
       ...(result.signal ? { signal: result.signal } : {}),

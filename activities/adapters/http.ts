@@ -6,7 +6,8 @@
  * connections for a moment); `HttpStatusUnexpected` is retryable for 5xx/408/425/429 and not for other
  * statuses (the same request gets the same answer); `ExpectationNotMet` (a JSON field differs) is not
  * retryable: the server answered definitively, and waiting for a state to arrive is a check's `until`.
- * Secret header values are resolved at call time and redacted from what the server echoes back.
+ * Secret header values are resolved at call time; what the server echoes of them is redacted by
+ * activities/adapter-call.ts, as for every adapter.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
@@ -66,11 +67,9 @@ export const httpAdapter: Adapter<typeof httpInput> = {
   input: httpInput,
   async execute(input, ctx) {
     const headers = { ...input.headers };
-    const secrets: string[] = [];
     for (const [name, ref] of Object.entries(input.headersFromSecrets)) {
       const value = await ctx.resolveSecret(ref);
       headers[name] = value;
-      secrets.push(value);
     }
     const spec: HttpRequestSpec = {
       method: input.method,
@@ -78,7 +77,6 @@ export const httpAdapter: Adapter<typeof httpInput> = {
       headers,
       body: input.body,
       timeoutMs: input.timeoutMs,
-      secrets,
     };
     const response = await sendHttpRequest(spec, ctx);
     assertStatus(spec, response, input.expect?.status === undefined ? undefined : asList(input.expect.status));

@@ -30,17 +30,15 @@ export const notifyAdapter: Adapter<typeof notifyInput> = {
   input: notifyInput,
   async execute(input, ctx) {
     const headers: Record<string, string> = {};
-    const secrets: string[] = [];
     for (const [name, ref] of Object.entries(input.headersFromSecrets)) {
       headers[name] = await ctx.resolveSecret(ref);
-      secrets.push(headers[name]);
     }
     const body = {
       message: input.message,
       ...(input.channel !== undefined ? { channel: input.channel } : {}),
       ...(input.data !== undefined ? { data: input.data } : {}),
     };
-    const spec = { method: 'POST', url: input.url, headers, body, timeoutMs: input.timeoutMs, secrets };
+    const spec = { method: 'POST', url: input.url, headers, body, timeoutMs: input.timeoutMs };
     const response = await sendHttpRequest(spec, ctx);
     assertStatus(spec, response);
     return { status: response.status, delivered: true, durationMs: response.durationMs };

@@ -2,6 +2,7 @@
 import { formatDiagnostic } from '../runbook/diagnostics';
 import { loadRunbookFile } from '../runbook/load';
 import { resolveParams } from '../plan/params';
+import { configuredSecretRefCheck } from '../config/secret-scope';
 import type { Mode, Plan } from '../plan/types';
 import { CliError, EXIT } from './exit-codes';
 
@@ -18,7 +19,7 @@ export function loadPlanForRun(file: string, mode: Mode, rawParams: Record<strin
   if (!plan.modes.includes(mode)) {
     throw new CliError(`${file}: mode "${mode}" is not one of the runbook's modes (${plan.modes.join(', ')})`, EXIT.usage);
   }
-  const { values, errors } = resolveParams(plan, rawParams);
+  const { values, errors } = resolveParams(plan, rawParams, { checkSecretRef: configuredSecretRefCheck() });
   if (errors.length) throw new CliError(errors.map((e) => `--param: ${e}`).join('\n'), EXIT.usage);
   return { plan, planHash, params: values };
 }

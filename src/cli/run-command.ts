@@ -8,6 +8,8 @@ export function commandRunner(ctx: CliContext) {
   return async (fn: () => Promise<CommandResult>): Promise<void> => {
     let code: ExitCode;
     try {
+      // Every configuration variable is checked before any command acts: a bad one is named, exit 5.
+      void ctx.config;
       code = await fn();
     } catch (err) {
       if (err instanceof CliError) {

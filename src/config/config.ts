@@ -5,6 +5,8 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { dataDir } from './paths';
+import { parseDirs, parseEnvNames, type SecretScope } from './secret-scope';
+import { parseRunbookMaxBytes } from '../runbook/limits';
 
 const connectionsSchema = z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i), z.string().min(1));
 
@@ -30,11 +32,42 @@ const envSchema = z.strictObject({
         return z.NEVER;
       }
     }),
+  /** Which `env:` names and `file:` folders runbooks may reference (src/config/secret-scope.ts). */
+  DRILLBOOK_SECRETS_ENV_ALLOW: z.string().optional().transform(checked(parseEnvNames)),
+  DRILLBOOK_SECRETS_DIRS: z.string().optional().transform(checked(parseDirs)),
+  /** Largest runbook accepted, in bytes (src/runbook/limits.ts). */
+  DRILLBOOK_RUNBOOK_MAX_BYTES: z.string().optional().transform(checked(parseRunbookMaxBytes)),
+  /** `drillbook serve`'s port when --port is not given; 0 picks a free one. */
+  DRILLBOOK_API_PORT: z.coerce.number({ error: 'expected a port number' }).int('expected a port number').min(0).max(65535).default(8080),
+  /** Where the CLI's human actions go (src/cli/api-client.ts reads it; checked here so a typo is named at start). */
+  DRILLBOOK_API_URL: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }).optional(),
+  DRILLBOOK_LOG_LEVEL: z
+    .string()
+    .transform((s) => s.toUpperCase())
+    .pipe(z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'], { error: 'expected TRACE, DEBUG, INFO, WARN or ERROR' }))
+    .optional(),
   DRILLBOOK_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
   DRILLBOOK_TEMPORAL_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
 });
 
+/** A parser of secret-scope.ts as a zod transform: its Error becomes an issue of the variable. */
+function checked<T>(parse: (text: string | undefined) => T) {
+  return (text: string | undefined, ctx: z.RefinementCtx): T => {
+    try {
+      return parse(text);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message.replace(/^[A-Z_]+: /, '') });
+      return z.NEVER;
+    }
+  };
+}
+
 export type Config = z.output<typeof envSchema> & { dataDir: string; temporalDbFile: string };
+
+/** The secret scope of this configuration. */
+export function secretScopeOf(config: Config): SecretScope {
+  return { envNames: config.DRILLBOOK_SECRETS_ENV_ALLOW, dirs: config.DRILLBOOK_SECRETS_DIRS };
+}
 
 /** Reads the configuration. Throws an Error naming each bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {

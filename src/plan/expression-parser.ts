@@ -68,16 +68,42 @@ export function parseExpression(source: string): ParseResult {
 export function parseExpressionOrThrow(source: string): Expr {
   installKebabStepHook();
   if (source.trim() === '') throw new ExpressionSyntaxError('empty expression', 0);
+  if (source.length > MAX_EXPRESSION_LENGTH) {
+    throw new ExpressionSyntaxError(`an expression of ${source.length} characters is longer than the limit of ${MAX_EXPRESSION_LENGTH}`, 0);
+  }
   let tree: jsep.Expression;
   try {
     tree = jsep(source);
   } catch (err) {
+    if (err instanceof RangeError) throw new ExpressionSyntaxError(`an expression nested deeper than ${MAX_EXPRESSION_DEPTH} levels`, 0);
     const e = err as { description?: string; message?: string; index?: number };
     const text = e.description ?? e.message ?? String(err);
     // jsep capitalizes; diagnostics read "file:line:col: error: expected ..." in lower case.
     throw new ExpressionSyntaxError(text.charAt(0).toLowerCase() + text.slice(1), e.index ?? 0);
   }
+  if (depthExceeds(tree, MAX_EXPRESSION_DEPTH)) throw new ExpressionSyntaxError(`an expression nested deeper than ${MAX_EXPRESSION_DEPTH} levels`, 0);
   return { source, ast: toNode(tree) as unknown as Json };
+}
+
+/** Longest expression (characters): a condition or a template, not a program; it also bounds parsing work. */
+export const MAX_EXPRESSION_LENGTH = 4096;
+/** Deepest nesting of an expression's operations: bounds the parser's and the evaluator's recursion. */
+export const MAX_EXPRESSION_DEPTH = 64;
+
+/** True when jsep's tree nests deeper than `max`; iterative, so a deep tree cannot overflow the stack here. */
+function depthExceeds(root: jsep.Expression, max: number): boolean {
+  const stack: [unknown, number][] = [[root, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (depth > max) return true;
+    if (node === null || typeof node !== 'object') continue;
+    for (const [key, child] of Object.entries(node as Record<string, unknown>)) {
+      if (key === 'type' || key === 'raw' || key === 'value') continue;
+      if (Array.isArray(child)) for (const c of child) stack.push([c, depth + 1]);
+      else if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
+  return false;
 }
 
 const UNARY = new Set<string>(UNARY_OPERATORS);

@@ -16,8 +16,25 @@ export interface ResolvedParams {
   errors: string[];
 }
 
+/** Longest value checked against a param's pattern: a pattern is an allow-list of short values, and the cap bounds the regex's work. */
+export const MAX_PATTERN_VALUE_LENGTH = 4096;
+
+export interface ResolveParamsOptions {
+  /** Why a secret reference is refused on this worker (src/config/secret-scope.ts), or undefined if allowed. */
+  checkSecretRef?: (ref: string) => string | undefined;
+}
+
+/** The whole-value regex of a param's `pattern`, or the reason it is not a valid regular expression. */
+export function compileParamPattern(pattern: string): RegExp | string {
+  try {
+    return new RegExp(`^(?:${pattern})$`);
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
 /** Never throws. A secret's raw value never appears in an error (it may be the secret itself). */
-export function resolveParams(plan: Plan, raw: Record<string, ParamValue>): ResolvedParams {
+export function resolveParams(plan: Plan, raw: Record<string, ParamValue>, options: ResolveParamsOptions = {}): ResolvedParams {
   const values: Record<string, ParamValue> = {};
   const errors: string[] = [];
   const declared = new Map(plan.params.map((p) => [p.name, p]));
@@ -37,8 +54,20 @@ export function resolveParams(plan: Plan, raw: Record<string, ParamValue>): Reso
       continue;
     }
     const coerced = coerce(p.type, given);
-    if (coerced.ok) values[p.name] = coerced.value;
-    else errors.push(`param "${p.name}": ${coerced.error}`);
+    if (!coerced.ok) {
+      errors.push(`param "${p.name}": ${coerced.error}`);
+      continue;
+    }
+    const refused = p.type === 'secret' ? options.checkSecretRef?.(String(coerced.value)) : patternProblem(p.pattern, coerced.value);
+    if (refused) errors.push(`param "${p.name}": ${refused}`);
+    else values[p.name] = coerced.value;
+  }
+  for (const p of plan.params) {
+    // A default reference is checked too: the configuration of this worker may differ from the author's.
+    if (p.type === 'secret' && values[p.name] !== undefined && raw[p.name] === undefined) {
+      const refused = options.checkSecretRef?.(String(values[p.name]));
+      if (refused) errors.push(`param "${p.name}" (default): ${refused}`);
+    }
   }
   return { values, errors };
 }
@@ -61,4 +90,13 @@ function coerce(type: Plan['params'][number]['type'], given: ParamValue): Coerce
       if (typeof given === 'string' && SECRET_REF.test(given)) return { ok: true, value: given };
       return { ok: false, error: 'a secret is passed as a reference (env:NAME or file:/path), never as its value' };
   }
+}
+
+function patternProblem(pattern: string | undefined, value: ParamValue): string | undefined {
+  if (pattern === undefined || typeof value !== 'string') return undefined;
+  const regex = compileParamPattern(pattern);
+  if (typeof regex === 'string') return `its pattern is not a valid regular expression: ${regex}`;
+  if (value.length > MAX_PATTERN_VALUE_LENGTH) return `a value of ${value.length} characters is longer than ${MAX_PATTERN_VALUE_LENGTH}, the most a pattern is checked against`;
+  if (!regex.test(value)) return `${JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value)} does not match the pattern ${pattern.length > 80 ? `${pattern.slice(0, 80)}…` : pattern}`;
+  return undefined;
 }

@@ -51,6 +51,8 @@ export interface PlanParam {
   description?: string;
   required: boolean;
   default?: string | number | boolean;
+  /** string params: a regular expression the whole value must match (src/plan/params.ts). */
+  pattern?: string;
 }
 
 /**

@@ -169,6 +169,7 @@ function compileParams(runbook: Runbook): PlanParam[] {
         ...(p.description !== undefined ? { description: p.description } : {}),
         required: p.required ?? p.default === undefined,
         ...(p.default !== undefined ? { default: p.default } : {}),
+        ...(p.pattern !== undefined ? { pattern: p.pattern } : {}),
       };
     });
 }

@@ -37,6 +37,13 @@ export const DIAGNOSTIC_CODES = {
   'mark.duplicate': 'a mark that may be set by one step only, set by several',
   'mark.unpaired': 'rto.end without rto.start, or the reverse',
   'mark.missing': 'an objective with no step marking how to measure it',
+  'secret.out_of_scope': "a secret reference outside the worker's scope (env: names, file: folders)",
+  'exec.shell_template': 'a template inside the script of a shell run with -c, reading a value not declared safe',
+  'limit.file_size': 'a runbook file larger than the limit',
+  'limit.yaml_aliases': 'more YAML aliases than allowed, or an alias expanding to too much',
+  'limit.string_length': 'a text value longer than the limit',
+  'limit.expression': 'an expression longer or more deeply nested than the limit',
+  'limit.size': 'a document with more nodes or deeper nesting than the limit',
 } as const;
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;
 
@@ -57,7 +64,18 @@ export interface Diagnostic {
 
 /** `file:line:col: error: message`, the format compilers use (editors and CI link it). */
 export function formatDiagnostic(d: Diagnostic): string {
-  return `${d.file}:${d.line}:${d.col}: ${d.severity}: ${d.message}`;
+  return `${capText(d.file, 300)}:${d.line}:${d.col}: ${d.severity}: ${capMessage(d.message)}`;
+}
+
+/** Longest diagnostic message: a message may quote a value, and a value may be megabytes. */
+export const MAX_MESSAGE_LENGTH = 500;
+
+export function capMessage(message: string): string {
+  return capText(message, MAX_MESSAGE_LENGTH);
+}
+
+function capText(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}… (${text.length - max} more characters)` : text;
 }
 
 export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {

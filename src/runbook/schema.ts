@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { DURATION_PATTERN, parseDuration } from '../plan/duration';
 import { parseExpression } from '../plan/expression-parser';
+import { compileParamPattern } from '../plan/params';
 import { APPROVAL_ON_TIMEOUT, GUARD_ON_VIOLATION, MARKS, MODES, ON_FAILURE, PARAM_TYPES } from '../plan/types';
 
 export const API_VERSION = 'drillbook/v1';
@@ -219,14 +220,37 @@ export const GuardSchema = z.strictObject({
   site: Name.optional(),
 }).meta({ id: 'Guard' });
 
+/** Longest `pattern` of a param: a pattern is a short allow-list, not a program. */
+export const MAX_PARAM_PATTERN_LENGTH = 500;
+
 export const ParamSchema = z
   .strictObject({
     type: z.enum(PARAM_TYPES),
     description: z.string().optional(),
     required: z.boolean().optional().meta({ description: 'Default: true unless a default is given.' }),
     default: z.union([z.string(), z.number(), z.boolean()]).optional(),
+    pattern: z
+      .string()
+      .min(1)
+      .max(MAX_PARAM_PATTERN_LENGTH)
+      .optional()
+      .meta({
+        description:
+          'string params: a regular expression the whole value must match (checked when a run starts). Declares the param safe inside a shell script (`sh -c`).',
+      }),
   })
   .superRefine((p, ctx) => {
+    if (p.pattern !== undefined) {
+      if (p.type !== 'string') {
+        ctx.addIssue({ code: 'custom', path: ['pattern'], message: `pattern applies to string params only (this one is ${p.type})` });
+      } else {
+        const regex = compileParamPattern(p.pattern);
+        if (typeof regex === 'string') ctx.addIssue({ code: 'custom', path: ['pattern'], message: `pattern is not a valid regular expression: ${regex}` });
+        else if (typeof p.default === 'string' && !regex.test(p.default)) {
+          ctx.addIssue({ code: 'custom', path: ['default'], message: 'the default does not match the param\'s pattern' });
+        }
+      }
+    }
     if (p.default === undefined) return;
     const expected = p.type === 'secret' ? 'string' : p.type;
     if (typeof p.default !== expected) {

@@ -7,7 +7,7 @@
  * fix errors in rounds.
  */
 import { checkAdapterInputs, defaultAdapterRegistry, type AdapterRegistry } from './adapter-inputs';
-import { sortDiagnostics, type Diagnostic } from './diagnostics';
+import { capMessage, sortDiagnostics, type Diagnostic } from './diagnostics';
 import { isRecord, type CheckContext, type Finding } from './findings';
 import { checkMarks } from './marks';
 import { checkLocalSteps } from './local-steps';
@@ -16,10 +16,19 @@ import { checkReferences } from './references';
 import { RunbookSchema, type Runbook } from './schema';
 import { checkStepGraph, collectSteps } from './step-graph';
 import { issueFindings } from './zod-issues';
+import { configuredSecretScope, type SecretScope } from '../config/secret-scope';
+import { everyAdapterCall } from './every-adapter-call';
+import { checkSecretScope } from './secret-scope-check';
+import { checkShellScripts } from './shell-scripts';
 
 export interface ValidateOptions {
   /** The adapters to check inputs against; default: activities/adapters/index.ts. */
   registry?: AdapterRegistry;
+  /**
+   * The secret references runbooks may use where this runbook will run; default: this process's
+   * configuration (DRILLBOOK_SECRETS_ENV_ALLOW, DRILLBOOK_SECRETS_DIRS). `false`: not checked.
+   */
+  secretScope?: SecretScope | false;
 }
 
 export interface ValidationResult {
@@ -35,7 +44,7 @@ export function validateRunbook(source: RunbookSource, options: ValidateOptions 
   const diagnostics: Diagnostic[] = [...source.diagnostics];
   const toDiagnostic = (f: Finding): Diagnostic => {
     const { line, col } = locate(source, f.path, { key: f.at === 'key', offset: f.offset });
-    return { file: source.file, line, col, path: f.path, code: f.code, message: f.message, severity: f.severity ?? 'error' };
+    return { file: source.file, line, col, path: f.path, code: f.code, message: capMessage(f.message), severity: f.severity ?? 'error' };
   };
   const ctx: CheckContext = {
     report: (f) => diagnostics.push(toDiagnostic(f)),
@@ -63,6 +72,10 @@ export function validateRunbook(source: RunbookSource, options: ValidateOptions 
   checkAdapterInputs(steps, options.registry ?? defaultAdapterRegistry, ctx);
   checkMarks(steps, value.objectives, ctx);
   checkLocalSteps(steps, ctx);
+  const calls = everyAdapterCall(value, steps);
+  checkShellScripts(calls, value.params, ctx);
+  const scope = options.secretScope ?? configuredSecretScope();
+  if (scope) checkSecretScope(value, calls, scope, ctx);
 
   return { runbook: parsed.success ? parsed.data : undefined, diagnostics: sortDiagnostics(dedupe(diagnostics)) };
 }

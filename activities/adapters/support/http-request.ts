@@ -6,10 +6,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { FAILURES } from '../../../src/plan/failures';
 import type { Json } from '../../../src/plan/types';
-import { redact } from '../../secrets';
 import type { AdapterContext } from '../types';
 import { abortReason, startHeartbeats } from './cancellation';
-import { mapJsonStrings } from './json';
 
 /**
  * Bytes of response body kept. Outputs land in the workflow history and the audit trail: a probe
@@ -33,8 +31,6 @@ export interface HttpRequestSpec {
   /** Sent as JSON (`content-type: application/json`) when defined. */
   body?: Json;
   timeoutMs: number;
-  /** Secret values sent (resolved header secrets): redacted from what the server echoes back. */
-  secrets: string[];
 }
 
 export interface HttpResponseSummary {
@@ -83,9 +79,10 @@ export async function sendHttpRequest(spec: HttpRequestSpec, ctx: AdapterContext
     };
     const retryAfter = response.headers.get('retry-after');
     if (retryAfter !== null) summary.retryAfter = retryAfter;
-    const text = redact(bytes.toString('utf8'), spec.secrets);
+    // What the server echoes of a secret header is redacted with the rest of the output (activities/adapter-call.ts).
+    const text = bytes.toString('utf8');
     const json = !truncated && isJsonContentType(response.headers.get('content-type')) ? parseJson(text) : undefined;
-    if (json !== undefined) summary.json = mapJsonStrings(json, (s) => redact(s, spec.secrets));
+    if (json !== undefined) summary.json = json;
     else summary.text = text;
     return summary;
   } catch (err) {

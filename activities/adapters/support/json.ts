@@ -54,15 +54,3 @@ export function toJson(value: unknown): Json {
   }
   return String(value);
 }
-
-/** Replaces, in every string of a JSON value, each secret value (see `redact`). */
-export function mapJsonStrings(value: Json, map: (s: string) => string): Json {
-  if (typeof value === 'string') return map(value);
-  if (Array.isArray(value)) return value.map((item) => mapJsonStrings(item, map));
-  if (value !== null && typeof value === 'object') {
-    const out: { [key: string]: Json } = {};
-    for (const [key, item] of Object.entries(value)) out[map(key)] = mapJsonStrings(item, map);
-    return out;
-  }
-  return value;
-}

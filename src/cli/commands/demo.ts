@@ -8,6 +8,7 @@
  * loopback port (started as `drillbook serve` starts it) and acts as its own operator, `demo`.
  */
 import { Command } from 'commander';
+import { holdWorkerSecrets } from '../hold-worker-secrets';
 import { loadLabConfig } from '../../../lab/config';
 import { labDown } from '../../../lab/lab';
 import { formatCycleReport } from '../../demo/cycle-report';
@@ -39,6 +40,7 @@ export function demoCommand(ctx: CliContext, run: (fn: () => Promise<CommandResu
           throw new CliError(`lab configuration: ${(err as Error).message}`, EXIT.unavailable);
         }
         const config = ctx.config;
+        holdWorkerSecrets(config);
         const db = await ctx.db();
         const { address, started: server } = await ensureTemporal(config);
         process.stdout.write(`Temporal: ${address}${server ? ' (embedded dev server, started for the demo)' : ''}\n`);

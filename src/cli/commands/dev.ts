@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { holdWorkerSecrets } from '../hold-worker-secrets';
 import { ensureTemporal } from '../../temporal/embedded';
 import { startAllWorkers } from '../start-workers';
 import { EXIT } from '../exit-codes';
@@ -12,6 +13,7 @@ export function devCommand(ctx: CliContext, run: (fn: () => Promise<CommandResul
     .action(() =>
       run(async () => {
         const config = ctx.config;
+        holdWorkerSecrets(config);
         const { address, uiAddress, started: server } = await ensureTemporal(config);
         try {
           const workers = await startAllWorkers({

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { holdWorkerSecrets } from '../hold-worker-secrets';
 import { resolveTemporalAddress } from '../../temporal/embedded';
 import { startAllWorkers } from '../start-workers';
 import { EXIT } from '../exit-codes';
@@ -11,6 +12,8 @@ export function workerCommand(ctx: CliContext, run: (fn: () => Promise<CommandRe
     .description('run a worker (the run queue and the sites of DRILLBOOK_SITES) until SIGINT/SIGTERM')
     .action(() =>
       run(async () => {
+        // Read the configuration first: it holds DATABASE_URL, which then leaves the environment.
+        holdWorkerSecrets(ctx.config);
         const workers = await startAllWorkers({
           address: await resolveTemporalAddress(ctx.config),
           namespace: ctx.config.TEMPORAL_NAMESPACE,

@@ -2,6 +2,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Adapter, AdapterContext } from '../../../activities/adapters/types';
 import { resolveSecret } from '../../../activities/secrets';
+import { runAdapter } from '../../../activities/adapter-call';
 import type { Json } from '../../../src/plan/types';
 
 export interface TestContext extends AdapterContext {
@@ -17,14 +18,17 @@ export function makeContext(options: { connections?: Record<string, string> } = 
     signal: controller.signal,
     heartbeats,
     heartbeat: (details) => void heartbeats.push(details),
-    resolveSecret,
+    resolveSecret: (ref) => resolveSecret(ref),
     connections: options.connections ?? {},
   };
 }
 
-/** Validates `raw` with the adapter's schema (as the step activity does), then executes it. */
+/**
+ * Validates `raw` with the adapter's schema (as the step activity does), then executes it through the
+ * one redaction point every activity uses (activities/adapter-call.ts).
+ */
 export async function run(adapter: Adapter, raw: unknown, ctx: AdapterContext = makeContext()): Promise<Json> {
-  return adapter.execute(adapter.input.parse(raw), ctx);
+  return runAdapter(adapter, adapter.input.parse(raw), ctx);
 }
 
 /** The `ApplicationFailure` a promise rejects with; fails the test if it resolves or throws something else. */

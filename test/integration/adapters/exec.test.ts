@@ -60,20 +60,20 @@ describe('exec adapter', () => {
   });
 
   it('feeds stdin, sets cwd, and gives the process only an allow-list of the worker environment', async () => {
-    process.env.DRILLBOOK_TEST_WORKER_ONLY = 'worker-credential';
-    process.env.DRILLBOOK_TEST_EXEC_SECRET = 'pg-password-99';
+    process.env.DRILLBOOK_SECRET_TEST_WORKER_ONLY = 'worker-credential';
+    process.env.DRILLBOOK_SECRET_TEST_EXEC_SECRET = 'pg-password-99';
     const dir = realpathSync(mkdtempSync(join(tmpdir(), 'drillbook-exec-')));
     const script = `
       let input = '';
       process.stdin.on('data', (c) => (input += c)).on('end', () => console.log(JSON.stringify({
-        input, cwd: process.cwd(), site: process.env.SITE, leaked: process.env.DRILLBOOK_TEST_WORKER_ONLY ?? null,
+        input, cwd: process.cwd(), site: process.env.SITE, leaked: process.env.DRILLBOOK_SECRET_TEST_WORKER_ONLY ?? null,
         hasPath: Boolean(process.env.PATH), password: process.env.PGPASSWORD })));`;
     const output = (await run(execAdapter, {
       argv: [node, '-e', script],
       stdin: 'line one\nline two',
       cwd: dir,
       env: { SITE: 'dr' },
-      envFromSecrets: { PGPASSWORD: 'env:DRILLBOOK_TEST_EXEC_SECRET' },
+      envFromSecrets: { PGPASSWORD: 'env:DRILLBOOK_SECRET_TEST_EXEC_SECRET' },
     })) as ExecOutput;
     expect(JSON.parse(output.stdout)).toEqual({
       input: 'line one\nline two',
@@ -81,7 +81,7 @@ describe('exec adapter', () => {
       site: 'dr',
       leaked: null,
       hasPath: true,
-      password: '[REDACTED]',
+      password: '[redacted:env:DRILLBOOK_SECRET_TEST_EXEC_SECRET]',
     });
     expect(output.stdout).not.toContain('pg-password-99');
   });

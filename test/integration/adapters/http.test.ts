@@ -38,12 +38,12 @@ describe('http adapter', () => {
   });
 
   it('POSTs a JSON body with plain and secret headers, redacting the secret from the echo', async () => {
-    process.env.DRILLBOOK_TEST_GSLB_TOKEN = 'Bearer gslb-token-42';
+    process.env.DRILLBOOK_SECRET_TEST_GSLB_TOKEN = 'Bearer gslb-token-42';
     const output = (await run(httpAdapter, {
       method: 'POST',
       url: `${server.baseUrl}/echo`,
       headers: { 'X-Drill': 'yes' },
-      headersFromSecrets: { Authorization: 'env:DRILLBOOK_TEST_GSLB_TOKEN' },
+      headersFromSecrets: { Authorization: 'env:DRILLBOOK_SECRET_TEST_GSLB_TOKEN' },
       body: { site: 'dr', weight: 100 },
       expect: { status: [200, 201] },
     })) as { status: number; json: { headers: Record<string, string>; body: string } };
@@ -53,7 +53,7 @@ describe('http adapter', () => {
     expect(request.headers['x-drill']).toBe('yes');
     expect(JSON.parse(request.body)).toEqual({ site: 'dr', weight: 100 });
     expect(output.status).toBe(201);
-    expect(output.json.headers.authorization).toBe('[REDACTED]');
+    expect(output.json.headers.authorization).toBe('[redacted:env:DRILLBOOK_SECRET_TEST_GSLB_TOKEN]');
     expect(JSON.stringify(output)).not.toContain('gslb-token-42');
   });
 

@@ -15,13 +15,13 @@ describe('notify adapter', () => {
   afterAll(() => server.close());
 
   it('POSTs { message, channel, data } as JSON with secret headers', async () => {
-    process.env.DRILLBOOK_TEST_HOOK_TOKEN = 'hook-token-7';
+    process.env.DRILLBOOK_SECRET_TEST_HOOK_TOKEN = 'hook-token-7';
     const output = await run(notifyAdapter, {
       url: `${server.baseUrl}/hook`,
       message: 'Failover drill started',
       channel: '#dr-drills',
       data: { run: 'r-1', rtoTargetMs: 900_000 },
-      headersFromSecrets: { 'X-Hook-Token': 'env:DRILLBOOK_TEST_HOOK_TOKEN' },
+      headersFromSecrets: { 'X-Hook-Token': 'env:DRILLBOOK_SECRET_TEST_HOOK_TOKEN' },
     });
     expect(output).toEqual({ status: 204, delivered: true, durationMs: expect.any(Number) });
     const request = server.received.at(-1)!;

@@ -129,8 +129,8 @@ describe('postgres adapter', () => {
       await expect(run(postgresAdapter, { operation: 'isInRecovery', connection: 'primary' }, byName)).resolves.toMatchObject({
         inRecovery: false,
       });
-      process.env.DRILLBOOK_TEST_PG_URL = URL;
-      await expect(run(postgresAdapter, { operation: 'isInRecovery', url: 'env:DRILLBOOK_TEST_PG_URL' })).resolves.toMatchObject({
+      process.env.DRILLBOOK_SECRET_TEST_PG_URL = URL;
+      await expect(run(postgresAdapter, { operation: 'isInRecovery', url: 'env:DRILLBOOK_SECRET_TEST_PG_URL' })).resolves.toMatchObject({
         role: 'primary',
       });
     });

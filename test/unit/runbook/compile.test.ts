@@ -28,7 +28,7 @@ describe('compile', () => {
     });
     expect(plan!.params).toEqual([
       { name: 'announce', type: 'boolean', required: false, default: true },
-      { name: 'apiToken', type: 'secret', required: false, default: 'env:PAYMENTS_API_TOKEN' },
+      { name: 'apiToken', type: 'secret', required: false, default: 'env:DRILLBOOK_SECRET_PAYMENTS_API_TOKEN' },
       { name: 'maxLagBytes', type: 'number', required: false, default: 1048576 },
       { name: 'siteB', type: 'string', description: "Base URL of the DR site's API", required: true },
     ]);

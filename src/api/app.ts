@@ -35,6 +35,7 @@ import type { HumanAction } from '../auth/roles';
 import { resolveParams } from '../plan/params';
 import type { Json, Plan } from '../plan/types';
 import { FAILURES } from '../plan/failures';
+import { configuredSecretRefCheck } from '../config/secret-scope';
 import { formatDiagnostic } from '../runbook/diagnostics';
 import { loadRunbookText } from '../runbook/load';
 import { RunAlreadyActiveError, startRun } from '../temporal/start-run';
@@ -290,7 +291,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
         throw new ApiError(400, 'runbook_invalid', errors.join('\n'), 'runbook');
       }
       if (!plan.modes.includes(body.mode)) throw new ApiError(400, 'invalid_body', `mode: "${body.mode}" is not one of the runbook's modes (${plan.modes.join(', ')})`, 'mode');
-      const { values, errors } = resolveParams(plan, body.params);
+      const { values, errors } = resolveParams(plan, body.params, { checkSecretRef: configuredSecretRefCheck() });
       if (errors.length) throw new ApiError(400, 'invalid_body', errors.map((e) => `params: ${e}`).join('; '), 'params');
       // A real run: a registered runbook version, and its services free (locked until it ends).
       const initiator = identity.name;

@@ -69,3 +69,16 @@ test('an alias bomb: 400, located, not 500', async () => {
   expect(answer.status).toBe(400);
   expect(answer.body.message).toMatch(/rb\.yaml:7:8: error: aliases expand to too much data/);
 });
+
+test('a secret param given at start outside the scope: 400 naming the param, no run', async () => {
+  const runbook = `${head}params:\n  pw: { type: secret, required: true }\nsteps:\n  - { id: s, title: s, kind: action, action: { adapter: noop, input: {} } }\n`;
+  const response = await fetch(`${api.url}/api/runs`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ runbook, file: 'rb.yaml', mode: 'drill', params: { pw: 'file:/etc/shadow' }, reason: 'limits test' }),
+  });
+  const body = (await response.json()) as { error?: string; message?: string; runId?: string };
+  expect(response.status).toBe(400);
+  expect(body.runId).toBeUndefined();
+  expect(body.message).toMatch(/params: .*pw.*outside/);
+});

@@ -16,6 +16,7 @@ export const INVENTORY_DIAGNOSTIC_CODES = {
   'inventory.unknown_step': 'an expected duration for a step the runbook does not have',
   'inventory.duplicate_runbook': 'the same runbook listed twice for a service',
   'inventory.cadence_gap': 'a schedule that leaves a cadence period without a drill',
+  'inventory.schedule_real_run': 'a schedule on a runbook listed for a real failover or failback (only drills are scheduled)',
   'inventory.blackout_order': 'a blackout window that ends before it starts',
   'inventory.unknown_service': 'a blackout window naming a service not in the inventory',
   'objectives.disagree': "a runbook's objectives differ from the inventory's targets",

@@ -141,6 +141,11 @@ function checkServices(inventory: Inventory, source: RunbookSource, report: Repo
       for (const d of objectiveDisagreements(plan, targets.filter((t) => t.name === service.name))) {
         report([...at, 'file'], 'objectives.disagree', `runbook "${plan.runbook.name}": ${describeDisagreement(d, source.file)}`, 'warning');
       }
+      // A schedule starts drills only: a real failover or failback starts through the API, from a
+      // registered runbook version, holding its services' locks (docs/operators.md).
+      if (rb.schedule && rb.mode !== 'drill') {
+        report([...at, 'schedule'], 'inventory.schedule_real_run', `only drills are scheduled: runbook ${rb.file} is listed in mode ${rb.mode}; a real ${rb.mode} starts through the API (drillbook run) from a registered runbook version`);
+      }
       if (rb.schedule) checkCadenceCover(cadenceOf(service), rb.schedule.months, [...at, 'schedule', 'months'], report);
       runbooks.push({ ...rb, path: abs, plan, planHash: result.planHash, resolvedParams: values });
     });

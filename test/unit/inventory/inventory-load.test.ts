@@ -113,3 +113,28 @@ test('a half-yearly schedule drilling only in January leaves the second half unc
   expect(result.diagnostics.map((d) => [d.code, d.severity])).toEqual([['inventory.cadence_gap', 'warning']]);
   expect(result.diagnostics[0].message).toContain('JULY-DECEMBER');
 });
+
+test('a schedule on a runbook listed for a real failover is an error at its schedule: only drills are scheduled', () => {
+  writeFileSync(
+    path.join(dir, 'svc-real.yaml'),
+    `apiVersion: drillbook/v1
+name: svc-failover
+version: "1"
+owners: [ops@example]
+services: [svc]
+modes: [drill, failover]
+objectives:
+  rto: 45s
+steps:
+  - id: one
+    title: nothing
+    kind: action
+    action: { adapter: noop }
+`,
+  );
+  const text = inventory(`${goodService.replace('svc.yaml', 'svc-real.yaml')}        mode: failover\n        schedule: { months: [JANUARY, JULY], day: 15 }\n`);
+  const result = loadInventoryText(text, path.join(dir, 'inv.yaml'));
+  expect(result.inventory).toBeUndefined();
+  expect(result.diagnostics.map((d) => [d.code, d.line, d.col])).toEqual([['inventory.schedule_real_run', 13, 19]]);
+  expect(result.diagnostics[0].message).toContain('only drills are scheduled');
+});

@@ -11,6 +11,7 @@ import {
   CancellationScope,
   condition,
   isCancellation,
+  log,
   patched,
   proxyActivities,
   proxyLocalActivities,
@@ -20,11 +21,13 @@ import {
 } from '@temporalio/workflow';
 import type { StepActivities } from '../activities/step-activities';
 import type { GuardViolation, HumanActivities } from '../activities/human-activities';
+import type { SigningActivities } from '../activities/signing-activities';
 import type { SequenceMemberResult, SequenceOutput, StepActivityResult, StepScope, WorkflowAuditEvent } from '../activities/step-types';
 import { evaluate } from '../src/plan/expression';
 import { computeObjectives } from '../src/plan/objectives';
 import type { AdapterCall, ApprovalStep, Json, ManualStep, PlanGuard, PlanStep, RunInput, SequenceMember, SequenceStep } from '../src/plan/types';
 import { FAILURES } from '../src/plan/failures';
+import { verifyAction, verifyStart, type ActionAuth, type SignedActionName, type TrustedKey } from '../src/plan/signed-actions';
 import {
   abortRun,
   approveStep,
@@ -63,6 +66,12 @@ const HUMAN_STEPS_PATCH = 'human-steps-2026-11';
  * aborted before this replay as they ran.
  */
 const UNDO_CANCELLED_PATCH = 'undo-cancelled-steps-2026-11';
+/**
+ * A run verifies the front door's signature of its start and of every person's action (Update), with
+ * the public keys its worker trusts, learnt at start by a local activity. Patched so that runs
+ * started before (with unsigned actions in history) replay as they ran; every new run takes it.
+ */
+const SIGNED_ACTIONS_PATCH = 'signed-actions-2026-12';
 /** Decision keys of guard violations: `guard:<id>`, never a step id (step ids have no colon). */
 const GUARD_KEY_PREFIX = 'guard:';
 
@@ -76,6 +85,12 @@ const auditWriter = proxyLocalActivities<StepActivities>({
   // Local: a batch of audit rows is a few ms of SQL; a regular activity would cost a round trip.
   startToCloseTimeout: '30s',
   // The audit trail must not lose an event: retry until the database answers (writes are idempotent).
+  retry: { initialInterval: '200ms', maximumInterval: '10s', backoffCoefficient: 2 },
+});
+
+const signing = proxyLocalActivities<SigningActivities>({
+  // Local: the worker answers from its configuration in microseconds; a refused start's record is one INSERT.
+  startToCloseTimeout: '30s',
   retry: { initialInterval: '200ms', maximumInterval: '10s', backoffCoefficient: 2 },
 });
 
@@ -113,6 +128,12 @@ class DrillRun {
   private readonly decisionSince = new Map<string, string>();
   private readonly guardStates = new Map<string, { state: 'watching' | 'violated' | 'ignored'; error?: string }>();
   private guardScope?: CancellationScope;
+  /** Whether this run verifies signatures (SIGNED_ACTIONS_PATCH): always, but for runs started before it. */
+  private signed = false;
+  /** The front door keys this run's worker trusted at its start (undefined until then). */
+  private trustedKeys?: TrustedKey[];
+  /** Request ids of the signed actions accepted so far: a second use of one is a replay. */
+  private readonly acceptedRequests = new Set<string>();
 
   constructor(private readonly input: RunInput) {
     // A sequence's members are run by their sequence, never launched on their own.
@@ -132,7 +153,10 @@ class DrillRun {
   }
 
   async execute(): Promise<RunResult> {
+    // Decided before any handler can run, so no Update is ever validated on the wrong path.
+    this.signed = patched(SIGNED_ACTIONS_PATCH);
     this.registerHandlers();
+    if (this.signed) await this.verifyOwnStart();
     const { plan, planHash, mode, params, initiator, reason } = this.input;
     await auditWriter.recordRunStarted({
       runId: this.runId,
@@ -182,17 +206,80 @@ class DrillRun {
   private unlaunched: PlanStep[];
   private readonly stepsById: Map<string, PlanStep>;
 
+  /**
+   * Learns the trusted keys from the worker and verifies the start. A start that does not verify
+   * never begins: nothing is written to a run's chain (the refusal goes to the `security` chain, as
+   * what the start claimed, never as the run), and the run fails, not retried.
+   */
+  private async verifyOwnStart(): Promise<void> {
+    this.trustedKeys = await signing.trustedSigningKeys();
+    const info = workflowInfo();
+    const refusal = verifyStart(this.trustedKeys, this.runId, this.input, info.runStartTime.getTime());
+    if (!refusal) {
+      const auth = this.input.auth;
+      if (auth?.kind === 'action') this.acceptedRequests.add(auth.requestId);
+      return;
+    }
+    log.warn('drillbook: refused a start that the front door did not sign', { runId: this.runId, refusal });
+    const claimed = this.input as Partial<RunInput>;
+    await signing.recordRefusedStart({
+      runId: this.runId,
+      temporalRunId: info.runId,
+      refusal,
+      claimed: {
+        initiator: String(claimed.initiator ?? ''),
+        planHash: String(claimed.planHash ?? ''),
+        mode: String(claimed.mode ?? ''),
+        runbook: String(claimed.plan?.runbook?.name ?? ''),
+        keyId: typeof claimed.auth?.keyId === 'string' ? claimed.auth.keyId : null,
+      },
+    });
+    this.endedAt = new Date().toISOString();
+    throw ApplicationFailure.nonRetryable(`the run was not started through the front door: ${refusal}`, FAILURES.StartNotSigned);
+  }
+
+  /**
+   * The first check of every Update's validator: signed by a trusted key, for this run and action (the
+   * step and every field are inside the signature), and never accepted before. A refusal is logged by
+   * the worker (the caller went around the API, which records its own refusals) and never enters the
+   * run's history or trail.
+   */
+  private checkSigned(action: SignedActionName, request: unknown): void {
+    if (!this.signed) return;
+    if (!this.trustedKeys) throw ApplicationFailure.nonRetryable('the run has not begun yet', FAILURES.RunNotActive);
+    let refusal = verifyAction(this.trustedKeys, action, this.runId, request, Date.now());
+    const requestId = (request as { auth?: ActionAuth } | undefined)?.auth?.requestId;
+    if (!refusal && requestId !== undefined && this.acceptedRequests.has(requestId)) refusal = `request ${requestId} was already accepted (a replay)`;
+    if (!refusal) return;
+    const claimed = request && typeof request === 'object' ? (request as { actor?: unknown; stepId?: unknown }) : {};
+    log.warn('drillbook: refused an action that the front door did not sign', {
+      runId: this.runId,
+      action,
+      refusal,
+      claimedActor: String(claimed.actor ?? '').slice(0, 100),
+      stepId: String(claimed.stepId ?? '').slice(0, 100),
+    });
+    throw ApplicationFailure.nonRetryable(`${action} refused: ${refusal}`, FAILURES.ActionNotSigned);
+  }
+
+  /** Remembers an accepted action's request id (in the handler: it runs again on replay, so the set is rebuilt). */
+  private accepted(request: { auth?: ActionAuth }): void {
+    if (this.signed && request.auth?.requestId) this.acceptedRequests.add(request.auth.requestId);
+  }
+
   private registerHandlers(): void {
     setHandler(getProgress, () => this.snapshot());
     setHandler(
       decideOnFailure,
       (decision) => {
+        this.accepted(decision);
         this.decisions.set(decision.stepId, decision);
         this.readyChanged = true;
       },
       {
         // Synchronous: a refused decision never lands in history.
         validator: (decision) => {
+          this.checkSigned('decide', decision);
           if (this.endedAt || this.state === 'aborting') throw ApplicationFailure.nonRetryable('the run is no longer running', FAILURES.RunNotActive);
           if (!this.awaitingDecision.has(decision.stepId)) {
             const waiting = [...this.awaitingDecision.keys()];
@@ -215,6 +302,7 @@ class DrillRun {
     setHandler(
       confirmStep,
       (request) => {
+        this.accepted(request);
         this.confirmations.set(request.stepId, request);
       },
       // Synchronous: a refused confirm never lands in history. Roles are checked at the API entry.
@@ -223,6 +311,7 @@ class DrillRun {
     setHandler(
       approveStep,
       (request) => {
+        this.accepted(request);
         const granted = this.approvals.get(request.stepId) ?? [];
         granted.push(request);
         this.approvals.set(request.stepId, granted);
@@ -242,10 +331,12 @@ class DrillRun {
     setHandler(
       abortRun,
       (request) => {
+        this.accepted(request);
         this.requestAbort(request);
       },
       {
         validator: (request) => {
+          this.checkSigned('abort', request);
           if (this.endedAt || this.abortRequest) throw ApplicationFailure.nonRetryable('the run is no longer running', FAILURES.RunNotActive);
           if (!request.reason?.trim()) throw ApplicationFailure.nonRetryable('abort needs a reason', FAILURES.InvalidDecision);
           if (!request.actor?.trim()) throw ApplicationFailure.nonRetryable('actor is required', FAILURES.InvalidDecision);
@@ -272,11 +363,13 @@ class DrillRun {
   }
 
   private validateConfirm(request: ConfirmStepInput): void {
+    this.checkSigned('confirm', request);
     this.refuseIfInactive();
     checkConfirm(this.waitingOf(request?.stepId, 'manual'), request);
   }
 
   private validateApproval(request: ApproveStepInput): void {
+    this.checkSigned('approve', request);
     this.refuseIfInactive();
     const wait = this.waitingOf(request?.stepId, 'approval');
     checkApproval(wait, request, this.approvals.get(wait.stepId) ?? [], this.input.initiator);

@@ -70,7 +70,8 @@ export async function scheduledDrill(input: ScheduledDrillInput): Promise<Schedu
     await sleep(deferral.untilMs - dueAt);
   }
 
-  const run: RunInput = { ...input.run, initiator };
+  // The schedule's grant is the run's signed start (the run checks it covers exactly this run).
+  const run: RunInput = { ...input.run, initiator, ...(input.grant ? { auth: input.grant } : {}) };
   const child = await startChild(runDrill, {
     workflowId: runId,
     taskQueue: run.taskQueue,

@@ -25,6 +25,7 @@ import { loadRunbookFile } from '../runbook/load';
 import { resolveParams } from '../plan/params';
 import type { Mark, Mode, Plan } from '../plan/types';
 import { startRun } from '../temporal/start-run';
+import type { ActionSigner } from '../security/action-signer';
 
 export const RUNBOOKS_DIR = path.join(projectRoot, 'runbooks');
 export const CYCLE_RUNBOOKS = ['failover-to-dr', 'restore-primary'] as const;
@@ -52,6 +53,8 @@ export interface LabRunOptions {
   params?: Record<string, string>;
   initiator: string;
   reason: string;
+  /** Signs the start (the front door's key: the demo runs on the host that holds it). */
+  signer: ActionSigner;
   /** Told the run's id as soon as it started (the demo prints it; a live view may follow it). */
   onStarted?: (runId: string) => void | Promise<void>;
   /** Waits for the result; default `handle.result()`. */
@@ -79,7 +82,7 @@ export async function runLabRunbook(options: LabRunOptions): Promise<{ runId: st
     initiator: options.initiator,
     reason: options.reason,
     taskQueue: options.taskQueue,
-  });
+  }, { signer: options.signer });
   await options.onStarted?.(handle.workflowId);
   const result = await (options.follow ? options.follow(handle) : handle.result());
   return { runId: handle.workflowId, result, targets: plan.objectives };
@@ -124,6 +127,7 @@ export interface CycleOptions {
   webhook?: string;
   initiator: string;
   reason: string;
+  signer: ActionSigner;
   /** Writes per second of the load generator (default 200). */
   ratePerSec?: number;
   /** Load before, between and after the runs, so each outage has steady writes around it (default 1000 ms). */
@@ -186,6 +190,7 @@ export async function runDrillCycle(options: CycleOptions): Promise<CycleReport>
         webhook: options.webhook,
         initiator: options.initiator,
         reason: options.reason,
+        signer: options.signer,
         follow: options.follow,
         onStarted: options.onStarted,
       });

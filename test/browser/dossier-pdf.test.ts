@@ -21,6 +21,7 @@ import { renderReport } from '../../src/reports/render-report';
 import type { RunningWorkers } from '../../src/temporal/worker';
 import { destroyTestDb, isolatedTestDb } from '../support/db';
 import { testClient, testWorkers, uniqueQueue } from '../support/temporal';
+import { testSigner } from '../support/signing';
 
 const exec = promisify(execFile);
 const lab: LabConfig = loadLabConfig({ rootDir: '/tmp/drillbook-lab-reports', portBase: 26800 });
@@ -39,7 +40,7 @@ beforeAll(async () => {
   workers = await testWorkers(db, taskQueue);
   temporal = await testClient();
   webhook = await startWebhookReceiver();
-  cycle = await runDrillCycle({ client: temporal.client, db, taskQueue, lab, webhook: webhook.url, initiator: 'e2e', reason: 'dossier pdf test' });
+  cycle = await runDrillCycle({ signer: await testSigner(), client: temporal.client, db, taskQueue, lab, webhook: webhook.url, initiator: 'e2e', reason: 'dossier pdf test' });
   dossier = await buildDossier(db, cycle.runs[0].runId);
 }, 240_000);
 

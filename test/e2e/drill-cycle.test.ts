@@ -25,6 +25,7 @@ import { startWebhookReceiver, type WebhookReceiver } from '../../src/demo/webho
 import type { RunningWorkers } from '../../src/temporal/worker';
 import { destroyTestDb, isolatedTestDb } from '../support/db';
 import { testClient, testWorkers, uniqueQueue } from '../support/temporal';
+import { testSigner } from '../support/signing';
 
 /** The allowed excess of drillbook's RTO over the client's (see the header). */
 function rtoTolerance(clientMs: number): { below: number; above: number } {
@@ -46,6 +47,7 @@ beforeAll(async () => {
   temporal = await testClient();
   webhook = await startWebhookReceiver();
   cycle = await runDrillCycle({
+    signer: await testSigner(),
     client: temporal.client,
     db,
     taskQueue,

@@ -17,11 +17,11 @@ import { verifyAuditChain } from '../../src/audit/verify-chain';
 import { issueToken, upsertUser } from '../../src/auth/users';
 import { findingsDb } from '../../src/findings/tables';
 import { loadRunbookText } from '../../src/runbook/load';
-import { startRun } from '../../src/temporal/start-run';
 import type { RunningWorkers } from '../../src/temporal/worker';
 import { destroyTestDb, isolatedTestDb, testDbUrl } from '../support/db';
 import { temporalAddress, testClient, testWorkers, uniqueQueue } from '../support/temporal';
 import { runCli, type CliOutcome } from '../support/cli';
+import { startSignedRun, testSigner } from '../support/signing';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'reports-cli-'));
 const taskQueue = uniqueQueue('reports-cli');
@@ -43,7 +43,7 @@ beforeAll(async () => {
   db = await isolatedTestDb();
   workers = await testWorkers(db, taskQueue);
   temporal = await testClient();
-  api = await startApiServer({ db, temporal: temporal.client, taskQueue, port: 0 });
+  api = await startApiServer({ signer: await testSigner(), db, temporal: temporal.client, taskQueue, port: 0 });
   for (const [name, roles] of [['olga', ['operator']], ['bea', ['approver']], ['audrey', ['auditor']]] as const) {
     await upsertUser(db, { name, roles: [...roles] });
     tokens[name] = (await issueToken(db, name, { label: 'test' })).token;
@@ -62,7 +62,7 @@ steps:
     'small.yaml',
   );
   if (!plan || !planHash) throw new Error(JSON.stringify(diagnostics));
-  const handle = await startRun(temporal.client, { plan, planHash, mode: 'drill', params: {}, initiator: 'olga', reason: 'reports e2e', taskQueue });
+  const handle = await startSignedRun(temporal.client, { plan, planHash, mode: 'drill', params: {}, initiator: 'olga', reason: 'reports e2e', taskQueue });
   await handle.result();
   runId = handle.workflowId;
 }, 120_000);

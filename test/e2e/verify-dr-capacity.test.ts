@@ -22,6 +22,7 @@ import { runLabRunbook } from '../../src/demo/drill-cycle';
 import type { RunningWorkers } from '../../src/temporal/worker';
 import { destroyTestDb, isolatedTestDb } from '../support/db';
 import { testClient, testWorkers, uniqueQueue } from '../support/temporal';
+import { testSigner } from '../support/signing';
 
 const lab: LabConfig = loadLabConfig({ rootDir: '/tmp/drillbook-lab-e2e-capacity', portBase: 26520 });
 const taskQueue = uniqueQueue('verify-dr');
@@ -29,8 +30,9 @@ let db: Kysely<Database>;
 let workers: RunningWorkers;
 let temporal: Awaited<ReturnType<typeof testClient>>;
 
-function verify(params: Record<string, string> = {}) {
+async function verify(params: Record<string, string> = {}) {
   return runLabRunbook({
+    signer: await testSigner(),
     client: temporal.client,
     taskQueue,
     lab,

@@ -12,12 +12,12 @@ import { Worker } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../src/audit/database';
 import { loadRunbookText } from '../../src/runbook/load';
-import { startRun } from '../../src/temporal/start-run';
 import { workflowBundle } from '../../src/temporal/worker';
 import { abortRun, decideOnFailure, getProgress } from '../../workflows/messages';
 import { testDb } from '../support/db';
 import { testClient, testWorkers, uniqueQueue } from '../support/temporal';
 import { waitFor } from '../support/wait-for';
+import { startSignedRun, signed } from '../support/signing';
 
 const dir = path.join(__dirname, '..', 'fixtures', 'histories');
 
@@ -81,15 +81,15 @@ if (process.env.RECORD_HISTORIES) {
     const workers = await testWorkers(db, taskQueue);
     try {
       const { plan, planHash } = loadRunbookText(runbook, 'replay-fixture.yaml');
-      const handle = await startRun(client, { plan: plan!, planHash: planHash!, mode: 'drill', params: {}, initiator: 'alice', reason: 'fixture', taskQueue });
+      const handle = await startSignedRun(client, { plan: plan!, planHash: planHash!, mode: 'drill', params: {}, initiator: 'alice', reason: 'fixture', taskQueue });
       // Pause on the failing step, decide retry (it fails again), then abort: compensation of a.
       await waitFor(async () => (await handle.query(getProgress)).awaitingDecision?.stepId === 'flaky');
-      await handle.executeUpdate(decideOnFailure, { args: [{ stepId: 'flaky', decision: 'retry', actor: 'bob' }] });
+      await handle.executeUpdate(decideOnFailure, { args: [await signed('decide', handle.workflowId, { stepId: 'flaky', decision: 'retry', actor: 'bob' })] });
       await waitFor(async () => {
         const p = await handle.query(getProgress);
         return p.awaitingDecision?.stepId === 'flaky' && p.steps.find((s) => s.id === 'flaky')!.execution === 2;
       });
-      await handle.executeUpdate(abortRun, { args: [{ reason: 'fixture', actor: 'bob' }] });
+      await handle.executeUpdate(abortRun, { args: [await signed('abort', handle.workflowId, { reason: 'fixture', actor: 'bob' })] });
       await handle.result();
       mkdirSync(dir, { recursive: true });
       const history = await handle.fetchHistory();

@@ -34,6 +34,8 @@ export function demoCommand(ctx: CliContext, run: (fn: () => Promise<CommandResu
           throw new CliError(`lab configuration: ${(err as Error).message}`, EXIT.unavailable);
         }
         const config = ctx.config;
+        const signer = await ctx.signer();
+        const trustedKeys = ctx.trustedKeys();
         const db = await ctx.db();
         const { address, started: server } = await ensureTemporal(config);
         process.stdout.write(`Temporal: ${address}${server ? ' (embedded dev server, started for the demo)' : ''}\n`);
@@ -45,6 +47,7 @@ export function demoCommand(ctx: CliContext, run: (fn: () => Promise<CommandResu
           sites: config.DRILLBOOK_SITES,
           db,
           connections: config.DRILLBOOK_CONNECTIONS,
+          trustedKeys,
         });
         try {
           const report = await runDrillCycle({
@@ -56,6 +59,7 @@ export function demoCommand(ctx: CliContext, run: (fn: () => Promise<CommandResu
             ratePerSec: rate,
             initiator: os.userInfo().username,
             reason: 'drillbook demo',
+            signer,
             log: (line) => process.stdout.write(`${line}\n`),
             onStarted: (runId) => void process.stdout.write(`  run ${runId}\n`),
             follow: (handle) => followRun(handle, { live: process.stdout.isTTY === true }),

@@ -12,6 +12,7 @@ export function devCommand(ctx: CliContext, run: (fn: () => Promise<CommandResul
     .action(() =>
       run(async () => {
         const config = ctx.config;
+        const trustedKeys = ctx.trustedKeys();
         const { address, uiAddress, started: server } = await ensureTemporal(config);
         try {
           const workers = await startAllWorkers({
@@ -21,6 +22,7 @@ export function devCommand(ctx: CliContext, run: (fn: () => Promise<CommandResul
             sites: config.DRILLBOOK_SITES,
             db: await ctx.db(),
             connections: config.DRILLBOOK_CONNECTIONS,
+            trustedKeys,
           });
           process.stdout.write(`Temporal at ${address}${uiAddress ? `, UI ${uiAddress}` : ''}; worker running. Ctrl-C stops both.\n`);
           await untilSignal(workers.done);

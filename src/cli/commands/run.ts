@@ -37,6 +37,8 @@ export function runCommand(ctx: CliContext, run: (fn: () => Promise<CommandResul
         const { plan, planHash, params } = loadPlanForRun(file, opts.mode, opts.param);
         plan.source = { file: path.relative(process.cwd(), file) };
         const client = await ctx.temporal();
+        // Starting straight on Temporal needs the front door's key (the dev pair on a dev machine).
+        const signer = await ctx.signer();
         const initiator = opts.initiator ?? os.userInfo().username;
         let handle;
         try {
@@ -48,7 +50,7 @@ export function runCommand(ctx: CliContext, run: (fn: () => Promise<CommandResul
             initiator,
             reason: opts.reason,
             taskQueue: ctx.config.DRILLBOOK_TASK_QUEUE,
-          });
+          }, { signer });
         } catch (err) {
           if (err instanceof RunAlreadyActiveError) throw new CliError(err.message, EXIT.conflict);
           throw err;

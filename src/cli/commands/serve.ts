@@ -13,7 +13,10 @@ export function serveCommand(ctx: CliContext, run: (fn: () => Promise<CommandRes
     .option('--port <port>', 'port (default: DRILLBOOK_API_PORT or 8080)', parsePositiveInt)
     .action((opts: { host: string; port?: number }) =>
       run(async () => {
+        // The signing key first: a server that cannot sign refuses to start (naming DRILLBOOK_SIGNING_KEY).
+        const signer = await ctx.signer();
         const api = await startApiServer({
+          signer,
           db: await ctx.db(),
           temporal: await ctx.temporal(),
           taskQueue: ctx.config.DRILLBOOK_TASK_QUEUE,

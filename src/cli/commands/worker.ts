@@ -11,6 +11,7 @@ export function workerCommand(ctx: CliContext, run: (fn: () => Promise<CommandRe
     .description('run a worker (the run queue and the sites of DRILLBOOK_SITES) until SIGINT/SIGTERM')
     .action(() =>
       run(async () => {
+        const trustedKeys = ctx.trustedKeys();
         const workers = await startAllWorkers({
           address: await resolveTemporalAddress(ctx.config),
           namespace: ctx.config.TEMPORAL_NAMESPACE,
@@ -18,6 +19,7 @@ export function workerCommand(ctx: CliContext, run: (fn: () => Promise<CommandRe
           sites: ctx.config.DRILLBOOK_SITES,
           db: await ctx.db(),
           connections: ctx.config.DRILLBOOK_CONNECTIONS,
+          trustedKeys,
         });
         process.stdout.write(`worker polling ${[ctx.config.DRILLBOOK_TASK_QUEUE, ...ctx.config.DRILLBOOK_SITES].join(', ')} and the programme queue\n`);
         await untilSignal(workers.done);

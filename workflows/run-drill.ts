@@ -21,13 +21,12 @@ import {
 } from '@temporalio/workflow';
 import type { StepActivities } from '../activities/step-activities';
 import type { GuardViolation, HumanActivities } from '../activities/human-activities';
-import type { SigningActivities } from '../activities/signing-activities';
 import type { SequenceMemberResult, SequenceOutput, StepActivityResult, StepScope, WorkflowAuditEvent } from '../activities/step-types';
 import { evaluate } from '../src/plan/expression';
 import { computeObjectives } from '../src/plan/objectives';
 import type { AdapterCall, ApprovalStep, Json, ManualStep, PlanGuard, PlanStep, RunInput, SequenceMember, SequenceStep } from '../src/plan/types';
 import { FAILURES } from '../src/plan/failures';
-import { verifyAction, verifyStart, type ActionAuth, type SignedActionName, type TrustedKey } from '../src/plan/signed-actions';
+import { verifyAction, type ActionAuth, type SignedActionName, type TrustedKey } from '../src/plan/signed-actions';
 import {
   abortRun,
   approveStep,
@@ -46,6 +45,7 @@ import {
 import { siteTaskQueue } from '../src/plan/task-queues';
 import { checkApproval, checkConfirm } from './human-requests';
 import { failureType, message, sequenceFailureMembers } from './step-failures';
+import { SIGNED_ACTIONS_PATCH, verifiedStart } from './start-verification';
 
 /** A step's activity must heartbeat this often, so a killed worker's activity is retried soon. */
 const HEARTBEAT_TIMEOUT_MS = 10_000;
@@ -66,12 +66,6 @@ const HUMAN_STEPS_PATCH = 'human-steps-2026-11';
  * aborted before this replay as they ran.
  */
 const UNDO_CANCELLED_PATCH = 'undo-cancelled-steps-2026-11';
-/**
- * A run verifies the front door's signature of its start and of every person's action (Update), with
- * the public keys its worker trusts, learnt at start by a local activity. Patched so that runs
- * started before (with unsigned actions in history) replay as they ran; every new run takes it.
- */
-const SIGNED_ACTIONS_PATCH = 'signed-actions-2026-12';
 /** Decision keys of guard violations: `guard:<id>`, never a step id (step ids have no colon). */
 const GUARD_KEY_PREFIX = 'guard:';
 
@@ -85,12 +79,6 @@ const auditWriter = proxyLocalActivities<StepActivities>({
   // Local: a batch of audit rows is a few ms of SQL; a regular activity would cost a round trip.
   startToCloseTimeout: '30s',
   // The audit trail must not lose an event: retry until the database answers (writes are idempotent).
-  retry: { initialInterval: '200ms', maximumInterval: '10s', backoffCoefficient: 2 },
-});
-
-const signing = proxyLocalActivities<SigningActivities>({
-  // Local: the worker answers from its configuration in microseconds; a refused start's record is one INSERT.
-  startToCloseTimeout: '30s',
   retry: { initialInterval: '200ms', maximumInterval: '10s', backoffCoefficient: 2 },
 });
 
@@ -153,7 +141,10 @@ class DrillRun {
   }
 
   async execute(): Promise<RunResult> {
-    // Decided before any handler can run, so no Update is ever validated on the wrong path.
+    // A run verifies the front door's signature of its start and of every person's action, with the
+    // keys its worker trusts. Patched so that runs started before (unsigned actions in their history)
+    // replay as they ran; every new run takes it. Decided before any handler can run, so no Update is
+    // ever validated on the wrong path.
     this.signed = patched(SIGNED_ACTIONS_PATCH);
     this.registerHandlers();
     if (this.signed) await this.verifyOwnStart();
@@ -206,36 +197,11 @@ class DrillRun {
   private unlaunched: PlanStep[];
   private readonly stepsById: Map<string, PlanStep>;
 
-  /**
-   * Learns the trusted keys from the worker and verifies the start. A start that does not verify
-   * never begins: nothing is written to a run's chain (the refusal goes to the `security` chain, as
-   * what the start claimed, never as the run), and the run fails, not retried.
-   */
+  /** Learns the trusted keys and verifies the start (a start that does not verify ends the run here). */
   private async verifyOwnStart(): Promise<void> {
-    this.trustedKeys = await signing.trustedSigningKeys();
-    const info = workflowInfo();
-    const refusal = verifyStart(this.trustedKeys, this.runId, this.input, info.runStartTime.getTime());
-    if (!refusal) {
-      const auth = this.input.auth;
-      if (auth?.kind === 'action') this.acceptedRequests.add(auth.requestId);
-      return;
-    }
-    log.warn('drillbook: refused a start that the front door did not sign', { runId: this.runId, refusal });
-    const claimed = this.input as Partial<RunInput>;
-    await signing.recordRefusedStart({
-      runId: this.runId,
-      temporalRunId: info.runId,
-      refusal,
-      claimed: {
-        initiator: String(claimed.initiator ?? ''),
-        planHash: String(claimed.planHash ?? ''),
-        mode: String(claimed.mode ?? ''),
-        runbook: String(claimed.plan?.runbook?.name ?? ''),
-        keyId: typeof claimed.auth?.keyId === 'string' ? claimed.auth.keyId : null,
-      },
-    });
-    this.endedAt = new Date().toISOString();
-    throw ApplicationFailure.nonRetryable(`the run was not started through the front door: ${refusal}`, FAILURES.StartNotSigned);
+    this.trustedKeys = await verifiedStart(this.runId, this.input);
+    const auth = this.input.auth;
+    if (auth?.kind === 'action') this.acceptedRequests.add(auth.requestId);
   }
 
   /**

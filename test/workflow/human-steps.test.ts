@@ -211,7 +211,7 @@ steps:
 `);
   await waitFor(async () => received.some((r) => r.path === '/escalate'));
   expect((await escalated.query(getProgress)).waiting?.[0]).toMatchObject({ stepId: 'gate', kind: 'approval' });
-  await escalated.executeUpdate(approveStep, { args: [{ stepId: 'gate', actor: 'dave', roles: ['approver'] }] });
+  await escalated.executeUpdate(approveStep, { args: [await signed('approve', escalated.workflowId, { stepId: 'gate', actor: 'dave', roles: ['approver'] })] });
   expect((await escalated.result()).state).toBe('completed');
   const events = (await getRunStory(db, escalated.workflowId)).events.map((e) => e.type);
   expect(events).toEqual(expect.arrayContaining(['approval.timed_out', 'approval.escalated', 'approval.granted']));

@@ -104,12 +104,20 @@ export async function loadActionSigner(env: NodeJS.ProcessEnv = process.env, dat
     where = `the dev key ${files.privateKey}`;
     pem = readFileSync(files.privateKey, 'utf8');
   } else {
-    if (!parseSecretRef(ref)) throw new KeyConfigError(`${SIGNING_KEY_VAR}: expected a secret reference (env:NAME or file:/absolute/path), got a value of ${ref.length} characters`);
+    const parsed = parseSecretRef(ref);
+    if (!parsed) throw new KeyConfigError(`${SIGNING_KEY_VAR}: expected a secret reference (env:NAME or file:/absolute/path), got a value of ${ref.length} characters`);
     where = `${SIGNING_KEY_VAR} (${ref})`;
-    try {
-      pem = await resolveSecret(ref);
-    } catch (err) {
-      throw new KeyConfigError(`${SIGNING_KEY_VAR}: ${(err as Error).message}`);
+    if (parsed.kind === 'env') {
+      // From the environment given (the process's by default), like every other variable here.
+      const value = env[parsed.name];
+      if (!value?.trim()) throw new KeyConfigError(`${SIGNING_KEY_VAR}: secret ${ref}: environment variable ${parsed.name} is not set`);
+      pem = value;
+    } else {
+      try {
+        pem = await resolveSecret(ref);
+      } catch (err) {
+        throw new KeyConfigError(`${SIGNING_KEY_VAR}: ${(err as Error).message}`);
+      }
     }
   }
   let key: KeyObject;
@@ -155,6 +163,10 @@ export function loadTrustedKeys(env: NodeJS.ProcessEnv = process.env, dataDir = 
 }
 
 function parsePublicKey(value: string | Buffer, where: string): TrustedKey {
+  // node:crypto would derive a public key from a private PEM too: a worker must never be given one.
+  if (typeof value === 'string' && !value.includes('-----BEGIN PUBLIC KEY-----')) {
+    throw new KeyConfigError(`${where}: not a public key (expected SPKI PEM "BEGIN PUBLIC KEY"; a worker is never given the private key)`);
+  }
   let key: KeyObject;
   try {
     key = typeof value === 'string' ? createPublicKey(value) : createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: value.toString('base64url') }, format: 'jwk' });

@@ -64,7 +64,7 @@ test('bad values are refused naming the variable, never quoting a key', async ()
   for (const [env, expected] of refusals) {
     const err = await loadActionSigner(env, dir).then(() => undefined, (e: Error) => e);
     expect(err?.message).toMatch(expected);
-    expect(err?.message).not.toContain('PRIVATE KEY');
+    expect(err?.message).not.toContain('-----');
   }
   const trustRefusals: Array<[NodeJS.ProcessEnv, RegExp]> = [
     [{ DRILLBOOK_TRUSTED_KEYS: ' , ' }, /^DRILLBOOK_TRUSTED_KEYS lists no key: a worker refuses to start/],
@@ -90,7 +90,7 @@ test('drillbook keys generate writes a pair (private 0600) and never overwrites 
   const worker = await runCli(['worker'], { env: { DRILLBOOK_TRUSTED_KEYS: ',', DRILLBOOK_SIGNING_KEY: '' } });
   expect(worker.code).toBe(5);
   expect(worker.stderr).toMatch(/DRILLBOOK_TRUSTED_KEYS lists no key/);
-  const serve = await runCli(['serve', '--port', '0'], { env: { DRILLBOOK_SIGNING_KEY: 'file:/nonexistent/front-door.key' } });
+  const serve = await runCli(['serve', '--port', '65001'], { env: { DRILLBOOK_SIGNING_KEY: 'file:/nonexistent/front-door.key' } });
   expect(serve.code).toBe(5);
   expect(serve.stderr).toMatch(/DRILLBOOK_SIGNING_KEY: secret file:\/nonexistent\/front-door.key: cannot read the file \(ENOENT\)/);
 });

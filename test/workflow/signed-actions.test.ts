@@ -237,3 +237,25 @@ test('a schedule grant starts exactly the drill it was signed for, and nothing e
   await granted.executeUpdate(abortRun, { args: [await signed('abort', granted.workflowId, { reason: 'test over', actor: 'bob' })] });
   expect((await granted.result()).state).toBe('aborted');
 });
+
+test('a scheduled-drill wrapper started around the schedule (no grant, or a grant for another run) writes nothing into the run chain and starts no run', async () => {
+  const signer = await testSigner();
+  const { initiator: _i, ...pinned } = runInput();
+  const scheduleId = `drill-payments-forged-${randomUUID().slice(0, 8)}`;
+  const now = Date.now();
+  // A blackout in force: the wrapper would write `drill.deferred` into the run's chain and wait.
+  const blackouts = [{ name: 'freeze', startMs: now - 60_000, endMs: now + 3_600_000 }];
+  const grantForOtherParams = signer.grantSchedule(scheduleId, 'payments', { ...pinned, params: { other: 'x' } });
+  for (const grant of [undefined, grantForOtherParams]) {
+    const workflowId = `scheduled-${scheduleId}-${randomUUID()}`;
+    const handle = await h.client.workflow.start('scheduledDrill', {
+      workflowId,
+      taskQueue: h.taskQueue,
+      args: [{ scheduleId, service: 'payments', run: pinned, blackouts, ...(grant ? { grant } : {}) }],
+    });
+    const err = await handle.result().then(() => undefined, (e: unknown) => e);
+    expect(((err as WorkflowFailedError).cause as { type?: string }).type).toBe('StartNotSigned');
+    expect(await listRunEvents(h.db, `${workflowId}.run`)).toEqual([]);
+    expect(await getRun(h.db, `${workflowId}.run`)).toBeUndefined();
+  }
+});

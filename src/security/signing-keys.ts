@@ -11,7 +11,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseSecretRef, resolveSecret } from '../../activities/secrets';
+import { parseSecretRef } from '../../activities/secrets';
 import { dataDir as defaultDataDir } from '../config/paths';
 import type { TrustedKey } from '../plan/signed-actions';
 import { createActionSigner, trustedKeyOf, type ActionSigner } from './action-signer';
@@ -94,6 +94,7 @@ function configured(env: NodeJS.ProcessEnv, name: string): string | undefined {
 }
 
 /** The front door's signer: DRILLBOOK_SIGNING_KEY, else the dev pair. @throws KeyConfigError naming the variable. */
+// async: a future reference kind (a KMS, a vault) will be read asynchronously.
 export async function loadActionSigner(env: NodeJS.ProcessEnv = process.env, dataDir = defaultDataDir): Promise<ActionSigner> {
   const ref = configured(env, SIGNING_KEY_VAR);
   let pem: string;
@@ -113,11 +114,14 @@ export async function loadActionSigner(env: NodeJS.ProcessEnv = process.env, dat
       if (!value?.trim()) throw new KeyConfigError(`${SIGNING_KEY_VAR}: secret ${ref}: environment variable ${parsed.name} is not set`);
       pem = value;
     } else {
+      // Read here, not through the adapters' resolveSecret: the front door's key is no runbook
+      // secret, and must stay outside whatever scope runbooks' references may reach.
       try {
-        pem = await resolveSecret(ref);
+        pem = readFileSync(parsed.path, 'utf8');
       } catch (err) {
-        throw new KeyConfigError(`${SIGNING_KEY_VAR}: ${(err as Error).message}`);
+        throw new KeyConfigError(`${SIGNING_KEY_VAR}: secret ${ref}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
       }
+      if (!pem.trim()) throw new KeyConfigError(`${SIGNING_KEY_VAR}: secret ${ref}: the file is empty`);
     }
   }
   let key: KeyObject;

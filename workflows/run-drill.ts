@@ -218,8 +218,8 @@ class DrillRun {
     if (!refusal && requestId !== undefined && this.acceptedRequests.has(requestId)) refusal = `request ${requestId} was already accepted (a replay)`;
     if (!refusal) return;
     const claimed = request && typeof request === 'object' ? (request as { actor?: unknown; stepId?: unknown }) : {};
+    // The workflow logger adds the workflow id, run id and update id.
     log.warn('drillbook: refused an action that the front door did not sign', {
-      runId: this.runId,
       action,
       refusal,
       claimedActor: String(claimed.actor ?? '').slice(0, 100),

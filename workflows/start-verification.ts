@@ -30,7 +30,8 @@ export async function verifiedStart(runId: string, input: RunInput): Promise<Tru
   // When Temporal started the execution (its start event), the same in every replay.
   const refusal = verifyStart(trusted, runId, input, info.startTime.getTime());
   if (!refusal) return trusted;
-  log.warn('drillbook: refused a start that the front door did not sign', { workflowId: info.workflowId, runId, refusal });
+  // The workflow logger adds the workflow id and run id.
+  log.warn('drillbook: refused a start that the front door did not sign', { signedFor: runId, refusal });
   const claimed = (input ?? {}) as Partial<RunInput>;
   await signing.recordRefusedStart({
     runId: info.workflowId,

@@ -288,7 +288,7 @@ class DrillRun {
           'approval.granted',
           request.stepId,
           request.actor,
-          { comment: request.comment ?? null, count: granted.length, needed: wait?.approvalsNeeded ?? null },
+          { comment: request.comment ?? null, count: granted.length, needed: wait?.approvalsNeeded ?? null, ...signedRequest(request) },
           `${p.execution}/approval/${request.actor}`,
         );
       },
@@ -572,7 +572,7 @@ class DrillRun {
       'decision.applied',
       step.id,
       decision.actor,
-      { decision: decision.decision, reason: decision.reason ?? null },
+      { decision: decision.decision, reason: decision.reason ?? null, ...signedRequest(decision) },
       `${p.execution}/decision`,
     );
     if (decision.decision === 'retry') {
@@ -604,7 +604,7 @@ class DrillRun {
     if (this.abortRequest) return;
     this.abortRequest = request;
     this.state = 'aborting';
-    this.record('run.abort_requested', undefined, request.actor, { reason: request.reason }, 'abort');
+    this.record('run.abort_requested', undefined, request.actor, { reason: request.reason, ...signedRequest(request) }, 'abort');
     this.stepScope.cancel();
     this.guardScope?.cancel();
   }
@@ -784,7 +784,7 @@ class DrillRun {
     this.confirmations.delete(step.id);
     const output: Json = { confirmedBy: confirmation.actor, evidence: confirmation.evidence, note: confirmation.note ?? null };
     const endedAt = new Date().toISOString();
-    this.record('step.confirmed', step.id, confirmation.actor, { evidence: confirmation.evidence, note: confirmation.note ?? null }, `${execution}/confirmed`);
+    this.record('step.confirmed', step.id, confirmation.actor, { evidence: confirmation.evidence, note: confirmation.note ?? null, ...signedRequest(confirmation) }, `${execution}/confirmed`);
     this.record('step.completed', step.id, 'drillbook', { kind: 'manual', confirmedBy: confirmation.actor }, `${execution}/completed`);
     return { output, startedAt, endedAt, attempt: 1, replayed: false };
   }
@@ -917,7 +917,7 @@ class DrillRun {
           this.decisions.delete(key);
           this.readyChanged = true;
           if (!decision) return;
-          this.record('decision.applied', undefined, decision.actor, { guard: guard.id, decision: decision.decision, reason: decision.reason ?? null }, `guard/${guard.id}/${this.guardViolations}/decision`);
+          this.record('decision.applied', undefined, decision.actor, { guard: guard.id, decision: decision.decision, reason: decision.reason ?? null, ...signedRequest(decision) }, `guard/${guard.id}/${this.guardViolations}/decision`);
           if (decision.decision === 'abort') {
             this.requestAbort({ reason: decision.reason?.trim() || `abort decided on guard "${guard.id}"`, actor: decision.actor });
             return;
@@ -965,6 +965,14 @@ class DrillRun {
       scope.cancel();
     }
   }
+}
+
+/**
+ * The front door's request id of a signed action, for its event: the same id as the API's
+ * `action.requested` record, so the trail ties what the run did to who asked through the API.
+ */
+function signedRequest(request: { auth?: ActionAuth }): { requestId?: string } {
+  return request.auth?.requestId ? { requestId: request.auth.requestId } : {};
 }
 
 function summarize(output: Json): string {

@@ -3,7 +3,8 @@
  * database) signs with the front door's key and its actions are accepted, each signed for its own
  * request; a second API holding a key the workers do not trust (a misconfigured or rogue front door)
  * starts runs that never begin and has every action refused by the run (503, audited as refused by
- * the workflow), however valid its tokens and roles.
+ * the workflow), however valid its tokens and roles. A run's events name the signed request they
+ * came from, the id of the API's own record.
  */
 import { generateKeyPairSync } from 'node:crypto';
 import type { Client } from '@temporalio/client';
@@ -98,8 +99,14 @@ test('actions signed by the trusted front door are accepted; a front door whose 
   expect((await client.workflow.getHandle(runId).query(getProgress)).waiting?.[0]).toMatchObject({ stepId: 'go', approvedBy: [] });
 
   // The trusted one's approval goes through and the run completes.
-  expect((await call(api, 'POST', `/api/runs/${runId}/steps/go/approve`, 'bob', { comment: 'go' })).status).toBe(200);
+  const approved = await call(api, 'POST', `/api/runs/${runId}/steps/go/approve`, 'bob', { comment: 'go' });
+  expect(approved.status).toBe(200);
   expect((await client.workflow.getHandle(runId).result()).state).toBe('completed');
+  // The run's own event names the signed request, the same id as the API's record of who asked.
+  const granted = await db.selectFrom('audit_events').select(['actor', 'data']).where('chain_id', '=', runId).where('type', '=', 'approval.granted').execute();
+  expect(granted).toEqual([{ actor: `bob-${suffix}`, data: expect.objectContaining({ requestId: approved.body.requestId }) }]);
+  const requested = await db.selectFrom('audit_events').select(['actor']).where('key', '=', `api/${String(approved.body.requestId)}/requested`).executeTakeFirst();
+  expect(requested?.actor).toBe(`bob-${suffix}`);
 
   // A start through the rogue front door is admitted by it (201), but the run never begins.
   const forged = await call(rogue, 'POST', '/api/runs', 'alice', { runbook, mode: 'drill', reason: 'rogue start' });

@@ -4,6 +4,7 @@
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { Json } from '../src/plan/types';
+import type { ActionAuth } from '../src/plan/signed-actions';
 
 export const STEP_STATES = [
   'pending',
@@ -90,11 +91,15 @@ export interface DecideOnFailureInput {
   decision: FailureDecision;
   reason?: string;
   actor: string;
+  /** The front door's signature of this action (required since signed-actions-2026-12). */
+  auth?: ActionAuth;
 }
 
 export interface AbortRunInput {
   reason: string;
   actor: string;
+  /** The front door's signature of this action (required since signed-actions-2026-12). */
+  auth?: ActionAuth;
 }
 
 export interface ConfirmStepInput {
@@ -103,6 +108,8 @@ export interface ConfirmStepInput {
   /** Evidence field name → value (e.g. ticketUrl → https://…). */
   evidence: Record<string, string>;
   note?: string;
+  /** The front door's signature of this action (required since signed-actions-2026-12). */
+  auth?: ActionAuth;
 }
 
 export interface ApproveStepInput {
@@ -111,6 +118,8 @@ export interface ApproveStepInput {
   /** The actor's roles, as the API checked them: the validator checks the step's role again. */
   roles: string[];
   comment?: string;
+  /** The front door's signature of this action (required since signed-actions-2026-12). */
+  auth?: ActionAuth;
 }
 
 export interface RunResult {

@@ -11,6 +11,7 @@ import {
   CancellationScope,
   condition,
   isCancellation,
+  log,
   patched,
   proxyActivities,
   proxyLocalActivities,
@@ -25,6 +26,7 @@ import { evaluate } from '../src/plan/expression';
 import { computeObjectives } from '../src/plan/objectives';
 import type { AdapterCall, ApprovalStep, Json, ManualStep, PlanGuard, PlanStep, RunInput, SequenceMember, SequenceStep } from '../src/plan/types';
 import { FAILURES } from '../src/plan/failures';
+import { verifyAction, type ActionAuth, type SignedActionName, type TrustedKey } from '../src/plan/signed-actions';
 import {
   abortRun,
   approveStep,
@@ -43,6 +45,7 @@ import {
 import { siteTaskQueue } from '../src/plan/task-queues';
 import { checkApproval, checkConfirm } from './human-requests';
 import { failureType, message, sequenceFailureMembers } from './step-failures';
+import { SIGNED_ACTIONS_PATCH, verifiedStart } from './start-verification';
 
 /** A step's activity must heartbeat this often, so a killed worker's activity is retried soon. */
 const HEARTBEAT_TIMEOUT_MS = 10_000;
@@ -113,6 +116,12 @@ class DrillRun {
   private readonly decisionSince = new Map<string, string>();
   private readonly guardStates = new Map<string, { state: 'watching' | 'violated' | 'ignored'; error?: string }>();
   private guardScope?: CancellationScope;
+  /** Whether this run verifies signatures (SIGNED_ACTIONS_PATCH): always, but for runs started before it. */
+  private signed = false;
+  /** The front door keys this run's worker trusted at its start (undefined until then). */
+  private trustedKeys?: TrustedKey[];
+  /** Request ids of the signed actions accepted so far: a second use of one is a replay. */
+  private readonly acceptedRequests = new Set<string>();
 
   constructor(private readonly input: RunInput) {
     // A sequence's members are run by their sequence, never launched on their own.
@@ -132,7 +141,13 @@ class DrillRun {
   }
 
   async execute(): Promise<RunResult> {
+    // A run verifies the front door's signature of its start and of every person's action, with the
+    // keys its worker trusts. Patched so that runs started before (unsigned actions in their history)
+    // replay as they ran; every new run takes it. Decided before any handler can run, so no Update is
+    // ever validated on the wrong path.
+    this.signed = patched(SIGNED_ACTIONS_PATCH);
     this.registerHandlers();
+    if (this.signed) await this.verifyOwnStart();
     const { plan, planHash, mode, params, initiator, reason } = this.input;
     await auditWriter.recordRunStarted({
       runId: this.runId,
@@ -182,17 +197,55 @@ class DrillRun {
   private unlaunched: PlanStep[];
   private readonly stepsById: Map<string, PlanStep>;
 
+  /** Learns the trusted keys and verifies the start (a start that does not verify ends the run here). */
+  private async verifyOwnStart(): Promise<void> {
+    this.trustedKeys = await verifiedStart(this.runId, this.input);
+    const auth = this.input.auth;
+    if (auth?.kind === 'action') this.acceptedRequests.add(auth.requestId);
+  }
+
+  /**
+   * The first check of every Update's validator: signed by a trusted key, for this run and action (the
+   * step and every field are inside the signature), and never accepted before. A refusal is logged by
+   * the worker (the caller went around the API, which records its own refusals) and never enters the
+   * run's history or trail.
+   */
+  private checkSigned(action: SignedActionName, request: unknown): void {
+    if (!this.signed) return;
+    if (!this.trustedKeys) throw ApplicationFailure.nonRetryable('the run has not begun yet', FAILURES.RunNotActive);
+    let refusal = verifyAction(this.trustedKeys, action, this.runId, request, Date.now());
+    const requestId = (request as { auth?: ActionAuth } | undefined)?.auth?.requestId;
+    if (!refusal && requestId !== undefined && this.acceptedRequests.has(requestId)) refusal = `request ${requestId} was already accepted (a replay)`;
+    if (!refusal) return;
+    const claimed = request && typeof request === 'object' ? (request as { actor?: unknown; stepId?: unknown }) : {};
+    // The workflow logger adds the workflow id, run id and update id.
+    log.warn('drillbook: refused an action that the front door did not sign', {
+      action,
+      refusal,
+      claimedActor: String(claimed.actor ?? '').slice(0, 100),
+      stepId: String(claimed.stepId ?? '').slice(0, 100),
+    });
+    throw ApplicationFailure.nonRetryable(`${action} refused: ${refusal}`, FAILURES.ActionNotSigned);
+  }
+
+  /** Remembers an accepted action's request id (in the handler: it runs again on replay, so the set is rebuilt). */
+  private accepted(request: { auth?: ActionAuth }): void {
+    if (this.signed && request.auth?.requestId) this.acceptedRequests.add(request.auth.requestId);
+  }
+
   private registerHandlers(): void {
     setHandler(getProgress, () => this.snapshot());
     setHandler(
       decideOnFailure,
       (decision) => {
+        this.accepted(decision);
         this.decisions.set(decision.stepId, decision);
         this.readyChanged = true;
       },
       {
         // Synchronous: a refused decision never lands in history.
         validator: (decision) => {
+          this.checkSigned('decide', decision);
           if (this.endedAt || this.state === 'aborting') throw ApplicationFailure.nonRetryable('the run is no longer running', FAILURES.RunNotActive);
           if (!this.awaitingDecision.has(decision.stepId)) {
             const waiting = [...this.awaitingDecision.keys()];
@@ -215,6 +268,7 @@ class DrillRun {
     setHandler(
       confirmStep,
       (request) => {
+        this.accepted(request);
         this.confirmations.set(request.stepId, request);
       },
       // Synchronous: a refused confirm never lands in history. Roles are checked at the API entry.
@@ -223,6 +277,7 @@ class DrillRun {
     setHandler(
       approveStep,
       (request) => {
+        this.accepted(request);
         const granted = this.approvals.get(request.stepId) ?? [];
         granted.push(request);
         this.approvals.set(request.stepId, granted);
@@ -233,7 +288,7 @@ class DrillRun {
           'approval.granted',
           request.stepId,
           request.actor,
-          { comment: request.comment ?? null, count: granted.length, needed: wait?.approvalsNeeded ?? null },
+          { comment: request.comment ?? null, count: granted.length, needed: wait?.approvalsNeeded ?? null, ...signedRequest(request) },
           `${p.execution}/approval/${request.actor}`,
         );
       },
@@ -242,10 +297,12 @@ class DrillRun {
     setHandler(
       abortRun,
       (request) => {
+        this.accepted(request);
         this.requestAbort(request);
       },
       {
         validator: (request) => {
+          this.checkSigned('abort', request);
           if (this.endedAt || this.abortRequest) throw ApplicationFailure.nonRetryable('the run is no longer running', FAILURES.RunNotActive);
           if (!request.reason?.trim()) throw ApplicationFailure.nonRetryable('abort needs a reason', FAILURES.InvalidDecision);
           if (!request.actor?.trim()) throw ApplicationFailure.nonRetryable('actor is required', FAILURES.InvalidDecision);
@@ -272,11 +329,13 @@ class DrillRun {
   }
 
   private validateConfirm(request: ConfirmStepInput): void {
+    this.checkSigned('confirm', request);
     this.refuseIfInactive();
     checkConfirm(this.waitingOf(request?.stepId, 'manual'), request);
   }
 
   private validateApproval(request: ApproveStepInput): void {
+    this.checkSigned('approve', request);
     this.refuseIfInactive();
     const wait = this.waitingOf(request?.stepId, 'approval');
     checkApproval(wait, request, this.approvals.get(wait.stepId) ?? [], this.input.initiator);
@@ -513,7 +572,7 @@ class DrillRun {
       'decision.applied',
       step.id,
       decision.actor,
-      { decision: decision.decision, reason: decision.reason ?? null },
+      { decision: decision.decision, reason: decision.reason ?? null, ...signedRequest(decision) },
       `${p.execution}/decision`,
     );
     if (decision.decision === 'retry') {
@@ -545,7 +604,7 @@ class DrillRun {
     if (this.abortRequest) return;
     this.abortRequest = request;
     this.state = 'aborting';
-    this.record('run.abort_requested', undefined, request.actor, { reason: request.reason }, 'abort');
+    this.record('run.abort_requested', undefined, request.actor, { reason: request.reason, ...signedRequest(request) }, 'abort');
     this.stepScope.cancel();
     this.guardScope?.cancel();
   }
@@ -725,7 +784,7 @@ class DrillRun {
     this.confirmations.delete(step.id);
     const output: Json = { confirmedBy: confirmation.actor, evidence: confirmation.evidence, note: confirmation.note ?? null };
     const endedAt = new Date().toISOString();
-    this.record('step.confirmed', step.id, confirmation.actor, { evidence: confirmation.evidence, note: confirmation.note ?? null }, `${execution}/confirmed`);
+    this.record('step.confirmed', step.id, confirmation.actor, { evidence: confirmation.evidence, note: confirmation.note ?? null, ...signedRequest(confirmation) }, `${execution}/confirmed`);
     this.record('step.completed', step.id, 'drillbook', { kind: 'manual', confirmedBy: confirmation.actor }, `${execution}/completed`);
     return { output, startedAt, endedAt, attempt: 1, replayed: false };
   }
@@ -858,7 +917,7 @@ class DrillRun {
           this.decisions.delete(key);
           this.readyChanged = true;
           if (!decision) return;
-          this.record('decision.applied', undefined, decision.actor, { guard: guard.id, decision: decision.decision, reason: decision.reason ?? null }, `guard/${guard.id}/${this.guardViolations}/decision`);
+          this.record('decision.applied', undefined, decision.actor, { guard: guard.id, decision: decision.decision, reason: decision.reason ?? null, ...signedRequest(decision) }, `guard/${guard.id}/${this.guardViolations}/decision`);
           if (decision.decision === 'abort') {
             this.requestAbort({ reason: decision.reason?.trim() || `abort decided on guard "${guard.id}"`, actor: decision.actor });
             return;
@@ -906,6 +965,14 @@ class DrillRun {
       scope.cancel();
     }
   }
+}
+
+/**
+ * The front door's request id of a signed action, for its event: the same id as the API's
+ * `action.requested` record, so the trail ties what the run did to who asked through the API.
+ */
+function signedRequest(request: { auth?: ActionAuth }): { requestId?: string } {
+  return request.auth?.requestId ? { requestId: request.auth.requestId } : {};
 }
 
 function summarize(output: Json): string {

@@ -11,6 +11,7 @@ import {
   CancellationScope,
   isCancellation,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   sleep,
@@ -24,6 +25,7 @@ import type { RunInput } from '../src/plan/types';
 import { deferralEnd } from '../src/schedules/blackout';
 import { scheduleInitiator, type ScheduledDrillInput, type ScheduledDrillResult } from '../src/schedules/types';
 import { runDrill } from './run-drill';
+import { SIGNED_ACTIONS_PATCH, verifiedStart } from './start-verification';
 
 const auditWriter = proxyLocalActivities<StepActivities>({
   startToCloseTimeout: '30s',
@@ -45,6 +47,11 @@ export async function scheduledDrill(input: ScheduledDrillInput): Promise<Schedu
   // The run's id derives from this workflow's (which the schedule makes unique per action time).
   const runId = `${self}.run`;
   const initiator = scheduleInitiator(input.scheduleId);
+  // The schedule's grant is the run's signed start (the run checks it covers exactly this run).
+  const run: RunInput = { ...input.run, initiator, ...(input.grant ? { auth: input.grant } : {}) };
+  // Checked here too, before the deferral writes into the run's chain: a wrapper started around the
+  // schedule (straight on Temporal) writes nothing there.
+  if (patched(SIGNED_ACTIONS_PATCH)) await verifiedStart(runId, run);
   const dueAt = Date.now();
   const deferral = deferralEnd(input.blackouts, dueAt);
   if (deferral) {
@@ -70,7 +77,6 @@ export async function scheduledDrill(input: ScheduledDrillInput): Promise<Schedu
     await sleep(deferral.untilMs - dueAt);
   }
 
-  const run: RunInput = { ...input.run, initiator };
   const child = await startChild(runDrill, {
     workflowId: runId,
     taskQueue: run.taskQueue,

@@ -30,6 +30,7 @@ import type { CaseResult } from '../case-result';
 import { startDrillbookWorker } from '../environment';
 import { historyBreakdown } from '../history-breakdown';
 import { ratioOf, round1, summarize } from '../stats';
+import { benchSigner } from '../signer';
 
 export const FAILOVER_RUNBOOK = path.join(projectRoot, 'runbooks', 'failover-to-dr.yaml');
 const RATIO_LIMIT = 1.25;
@@ -156,7 +157,7 @@ export async function labFailoverCase(ctx: LabFailoverContext): Promise<CaseResu
     const runDrillbook = async (which: Plan) => {
       const handle = await startRun(ctx.client, {
         plan: which, planHash: planHash(which), mode: 'drill', params, initiator: 'bench', reason: 'benchmark', taskQueue: worker!.taskQueue,
-      });
+      }, { signer: await benchSigner() });
       const result = await handle.result();
       if (result.state !== 'completed') throw new Error(`failover-to-dr ended ${result.state}/${result.verdict}: ${JSON.stringify(failedSteps(result.steps))}`);
       if (which === plan) lastRunId = handle.workflowId;

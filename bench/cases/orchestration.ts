@@ -12,6 +12,7 @@ import { cpuNow, cpuSince, type CpuSeconds } from '../cpu-usage';
 import { historyBreakdown, type HistoryBreakdown } from '../history-breakdown';
 import { chainRunbook, compileBenchRunbook, fanOutRunbook } from '../runbooks';
 import { ratioOf, round1, summarize } from '../stats';
+import { benchSigner } from '../signer';
 
 export interface OrchestrationContext {
   client: Client;
@@ -76,11 +77,13 @@ function medianCpu(samples: CpuSeconds[]): CpuSeconds {
 function drillbookSide(ctx: OrchestrationContext, compiled: { plan: Plan; planHash: string }, concurrent = 1): Side {
   return {
     async run() {
+      const signer = await benchSigner();
       const handles = await Promise.all(
         Array.from({ length: concurrent }, () =>
           startRun(
             ctx.client,
             { ...compiled, mode: 'drill', params: {}, initiator: 'bench', reason: 'benchmark', taskQueue: ctx.drillbookQueue },
+            { signer },
           ),
         ),
       );

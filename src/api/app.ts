@@ -1,8 +1,9 @@
 /**
  * The operators' HTTP API (`drillbook serve`): the one entry point for people, in front of Temporal and
  * the audit trail. Every human action is authenticated, authorised against the user's roles and the
- * runbook's rules, written to the audit trail with the identity (refused attempts too), and only then
- * sent to the workflow as an Update, whose synchronous validator is the second line.
+ * runbook's rules, written to the audit trail with the identity (refused attempts too), signed with the
+ * front door's key (src/security/action-signer.ts), and only then sent to the workflow as an Update,
+ * whose synchronous validator verifies the signature (and the runbook's rules) as the second line.
  *
  * Routes (JSON; `Authorization: Bearer <token>` on all but /api/health):
  *   GET  /api/health                                   liveness
@@ -39,6 +40,7 @@ import { configuredSecretRefCheck } from '../config/secret-scope';
 import { formatDiagnostic } from '../runbook/diagnostics';
 import { loadRunbookText } from '../runbook/load';
 import { RunAlreadyActiveError, startRun } from '../temporal/start-run';
+import { signedInput, type ActionSigner } from '../security/action-signer';
 import { abortRun, approveStep, confirmStep, decideOnFailure, getProgress } from '../../workflows/messages';
 import { recordSignoff } from '../findings/signoffs';
 import { signoffRefusal } from '../findings/signoff-rules';
@@ -55,6 +57,11 @@ export interface ApiDeps {
   temporal: Client;
   /** The task queue runs started through the API use (the workers' run queue). */
   taskQueue: string;
+  /**
+   * The front door's key: every action admitted (start, confirm, approve, decide, abort) is signed
+   * with it, after the checks, for its run and request id; the workflow verifies it.
+   */
+  signer: ActionSigner;
   /** Fastify's logger (off by default: every action is in the audit trail). */
   logger?: boolean;
 }
@@ -77,7 +84,7 @@ interface ActionSpec<S extends z.ZodType> {
 }
 
 export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
-  const { db, temporal } = deps;
+  const { db, temporal, signer } = deps;
   const app = Fastify({ logger: deps.logger ?? false, bodyLimit: 2 * 1024 * 1024 });
 
   // Malformed JSON and other framework errors answer in the API's shape.
@@ -206,7 +213,10 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
         }
       },
       send: ({ runId, body, identity, requestId }) =>
-        handle(runId).executeUpdate(confirmStep, { args: [{ stepId, actor: identity.name, evidence: body.evidence, note: body.note }], updateId: requestId }),
+        handle(runId).executeUpdate(confirmStep, {
+          args: [signedInput(signer, 'confirm', runId, { stepId, actor: identity.name, evidence: body.evidence, note: body.note }, requestId)],
+          updateId: requestId,
+        }),
     });
   });
 
@@ -220,7 +230,10 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
         return { stepId, initiator: run.initiator, stepRole: step.kind === 'approval' ? step.role : undefined };
       },
       send: ({ runId, body, identity, requestId }) =>
-        handle(runId).executeUpdate(approveStep, { args: [{ stepId, actor: identity.name, roles: identity.roles, comment: body.comment }], updateId: requestId }),
+        handle(runId).executeUpdate(approveStep, {
+          args: [signedInput(signer, 'approve', runId, { stepId, actor: identity.name, roles: identity.roles, comment: body.comment }, requestId)],
+          updateId: requestId,
+        }),
     });
   });
 
@@ -237,7 +250,10 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
         return { stepId };
       },
       send: ({ runId, body, identity, requestId }) =>
-        handle(runId).executeUpdate(decideOnFailure, { args: [{ stepId, decision: body.decision, reason: body.reason, actor: identity.name }], updateId: requestId }),
+        handle(runId).executeUpdate(decideOnFailure, {
+          args: [signedInput(signer, 'decide', runId, { stepId, decision: body.decision, reason: body.reason, actor: identity.name }, requestId)],
+          updateId: requestId,
+        }),
     });
   });
 
@@ -246,7 +262,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       action: 'abort',
       body: AbortBody,
       send: ({ runId, body, identity, requestId }) =>
-        handle(runId).executeUpdate(abortRun, { args: [{ reason: body.reason, actor: identity.name }], updateId: requestId }),
+        handle(runId).executeUpdate(abortRun, { args: [signedInput(signer, 'abort', runId, { reason: body.reason, actor: identity.name }, requestId)], updateId: requestId }),
     }),
   );
 
@@ -298,7 +314,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       const admitted = await admitRun({ db, temporal }, { plan, planHash, mode: body.mode, actor: initiator });
       request = { file: body.file, mode: body.mode, params: body.params, reason: body.reason, runId: admitted.runId, planHash };
       await recordHumanAction(db, { requestId, outcome: 'requested', action: 'start', actor: identity.name, roles: identity.roles, runKnown: false, request });
-      const started = await admitted.start((workflowId) => startRun(temporal, { plan, planHash, mode: body.mode, params: values, initiator, reason: body.reason, taskQueue: deps.taskQueue }, { workflowId }));
+      const started = await admitted.start((workflowId) => startRun(temporal, { plan, planHash, mode: body.mode, params: values, initiator, reason: body.reason, taskQueue: deps.taskQueue }, { workflowId, signer, requestId }));
       return reply.code(201).send({ ok: true, runId: started.workflowId, planHash, requestId });
     } catch (err) {
       const answer = err instanceof RunAlreadyActiveError ? { status: 409, body: { error: 'run_already_active', message: err.message }, refusedBy: 'api' as const } : toErrorAnswer(err);

@@ -28,6 +28,9 @@ const FAILURE_STATUS: Record<string, number> = {
   [FAILURES.NoDecisionPending]: 409,
   [FAILURES.StepNotWaiting]: 409,
   [FAILURES.ApprovalDuplicate]: 409,
+  // The API signs every action: a run refusing its signature means its worker does not trust this
+  // front door's key (DRILLBOOK_TRUSTED_KEYS), a configuration fault, not the caller's.
+  [FAILURES.ActionNotSigned]: 503,
 };
 
 export interface ErrorAnswer {

@@ -8,6 +8,7 @@ import type { CliContext } from './context';
 
 export async function startConfiguredApi(ctx: CliContext, listen: { host: string; port: number }): Promise<RunningApi> {
   return startApiServer({
+    signer: await ctx.signer(),
     db: await ctx.db(),
     temporal: await ctx.temporal(),
     taskQueue: ctx.config.DRILLBOOK_TASK_QUEUE,

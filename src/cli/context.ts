@@ -9,12 +9,16 @@ import { loadConfig, type Config } from '../config/config';
 import { createDb, type Database } from '../audit/database';
 import { migrateToLatest } from '../audit/migrate';
 import { resolveTemporalAddress } from '../temporal/embedded';
+import type { TrustedKey } from '../plan/signed-actions';
+import type { ActionSigner } from '../security/action-signer';
+import { loadActionSigner, loadTrustedKeys } from '../security/signing-keys';
 import { CliError, EXIT } from './exit-codes';
 
 export class CliContext {
   private configValue?: Config;
   private dbValue?: Kysely<Database>;
   private connection?: Connection;
+  private signerValue?: ActionSigner;
 
   get config(): Config {
     if (!this.configValue) {
@@ -51,6 +55,25 @@ export class CliContext {
       throw new CliError((err as Error).message, EXIT.unavailable);
     }
     return new Client({ connection: this.connection, namespace: this.config.TEMPORAL_NAMESPACE });
+  }
+
+  /** The front door's signer (DRILLBOOK_SIGNING_KEY, or the dev pair): only for what signs (serve, schedule create). */
+  async signer(): Promise<ActionSigner> {
+    try {
+      this.signerValue ??= await loadActionSigner();
+    } catch (err) {
+      throw new CliError((err as Error).message, EXIT.unavailable);
+    }
+    return this.signerValue;
+  }
+
+  /** The front door keys a worker trusts (DRILLBOOK_TRUSTED_KEYS, or the dev pair); refused at start when none. */
+  trustedKeys(): TrustedKey[] {
+    try {
+      return loadTrustedKeys();
+    } catch (err) {
+      throw new CliError((err as Error).message, EXIT.unavailable);
+    }
   }
 
   async close(): Promise<void> {

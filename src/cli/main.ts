@@ -29,6 +29,7 @@ import { reportCommand } from './commands/report';
 import { findingCommand } from './commands/finding';
 import { signoffCommand } from './commands/signoff';
 import { runbookCommand } from './commands/runbook';
+import { keysCommand } from './commands/keys';
 import { EXIT } from './exit-codes';
 
 export function buildProgram(ctx = new CliContext()): Command {
@@ -66,6 +67,7 @@ export function buildProgram(ctx = new CliContext()): Command {
     findingCommand(run),
     signoffCommand(run),
     runbookCommand(run),
+    keysCommand(run),
   ]) {
     program.addCommand(cmd);
   }

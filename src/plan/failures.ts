@@ -35,6 +35,13 @@ export const FAILURES = {
   ApprovalRefused: 'ApprovalRefused',
   /** The same person approved this step already: N distinct approvers are needed. */
   ApprovalDuplicate: 'ApprovalDuplicate',
+  /**
+   * An action not signed by the front door, badly signed, signed for another run, action or step, by a
+   * key the worker does not trust, or a replay of an action already accepted.
+   */
+  ActionNotSigned: 'ActionNotSigned',
+  /** A run whose start was not signed by the front door (nor granted by a schedule): it does not begin. */
+  StartNotSigned: 'StartNotSigned',
 
   // --- Human steps and guards ---
   /** An approval's `timeout` passed before enough approvers approved. */

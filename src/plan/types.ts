@@ -7,6 +7,8 @@
  * never changes a run in flight. Names here are a contract kept in history: add fields, never rename.
  */
 
+import type { ActionAuth, ScheduleGrant } from './signed-actions';
+
 export const MODES = ['drill', 'failover', 'failback'] as const;
 export type Mode = (typeof MODES)[number];
 
@@ -212,6 +214,11 @@ export interface Plan {
 
 /** The input of the `runDrill` workflow. */
 export interface RunInput {
+  /**
+   * The front door's signature of this start, or a schedule's grant (src/plan/signed-actions.ts): a run
+   * without one (or with a bad one) does not begin. Absent only in runs started before signing existed.
+   */
+  auth?: ActionAuth | ScheduleGrant;
   plan: Plan;
   /** sha256 of the canonical plan (src/plan/canonical.ts), hex. */
   planHash: string;

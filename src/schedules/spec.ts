@@ -6,6 +6,7 @@
  */
 import type { ScheduleOptions } from '@temporalio/client';
 import type { LoadedInventory, LoadedService, LoadedServiceRunbook } from '../inventory/load';
+import type { ActionSigner } from '../security/action-signer';
 import type { BlackoutWindow } from './blackout';
 import type { ScheduledDrillInput } from './types';
 
@@ -33,6 +34,8 @@ export interface SpecContext {
   now: Date;
   /** How often the threshold watcher looks (default 5 s). */
   alertPollMs?: number;
+  /** The front door's signer: each drill schedule carries its grant (absent: its runs would be refused). */
+  signer: ActionSigner;
 }
 
 /** Every schedule the inventory defines (runbooks without `schedule` get none). */
@@ -68,6 +71,8 @@ export function drillSchedule(inventory: LoadedInventory, service: LoadedService
     },
     programmeTaskQueue: ctx.programmeTaskQueue,
   };
+  // Only drills are granted: a real failover or failback is started by a person, through the front door.
+  if (rb.mode === 'drill') input.grant = ctx.signer.grantSchedule(scheduleId, service.name, input.run);
   const options: ScheduleOptions = {
     scheduleId,
     spec: {

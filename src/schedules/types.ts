@@ -3,6 +3,7 @@
  * Temporal's history and in each schedule's pinned arguments: add fields, never rename.
  */
 import type { RunInput } from '../plan/types';
+import type { ScheduleGrant } from '../plan/signed-actions';
 import type { BlackoutWindow } from './blackout';
 
 export interface RunThresholds {
@@ -31,6 +32,11 @@ export interface ScheduledDrillInput {
   thresholds?: RunThresholds;
   /** Task queue of the programme activities (threshold watcher). */
   programmeTaskQueue?: string;
+  /**
+   * The front door's grant for exactly `run` (signed when the schedule was created or synced): the
+   * run verifies it, as it verifies a person's signed start. Without it the run does not begin.
+   */
+  grant?: ScheduleGrant;
 }
 
 export interface ScheduledDrillResult {

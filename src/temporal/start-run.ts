@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
 import { defineSearchAttributeKey, SearchAttributeType, TypedSearchAttributes } from '@temporalio/common';
 import type { RunInput } from '../plan/types';
+import { signedInput, type ActionSigner } from '../security/action-signer';
 import type { runDrill } from '../../workflows/run-drill';
 
 export const searchKeys = {
@@ -37,17 +38,21 @@ export function runIdFor(input: Pick<RunInput, 'mode' | 'plan'>): string {
   return `${input.mode}-${services}-${unique}`;
 }
 
+/**
+ * Starts the run, signed by `signer` for its workflow id (the run verifies the signature before it
+ * begins). `requestId`: the front door's id of the request, the signature's (default: a new one).
+ */
 export async function startRun(
   client: Client,
   input: RunInput,
-  opts: { workflowId?: string } = {},
+  opts: { signer: ActionSigner; workflowId?: string; requestId?: string },
 ): Promise<WorkflowHandle<typeof runDrill>> {
   const workflowId = opts.workflowId ?? runIdFor(input);
   try {
     return await client.workflow.start<typeof runDrill>('runDrill', {
       workflowId,
       taskQueue: input.taskQueue,
-      args: [input],
+      args: [signedInput(opts.signer, 'start', workflowId, input, opts.requestId)],
       workflowIdConflictPolicy: 'FAIL',
       // Never reused, even after the first run with this ID closed: its trail would swallow the second's.
       workflowIdReusePolicy: 'REJECT_DUPLICATE',

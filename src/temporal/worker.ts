@@ -8,8 +8,11 @@ import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, t
 import type { Kysely } from 'kysely';
 import { createStepActivities } from '../../activities/step-activities';
 import { createHumanActivities } from '../../activities/human-activities';
+import { createSigningActivities } from '../../activities/signing-activities';
 import type { Database } from '../audit/database';
+import type { TrustedKey } from '../plan/signed-actions';
 import { siteTaskQueue } from '../plan/task-queues';
+import { loadTrustedKeys } from '../security/signing-keys';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 let runtimeInstalled = false;
@@ -49,6 +52,8 @@ export interface WorkerOptions {
   db: Kysely<Database>;
   connections: Record<string, string>;
   identity?: string;
+  /** The front door's public keys runs verify actions with; default: DRILLBOOK_TRUSTED_KEYS (or the dev pair). */
+  trustedKeys?: TrustedKey[];
 }
 
 export interface RunningWorkers {
@@ -60,10 +65,12 @@ export interface RunningWorkers {
 
 export async function startWorkers(opts: WorkerOptions): Promise<RunningWorkers> {
   installRuntime();
+  // Before connecting: a worker that trusts no front door key refuses to start (KeyConfigError names the variables).
+  const trustedKeys = opts.trustedKeys ?? loadTrustedKeys();
   const connection = await NativeConnection.connect({ address: opts.address });
   const identity = opts.identity ?? `drillbook-worker@${os.hostname()}:${process.pid}`;
   const deps = { db: opts.db, connections: opts.connections, workerIdentity: identity };
-  const activities = { ...createStepActivities(deps), ...createHumanActivities(deps) };
+  const activities = { ...createStepActivities(deps), ...createHumanActivities(deps), ...createSigningActivities({ db: opts.db, trustedKeys }) };
   const workflowBundleCode = await workflowBundle();
   const queues = [opts.taskQueue, ...opts.sites.map(siteTaskQueue)];
   const workers = await Promise.all(

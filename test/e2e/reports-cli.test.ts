@@ -22,6 +22,7 @@ import type { RunningWorkers } from '../../src/temporal/worker';
 import { destroyTestDb, isolatedTestDb, testDbUrl } from '../support/db';
 import { temporalAddress, testClient, testWorkers, uniqueQueue } from '../support/temporal';
 import { runCli, type CliOutcome } from '../support/cli';
+import { testSigner } from '../support/signing';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'reports-cli-'));
 const taskQueue = uniqueQueue('reports-cli');
@@ -43,7 +44,7 @@ beforeAll(async () => {
   db = await isolatedTestDb();
   workers = await testWorkers(db, taskQueue);
   temporal = await testClient();
-  api = await startApiServer({ db, temporal: temporal.client, taskQueue, port: 0 });
+  api = await startApiServer({ signer: await testSigner(), db, temporal: temporal.client, taskQueue, port: 0 });
   for (const [name, roles] of [['olga', ['operator']], ['bea', ['approver']], ['audrey', ['auditor']]] as const) {
     await upsertUser(db, { name, roles: [...roles] });
     tokens[name] = (await issueToken(db, name, { label: 'test' })).token;

@@ -16,7 +16,7 @@ import type { Client } from '@temporalio/client';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../src/audit/database';
 import { loadRunbookText } from '../../src/runbook/load';
-import { startRun } from '../../src/temporal/start-run';
+import { startSignedRun } from '../support/signing';
 import { destroyTestDb, isolatedTestDb, testDbUrl } from '../support/db';
 import { temporalAddress, testClient, uniqueQueue } from '../support/temporal';
 import { answerJson, startScriptedApi, type ScriptedApi } from '../support/scripted-api';
@@ -96,6 +96,8 @@ beforeAll(async () => {
     DRILLBOOK_CONNECTIONS: JSON.stringify({ primary: 'postgres://postgres@127.0.0.1:5432/postgres' }),
     DRILLBOOK_SECRET_E2E_MULTI: MULTI,
     DRILLBOOK_SECRET_E2E_TOKEN: TOKEN,
+    // The front door's public key of this test run (test/support/global-setup.ts): runs are signed.
+    DRILLBOOK_TRUSTED_KEYS: process.env.DRILLBOOK_TRUSTED_KEYS,
   };
   launcher = spawn(process.execPath, ['-e', LAUNCHER], { env: { PATH: process.env.PATH }, stdio: ['pipe', 'pipe', 'pipe'] });
   launcher.stdout!.on('data', (c: Buffer) => (workerOutput += c.toString()));
@@ -125,7 +127,7 @@ afterAll(async () => {
 async function startTestRun(yaml: string) {
   const { plan, planHash, diagnostics } = loadRunbookText(yaml, 'secrets.yaml', { secretScope: false });
   if (!plan || !planHash) throw new Error(`runbook invalid: ${JSON.stringify(diagnostics)}`);
-  return startRun(client, { plan, planHash, mode: 'drill', params: { echo: process.env.SECRETS_E2E_ECHO! }, initiator: 'alice', reason: 'secrets test', taskQueue });
+  return startSignedRun(client, { plan, planHash, mode: 'drill', params: { echo: process.env.SECRETS_E2E_ECHO! }, initiator: 'alice', reason: 'secrets test', taskQueue });
 }
 
 const RUNBOOK = `

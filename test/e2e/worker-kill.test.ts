@@ -11,10 +11,10 @@ import type { Database } from '../../src/audit/database';
 import { getRunStory } from '../../src/audit/run-story';
 import { verifyAuditChain } from '../../src/audit/verify-chain';
 import { loadRunbookText } from '../../src/runbook/load';
-import { startRun } from '../../src/temporal/start-run';
 import { testDb } from '../support/db';
 import { temporalAddress, testClient, uniqueQueue } from '../support/temporal';
 import { waitFor } from '../support/wait-for';
+import { startSignedRun } from '../support/signing';
 
 const root = path.join(__dirname, '..', '..');
 const cli = path.join(root, 'bin', 'drillbook.js');
@@ -81,7 +81,7 @@ steps:
   if (!plan || !planHash) throw new Error('fixture runbook invalid');
 
   const first = startWorkerProcess(taskQueue);
-  const handle = await startRun(client, { plan, planHash, mode: 'drill', params: {}, initiator: 'alice', reason: 'kill test', taskQueue });
+  const handle = await startSignedRun(client, { plan, planHash, mode: 'drill', params: {}, initiator: 'alice', reason: 'kill test', taskQueue });
   await waitFor(async () => {
     const story = await getRunStory(db, handle.workflowId);
     return !!story?.events.some((e) => e.type === 'step.started' && e.stepId === 'slow');

@@ -8,6 +8,7 @@ import type { Database } from '../../src/audit/database';
 import { startApiServer, type RunningApi } from '../../src/api/server';
 import { issueToken, upsertUser } from '../../src/auth/users';
 import { ApiClient } from '../../src/cli/api-client';
+import { testSigner } from './signing';
 
 export interface TestApi extends RunningApi {
   /** Creates (or sets the roles of) `name` and returns a fresh token for them. */
@@ -17,7 +18,7 @@ export interface TestApi extends RunningApi {
 }
 
 export async function startTestApi(db: Kysely<Database>, temporal: Client, taskQueue: string): Promise<TestApi> {
-  const api = await startApiServer({ db, temporal, taskQueue, port: 0 });
+  const api = await startApiServer({ signer: await testSigner(), db, temporal, taskQueue, port: 0 });
   const tokenFor = async (name: string, roles: string[]) => {
     await upsertUser(db, { name, roles });
     return (await issueToken(db, name, { label: 'test' })).token;

@@ -1,9 +1,14 @@
 /**
  * Once per `jest` run: a fresh PostgreSQL database for the audit trail and one Temporal dev server
- * (starting it once is sturdier on 2 busy cores than one per file). Test files read the addresses from
- * the environment (set here, inherited by the workers).
+ * (starting it once is sturdier on 2 busy cores than one per file), and the front door's key pair.
+ * Test files read the addresses and keys from the environment (set here, inherited by the workers
+ * and by the child processes they start).
  */
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Client } from 'pg';
+import { writeKeyPair } from '../../src/security/signing-keys';
 import { startDevServer } from '../../src/temporal/dev-server';
 
 const ADMIN_URL = process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -20,6 +25,16 @@ export default async function globalSetup(): Promise<void> {
   const url = new URL(ADMIN_URL);
   url.pathname = `/${TEST_DB}`;
   process.env.DATABASE_URL = url.toString();
+
+  // One front door key pair for the whole run (never the developer's .data/keys): the API and the
+  // test helpers sign with it, every worker trusts it.
+  if (!process.env.DRILLBOOK_SIGNING_KEY && !process.env.DRILLBOOK_TRUSTED_KEYS) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'drillbook-test-keys-'));
+    const pair = writeKeyPair(dir);
+    process.env.DRILLBOOK_SIGNING_KEY = `file:${pair.privateKey}`;
+    process.env.DRILLBOOK_TRUSTED_KEYS = `file:${pair.publicKey}`;
+    (globalThis as { __testKeysDir?: string }).__testKeysDir = dir;
+  }
 
   if (!process.env.TEMPORAL_ADDRESS) {
     const server = await startDevServer({ readyTimeoutMs: 60_000 });

@@ -12,13 +12,13 @@ import type { Database } from '../../src/audit/database';
 import { getRunStory } from '../../src/audit/run-story';
 import { verifyAuditChain } from '../../src/audit/verify-chain';
 import { loadRunbookText } from '../../src/runbook/load';
-import { startRun } from '../../src/temporal/start-run';
 import type { RunningWorkers } from '../../src/temporal/worker';
 import { approveStep, confirmStep, decideOnFailure, getProgress } from '../../workflows/messages';
 import type { runDrill } from '../../workflows/run-drill';
 import { testDb } from '../support/db';
 import { testClient, testWorkers, uniqueQueue } from '../support/temporal';
 import { waitFor } from '../support/wait-for';
+import { startSignedRun, signed } from '../support/signing';
 
 let db: Kysely<Database>;
 let client: Client;
@@ -71,7 +71,7 @@ params:
 async function start(body: string): Promise<WorkflowHandle<typeof runDrill>> {
   const { plan, planHash, diagnostics } = loadRunbookText(header + body, 'human.yaml');
   if (!plan || !planHash) throw new Error(`runbook invalid: ${JSON.stringify(diagnostics)}`);
-  return startRun(client, { plan, planHash, mode: 'drill', params: { base }, initiator: 'alice', reason: 'human test', taskQueue });
+  return startSignedRun(client, { plan, planHash, mode: 'drill', params: { base }, initiator: 'alice', reason: 'human test', taskQueue });
 }
 
 test('a manual step waits for a confirm with its required evidence; a confirm without it is refused and not recorded', async () => {
@@ -95,14 +95,14 @@ steps:
   expect(progress.waiting![0]).toMatchObject({ kind: 'manual', role: 'operator', instructions: expect.stringContaining('+82') });
   expect(progress.steps.find((s) => s.id === 'call-bank')!.state).toBe('waiting');
 
-  expect(await refusal(handle.executeUpdate(confirmStep, { args: [{ stepId: 'call-bank', actor: 'bob', evidence: { note: 'x' } }] }))).toMatch(
+  expect(await refusal(handle.executeUpdate(confirmStep, { args: [await signed('confirm', handle.workflowId, { stepId: 'call-bank', actor: 'bob', evidence: { note: 'x' } })] }))).toMatch(
     /missing required evidence: ticketUrl/,
   );
-  expect(await refusal(handle.executeUpdate(confirmStep, { args: [{ stepId: 'after', actor: 'bob', evidence: {} }] }))).toMatch(/not a manual step waiting/);
-  expect(await refusal(handle.executeUpdate(confirmStep, { args: [{ stepId: 'call-bank', actor: 'bob', evidence: { ticketUrl: 'T-1', tikket: 'x' } }] }))).toMatch(
+  expect(await refusal(handle.executeUpdate(confirmStep, { args: [await signed('confirm', handle.workflowId, { stepId: 'after', actor: 'bob', evidence: {} })] }))).toMatch(/not a manual step waiting/);
+  expect(await refusal(handle.executeUpdate(confirmStep, { args: [await signed('confirm', handle.workflowId, { stepId: 'call-bank', actor: 'bob', evidence: { ticketUrl: 'T-1', tikket: 'x' } })] }))).toMatch(
     /unknown evidence field "tikket"/,
   );
-  await handle.executeUpdate(confirmStep, { args: [{ stepId: 'call-bank', actor: 'bob', evidence: { ticketUrl: 'https://tickets/T-1' } }] });
+  await handle.executeUpdate(confirmStep, { args: [await signed('confirm', handle.workflowId, { stepId: 'call-bank', actor: 'bob', evidence: { ticketUrl: 'https://tickets/T-1' } })] });
   const result = await handle.result();
   expect(result.state).toBe('completed');
   expect(result.steps['call-bank'].output).toMatchObject({ confirmedBy: 'bob', evidence: { ticketUrl: 'https://tickets/T-1' } });
@@ -135,7 +135,7 @@ steps:
 `);
   await waitFor(async () => (await handle.query(getProgress)).awaitingDecision?.stepId === 'slow-human');
   expect((await handle.query(getProgress)).state).toBe('paused');
-  await handle.executeUpdate(decideOnFailure, { args: [{ stepId: 'slow-human', decision: 'skip', reason: 'desk unreachable, done by phone', actor: 'bob' }] });
+  await handle.executeUpdate(decideOnFailure, { args: [await signed('decide', handle.workflowId, { stepId: 'slow-human', decision: 'skip', reason: 'desk unreachable, done by phone', actor: 'bob' })] });
   const result = await handle.result();
   expect(result.state).toBe('completed');
   expect(result.verdict).toBe('partial');
@@ -160,7 +160,7 @@ steps:
     action: { adapter: noop, input: {} }
 `);
   await waitFor(async () => (await handle.query(getProgress)).waiting?.[0]?.kind === 'approval');
-  const approve = (actor: string, roles = ['approver']) => handle.executeUpdate(approveStep, { args: [{ stepId: 'go-no-go', actor, roles }] });
+  const approve = async (actor: string, roles = ['approver']) => handle.executeUpdate(approveStep, { args: [await signed('approve', handle.workflowId, { stepId: 'go-no-go', actor, roles })] });
   expect(await refusal(approve('alice'))).toMatch(/alice started this run and can never approve it/);
   expect(await refusal(approve('mallory', ['operator']))).toMatch(/needs the role "approver"/);
   await approve('bob');
@@ -211,7 +211,7 @@ steps:
 `);
   await waitFor(async () => received.some((r) => r.path === '/escalate'));
   expect((await escalated.query(getProgress)).waiting?.[0]).toMatchObject({ stepId: 'gate', kind: 'approval' });
-  await escalated.executeUpdate(approveStep, { args: [{ stepId: 'gate', actor: 'dave', roles: ['approver'] }] });
+  await escalated.executeUpdate(approveStep, { args: [await signed('approve', escalated.workflowId, { stepId: 'gate', actor: 'dave', roles: ['approver'] })] });
   expect((await escalated.result()).state).toBe('completed');
   const events = (await getRunStory(db, escalated.workflowId)).events.map((e) => e.type);
   expect(events).toEqual(expect.arrayContaining(['approval.timed_out', 'approval.escalated', 'approval.granted']));
@@ -244,8 +244,8 @@ steps:
   await waitFor(async () => (await paused.query(getProgress)).steps.find((s) => s.id === 'hold')!.state === 'completed');
   await new Promise((r) => setTimeout(r, 300));
   expect((await paused.query(getProgress)).steps.find((s) => s.id === 'next')!.state).toBe('pending');
-  expect(await refusal(paused.executeUpdate(decideOnFailure, { args: [{ stepId: 'guard:primary-healthy', decision: 'skip', actor: 'bob' }] }))).toMatch(/reason/);
-  await paused.executeUpdate(decideOnFailure, { args: [{ stepId: 'guard:primary-healthy', decision: 'skip', reason: 'known maintenance', actor: 'bob' }] });
+  expect(await refusal(paused.executeUpdate(decideOnFailure, { args: [await signed('decide', paused.workflowId, { stepId: 'guard:primary-healthy', decision: 'skip', actor: 'bob' })] }))).toMatch(/reason/);
+  await paused.executeUpdate(decideOnFailure, { args: [await signed('decide', paused.workflowId, { stepId: 'guard:primary-healthy', decision: 'skip', reason: 'known maintenance', actor: 'bob' })] });
   expect((await paused.result()).state).toBe('completed');
   const types = (await getRunStory(db, paused.workflowId)).events.map((e) => e.type);
   expect(types).toEqual(expect.arrayContaining(['guard.violated', 'run.paused', 'decision.applied']));

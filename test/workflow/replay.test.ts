@@ -2,8 +2,12 @@
  * Replays recorded histories of `runDrill` against today's workflow code: a change to the
  * interpreter that would break runs in flight fails here. An altered history must fail to replay.
  *
- * Record the fixtures anew (after a deliberate, patched change) with:
+ * Record the fixtures that are missing (delete one to record it anew, after a deliberate, patched
+ * change) with:
  *   RECORD_HISTORIES=1 npx jest test/workflow/replay.test.ts
+ * run-drill-decide-abort.json was recorded before signed actions (signed-actions-2026-12): it keeps
+ * the unpatched path replaying and can no longer be recorded; run-drill-signed-approve-decide.json is
+ * a run whose start, approval and decisions were signed.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -12,12 +16,12 @@ import { Worker } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../src/audit/database';
 import { loadRunbookText } from '../../src/runbook/load';
-import { startRun } from '../../src/temporal/start-run';
 import { workflowBundle } from '../../src/temporal/worker';
-import { abortRun, decideOnFailure, getProgress } from '../../workflows/messages';
+import { abortRun, approveStep, decideOnFailure, getProgress } from '../../workflows/messages';
 import { testDb } from '../support/db';
 import { testClient, testWorkers, uniqueQueue } from '../support/temporal';
 import { waitFor } from '../support/wait-for';
+import { signed, startSignedRun } from '../support/signing';
 
 const dir = path.join(__dirname, '..', 'fixtures', 'histories');
 
@@ -68,6 +72,33 @@ steps:
     action: { adapter: http, input: { method: GET, url: "http://127.0.0.1:9/unreachable" } }
 `;
 
+const signedRunbook = `
+apiVersion: drillbook/v1
+name: replay-signed-fixture
+version: "1"
+owners: [team]
+services: [payments]
+objectives: { rto: 1m }
+modes: [drill]
+steps:
+  - id: go
+    title: go / no-go
+    kind: approval
+    role: approver
+    approvers: 1
+  - id: flaky
+    title: fails, retried by decision, then skipped
+    kind: action
+    needs: [go]
+    retry: { attempts: 1 }
+    action: { adapter: http, input: { method: GET, url: "http://127.0.0.1:9/unreachable" } }
+  - id: after
+    title: after
+    kind: action
+    needs: [flaky]
+    action: { adapter: noop, input: {} }
+`;
+
 if (process.env.RECORD_HISTORIES) {
   let db: Kysely<Database>;
   beforeAll(async () => {
@@ -75,25 +106,52 @@ if (process.env.RECORD_HISTORIES) {
   });
   afterAll(async () => db?.destroy());
 
-  test('record histories', async () => {
+  const missing = (file: string) => !existsSync(path.join(dir, file));
+
+  (missing('run-drill-decide-abort.json') ? test : test.skip)('record run-drill-decide-abort.json', async () => {
     const { client, close } = await testClient();
     const taskQueue = uniqueQueue('replay');
     const workers = await testWorkers(db, taskQueue);
     try {
       const { plan, planHash } = loadRunbookText(runbook, 'replay-fixture.yaml');
-      const handle = await startRun(client, { plan: plan!, planHash: planHash!, mode: 'drill', params: {}, initiator: 'alice', reason: 'fixture', taskQueue });
+      const handle = await startSignedRun(client, { plan: plan!, planHash: planHash!, mode: 'drill', params: {}, initiator: 'alice', reason: 'fixture', taskQueue });
       // Pause on the failing step, decide retry (it fails again), then abort: compensation of a.
       await waitFor(async () => (await handle.query(getProgress)).awaitingDecision?.stepId === 'flaky');
-      await handle.executeUpdate(decideOnFailure, { args: [{ stepId: 'flaky', decision: 'retry', actor: 'bob' }] });
+      await handle.executeUpdate(decideOnFailure, { args: [await signed('decide', handle.workflowId, { stepId: 'flaky', decision: 'retry', actor: 'bob' })] });
       await waitFor(async () => {
         const p = await handle.query(getProgress);
         return p.awaitingDecision?.stepId === 'flaky' && p.steps.find((s) => s.id === 'flaky')!.execution === 2;
       });
-      await handle.executeUpdate(abortRun, { args: [{ reason: 'fixture', actor: 'bob' }] });
+      await handle.executeUpdate(abortRun, { args: [await signed('abort', handle.workflowId, { reason: 'fixture', actor: 'bob' })] });
       await handle.result();
       mkdirSync(dir, { recursive: true });
-      const history = await handle.fetchHistory();
-      writeFileSync(path.join(dir, 'run-drill-decide-abort.json'), historyToJSON(history));
+      writeFileSync(path.join(dir, 'run-drill-decide-abort.json'), historyToJSON(await handle.fetchHistory()));
+    } finally {
+      await workers.shutdown();
+      await close();
+    }
+  });
+
+  (missing('run-drill-signed-approve-decide.json') ? test : test.skip)('record run-drill-signed-approve-decide.json', async () => {
+    const { client, close } = await testClient();
+    const taskQueue = uniqueQueue('replay');
+    const workers = await testWorkers(db, taskQueue);
+    try {
+      const { plan, planHash } = loadRunbookText(signedRunbook, 'replay-signed-fixture.yaml');
+      const handle = await startSignedRun(client, { plan: plan!, planHash: planHash!, mode: 'drill', params: {}, initiator: 'alice', reason: 'fixture', taskQueue });
+      const id = handle.workflowId;
+      await waitFor(async () => (await handle.query(getProgress)).waiting?.[0]?.stepId === 'go');
+      await handle.executeUpdate(approveStep, { args: [await signed('approve', id, { stepId: 'go', actor: 'bob', roles: ['approver'], comment: 'go' })] });
+      await waitFor(async () => (await handle.query(getProgress)).awaitingDecision?.stepId === 'flaky');
+      await handle.executeUpdate(decideOnFailure, { args: [await signed('decide', id, { stepId: 'flaky', decision: 'retry', actor: 'carol' })] });
+      await waitFor(async () => {
+        const p = await handle.query(getProgress);
+        return p.awaitingDecision?.stepId === 'flaky' && p.steps.find((s) => s.id === 'flaky')!.execution === 2;
+      });
+      await handle.executeUpdate(decideOnFailure, { args: [await signed('decide', id, { stepId: 'flaky', decision: 'skip', reason: 'fixture: done by hand', actor: 'carol' })] });
+      expect((await handle.result()).state).toBe('completed');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(path.join(dir, 'run-drill-signed-approve-decide.json'), historyToJSON(await handle.fetchHistory()));
     } finally {
       await workers.shutdown();
       await close();
@@ -108,7 +166,19 @@ if (process.env.RECORD_HISTORIES) {
 
   test.each(files)('%s replays on the current workflow code', async (file) => {
     const history = historyFromJSON(JSON.parse(readFileSync(path.join(dir, file), 'utf8')));
-    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, `replay-${file}`);
+    // Under its own workflow id: a signed start is bound to it.
+    const workflowId = history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowId || `replay-${file}`;
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, workflowId);
+  });
+
+  test('a new run takes the signed path: its history holds the signed-actions patch marker and the keys its worker trusted', () => {
+    const text = readFileSync(path.join(dir, 'run-drill-signed-approve-decide.json'), 'utf8');
+    const history = historyFromJSON(JSON.parse(text));
+    const decoded = history.events!.flatMap((e) =>
+      Object.values(e.markerRecordedEventAttributes?.details ?? {}).map((p) => Buffer.from(p.payloads?.[0]?.data ?? []).toString('utf8')),
+    );
+    expect(decoded.some((d) => d.includes('signed-actions-2026-12'))).toBe(true);
+    expect(decoded.some((d) => d.includes('trustedSigningKeys'))).toBe(true);
   });
 
   test('an altered history (a step launched in another order) fails to replay', async () => {

@@ -9,12 +9,12 @@ import type { Database } from '../../src/audit/database';
 import { getRunStory } from '../../src/audit/run-story';
 import { verifyAuditChain } from '../../src/audit/verify-chain';
 import { loadRunbookText } from '../../src/runbook/load';
-import { startRun } from '../../src/temporal/start-run';
 import type { Mode } from '../../src/plan/types';
 import { abortRun, decideOnFailure, getProgress } from '../../workflows/messages';
 import { startWorkflowHarness, type WorkflowHarness } from '../support/temporal';
 import { waitFor } from '../support/wait-for';
 import { answerJson, startScriptedApi, type ScriptedApi } from '../support/scripted-api';
+import { startSignedRun, signed } from '../support/signing';
 
 let harness: WorkflowHarness;
 let db: Kysely<Database>;
@@ -51,7 +51,7 @@ function compile(yaml: string) {
 
 async function start(yaml: string, mode: Mode = 'drill', params: Record<string, string | number | boolean> = {}) {
   const { plan, planHash } = compile(yaml);
-  return startRun(client, { plan, planHash, mode, params: { base, ...params }, initiator: 'alice', reason: 'test', taskQueue });
+  return startSignedRun(client, { plan, planHash, mode, params: { base, ...params }, initiator: 'alice', reason: 'test', taskQueue });
 }
 
 const header = `
@@ -159,9 +159,9 @@ steps:
 `);
   failuresLeft.set('/broken', 1);
   await waitFor(async () => (await handle.query(getProgress)).awaitingDecision?.stepId === 'broken');
-  expect(await refusal(handle.executeUpdate(decideOnFailure, { args: [{ stepId: 'broken', decision: 'skip', actor: 'bob' }] }))).toMatch(/reason/);
-  expect(await refusal(handle.executeUpdate(decideOnFailure, { args: [{ stepId: 'flaky', decision: 'retry', actor: 'bob' }] }))).toMatch(/not waiting/);
-  await handle.executeUpdate(decideOnFailure, { args: [{ stepId: 'broken', decision: 'retry', actor: 'bob' }] });
+  expect(await refusal(handle.executeUpdate(decideOnFailure, { args: [await signed('decide', handle.workflowId, { stepId: 'broken', decision: 'skip', actor: 'bob' })] }))).toMatch(/reason/);
+  expect(await refusal(handle.executeUpdate(decideOnFailure, { args: [await signed('decide', handle.workflowId, { stepId: 'flaky', decision: 'retry', actor: 'bob' })] }))).toMatch(/not waiting/);
+  await handle.executeUpdate(decideOnFailure, { args: [await signed('decide', handle.workflowId, { stepId: 'broken', decision: 'retry', actor: 'bob' })] });
   const result = await handle.result();
   expect(result.state).toBe('completed');
   const story = (await getRunStory(db, handle.workflowId))!;
@@ -192,7 +192,7 @@ steps:${step('one', [])}${step('two', ['one'])}${step('three', ['two'])}
     duration: 1h
 `);
   await waitFor(async () => (await handle.query(getProgress)).steps.find((s) => s.id === 'hold')?.state === 'running');
-  await handle.executeUpdate(abortRun, { args: [{ reason: 'drill window closed', actor: 'carol' }] });
+  await handle.executeUpdate(abortRun, { args: [await signed('abort', handle.workflowId, { reason: 'drill window closed', actor: 'carol' })] });
   const result = await handle.result();
   expect(result.state).toBe('aborted');
   expect(result.verdict).toBe('fail');
@@ -218,7 +218,7 @@ steps:
     retry: { attempts: 1 }
 `);
   await waitFor(async () => calls.includes('POST /do/slow'));
-  await handle.executeUpdate(abortRun, { args: [{ reason: 'stop now', actor: 'carol' }] });
+  await handle.executeUpdate(abortRun, { args: [await signed('abort', handle.workflowId, { reason: 'stop now', actor: 'carol' })] });
   const result = await handle.result();
   expect(result.state).toBe('aborted');
   // The fence-like call went through (the server answered after the abort): it must be undone.

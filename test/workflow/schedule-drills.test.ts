@@ -22,6 +22,7 @@ import { drillSchedules } from '../../src/schedules/spec';
 import type { RunningWorkers } from '../../src/temporal/worker';
 import { testDb, uniqueId } from '../support/db';
 import { temporalAddress, testClient, testWorkers, uniqueQueue } from '../support/temporal';
+import { testSigner } from '../support/signing';
 
 let db: Kysely<Database>;
 let client: Client;
@@ -102,7 +103,7 @@ blackouts:
   const loaded = loadInventoryText(text, path.join(dir, 'inventory.yaml'));
   expect(loaded.diagnostics).toEqual([]);
   inventory = loaded.inventory!;
-  for (const def of drillSchedules(inventory, { taskQueue, programmeTaskQueue: programmeTaskQueue(taskQueue), now: new Date(), alertPollMs: 200 })) {
+  for (const def of drillSchedules(inventory, { taskQueue, programmeTaskQueue: programmeTaskQueue(taskQueue), now: new Date(), alertPollMs: 200, signer: await testSigner() })) {
     await upsertSchedule(client, def.options);
     await recordSchedulePin(db, def, 'test');
     created.push(def.scheduleId);

@@ -9,11 +9,11 @@ import type { Database } from '../../src/audit/database';
 import { getRunStory } from '../../src/audit/run-story';
 import { verifyAuditChain } from '../../src/audit/verify-chain';
 import { loadRunbookText } from '../../src/runbook/load';
-import { startRun } from '../../src/temporal/start-run';
 import { abortRun, getProgress } from '../../workflows/messages';
 import { startWorkflowHarness, type WorkflowHarness } from '../support/temporal';
 import { waitFor } from '../support/wait-for';
 import { answerJson, startScriptedApi, type ScriptedApi } from '../support/scripted-api';
+import { startSignedRun, signed } from '../support/signing';
 
 let harness: WorkflowHarness;
 let db: Kysely<Database>;
@@ -57,7 +57,7 @@ params:
 async function start(yaml: string) {
   const { plan, planHash, diagnostics } = loadRunbookText(yaml, 'test.yaml');
   if (!plan || !planHash) throw new Error(`runbook invalid: ${JSON.stringify(diagnostics)}`);
-  return startRun(client, { plan, planHash, mode: 'drill', params: { base }, initiator: 'alice', reason: 'test', taskQueue });
+  return startSignedRun(client, { plan, planHash, mode: 'drill', params: { base }, initiator: 'alice', reason: 'test', taskQueue });
 }
 
 const member = (id: string, extra = '') => `
@@ -194,7 +194,7 @@ steps:
   expect([state('undo-a'), state('undo-b'), state('refused'), state('never-run')]).toEqual(['completed', 'completed', 'failed', 'pending']);
   expect(progress.awaitingDecision?.error).toMatch(/refused/);
 
-  await handle.executeUpdate(abortRun, { args: [{ reason: 'stop the drill', actor: 'carol' }] });
+  await handle.executeUpdate(abortRun, { args: [await signed('abort', handle.workflowId, { reason: 'stop the drill', actor: 'carol' })] });
   const result = await handle.result();
   expect(result.state).toBe('aborted');
   expect(calls.filter((c) => c.startsWith('POST /undo/undo-'))).toEqual(['POST /undo/undo-b', 'POST /undo/undo-a']);
@@ -220,7 +220,7 @@ steps:
         action: { adapter: http, input: { method: GET, url: "\${{ params.base }}/slow" } }${member('after-slow')}
 `);
   await waitFor(async () => calls.includes('GET /slow'));
-  await handle.executeUpdate(abortRun, { args: [{ reason: 'stop now', actor: 'carol' }] });
+  await handle.executeUpdate(abortRun, { args: [await signed('abort', handle.workflowId, { reason: 'stop now', actor: 'carol' })] });
   const result = await handle.result();
   expect(result.state).toBe('aborted');
   // The activity learns of the cancel at its next heartbeat: whatever it completed until then is undone.

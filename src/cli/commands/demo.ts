@@ -41,6 +41,7 @@ export function demoCommand(ctx: CliContext, run: (fn: () => Promise<CommandResu
         }
         const config = ctx.config;
         holdWorkerSecrets(config);
+        const trustedKeys = ctx.trustedKeys();
         const db = await ctx.db();
         const { address, started: server } = await ensureTemporal(config);
         process.stdout.write(`Temporal: ${address}${server ? ' (embedded dev server, started for the demo)' : ''}\n`);
@@ -52,6 +53,7 @@ export function demoCommand(ctx: CliContext, run: (fn: () => Promise<CommandResu
           sites: config.DRILLBOOK_SITES,
           db,
           connections: config.DRILLBOOK_CONNECTIONS,
+          trustedKeys,
         });
         let api: Awaited<ReturnType<typeof startConfiguredApi>> | undefined;
         let identity: Awaited<ReturnType<typeof demoIdentity>> | undefined;

@@ -14,6 +14,7 @@ export function devCommand(ctx: CliContext, run: (fn: () => Promise<CommandResul
       run(async () => {
         const config = ctx.config;
         holdWorkerSecrets(config);
+        const trustedKeys = ctx.trustedKeys();
         const { address, uiAddress, started: server } = await ensureTemporal(config);
         try {
           const workers = await startAllWorkers({
@@ -23,6 +24,7 @@ export function devCommand(ctx: CliContext, run: (fn: () => Promise<CommandResul
             sites: config.DRILLBOOK_SITES,
             db: await ctx.db(),
             connections: config.DRILLBOOK_CONNECTIONS,
+            trustedKeys,
           });
           process.stdout.write(`Temporal at ${address}${uiAddress ? `, UI ${uiAddress}` : ''}; worker running. Ctrl-C stops both.\n`);
           await untilSignal(workers.done);

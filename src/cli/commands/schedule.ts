@@ -42,7 +42,9 @@ export function scheduleCommand(ctx: CliContext, run: Run): Command {
       run(async () => {
         const inventory = loadInventoryForCommand(file);
         const queue = ctx.config.DRILLBOOK_TASK_QUEUE;
-        const defs = drillSchedules(inventory, { taskQueue: queue, programmeTaskQueue: programmeTaskQueue(queue), now: new Date() }).filter(
+        // Each drill schedule carries the front door's grant: this command reads DRILLBOOK_SIGNING_KEY.
+        const signer = await ctx.signer();
+        const defs = drillSchedules(inventory, { taskQueue: queue, programmeTaskQueue: programmeTaskQueue(queue), now: new Date(), signer }).filter(
           (d) => !opts.service || d.service === opts.service,
         );
         if (opts.service && !defs.length) throw new CliError(`no scheduled runbook for service "${opts.service}" in ${file}`, EXIT.notFound);
@@ -52,6 +54,9 @@ export function scheduleCommand(ctx: CliContext, run: Run): Command {
           const what = await upsertSchedule(client, def.options);
           await recordSchedulePin(db, def, opts.actor ?? os.userInfo().username);
           process.stdout.write(`${what} ${def.scheduleId} (${def.runbook.plan.runbook.name} ${def.runbook.plan.runbook.version}, plan ${def.runbook.planHash.slice(0, 12)})\n`);
+          if (!def.input.grant) {
+            process.stderr.write(`warning: ${def.scheduleId} is a scheduled ${def.runbook.mode}: only drills get a grant, its runs will be refused (a real run is started by a person, through the API)\n`);
+          }
         }
         if (opts.coverage && !opts.service) {
           const what = await upsertSchedule(client, coverageSchedule(inventory, { programmeTaskQueue: programmeTaskQueue(queue) }));

@@ -14,6 +14,7 @@ export function workerCommand(ctx: CliContext, run: (fn: () => Promise<CommandRe
       run(async () => {
         // Read the configuration first: it holds DATABASE_URL, which then leaves the environment.
         holdWorkerSecrets(ctx.config);
+        const trustedKeys = ctx.trustedKeys();
         const workers = await startAllWorkers({
           address: await resolveTemporalAddress(ctx.config),
           namespace: ctx.config.TEMPORAL_NAMESPACE,
@@ -21,6 +22,7 @@ export function workerCommand(ctx: CliContext, run: (fn: () => Promise<CommandRe
           sites: ctx.config.DRILLBOOK_SITES,
           db: await ctx.db(),
           connections: ctx.config.DRILLBOOK_CONNECTIONS,
+          trustedKeys,
         });
         process.stdout.write(`worker polling ${[ctx.config.DRILLBOOK_TASK_QUEUE, ...ctx.config.DRILLBOOK_SITES].join(', ')} and the programme queue\n`);
         await untilSignal(workers.done);

@@ -19,6 +19,7 @@ import { testDb, uniqueId } from '../../support/db';
 import { testClient, testWorkers, uniqueQueue } from '../../support/temporal';
 import { waitFor } from '../../support/wait-for';
 import { answerJson, startScriptedApi, type ScriptedApi } from '../../support/scripted-api';
+import { testSigner } from '../../support/signing';
 
 let db: Kysely<Database>;
 let client: Client;
@@ -39,7 +40,7 @@ beforeAll(async () => {
   db = await testDb();
   ({ client, close: closeClient } = await testClient());
   workers = await testWorkers(db, taskQueue);
-  api = await startApiServer({ db, temporal: client, taskQueue, port: 0 });
+  api = await startApiServer({ signer: await testSigner(), db, temporal: client, taskQueue, port: 0 });
   for (const [name, roles] of [
     ['alice', ['operator', 'approver']],
     ['bob', ['approver']],

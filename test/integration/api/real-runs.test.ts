@@ -28,6 +28,7 @@ import { runCli } from '../../support/cli';
 import { testDb, uniqueId } from '../../support/db';
 import { testClient, testWorkers, uniqueQueue } from '../../support/temporal';
 import { waitFor } from '../../support/wait-for';
+import { testSigner } from '../../support/signing';
 
 const FIXTURES = path.join(__dirname, '../../fixtures/runbooks/real');
 const PAYMENTS = 'failover-payments.yaml'; // [rr-payments]; drill, failover, failback
@@ -48,7 +49,7 @@ beforeAll(async () => {
   db = await testDb();
   ({ client, close: closeClient } = await testClient());
   workers = await testWorkers(db, taskQueue);
-  api = await startApiServer({ db, temporal: client, taskQueue, port: 0 });
+  api = await startApiServer({ signer: await testSigner(), db, temporal: client, taskQueue, port: 0 });
   for (const [name, roles] of [
     ['olga', ['operator']],
     ['oscar', ['operator']],

@@ -10,6 +10,7 @@ import { startApiServer, type RunningApi } from '../../../src/api/server';
 import { issueToken, upsertUser } from '../../../src/auth/users';
 import { testDb, uniqueId } from '../../support/db';
 import { testClient, uniqueQueue } from '../../support/temporal';
+import { testSigner } from '../../support/signing';
 
 let db: Kysely<Database>;
 let client: Client;
@@ -20,7 +21,7 @@ let token: string;
 beforeAll(async () => {
   db = await testDb();
   ({ client, close: closeClient } = await testClient());
-  api = await startApiServer({ db, temporal: client, taskQueue: uniqueQueue('api-limits'), port: 0 });
+  api = await startApiServer({ signer: await testSigner(), db, temporal: client, taskQueue: uniqueQueue('api-limits'), port: 0 });
   const name = uniqueId('op').slice(0, 20);
   await upsertUser(db, { name, roles: ['operator'] });
   token = (await issueToken(db, name, { label: 'test' })).token;

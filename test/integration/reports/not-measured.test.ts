@@ -9,10 +9,10 @@ import { attainmentReport } from '../../../src/reports/attainment-report';
 import { buildDossier } from '../../../src/reports/dossier';
 import { renderReport } from '../../../src/reports/render-report';
 import { loadRunbookText } from '../../../src/runbook/load';
-import { startRun } from '../../../src/temporal/start-run';
 import type { RunningWorkers } from '../../../src/temporal/worker';
 import { destroyTestDb, isolatedTestDb } from '../../support/db';
 import { testClient, testWorkers, uniqueQueue } from '../../support/temporal';
+import { startSignedRun } from '../../support/signing';
 
 let db: Kysely<Database>;
 let workers: RunningWorkers;
@@ -57,7 +57,7 @@ steps:
 test('a run without an rto.end mark reports "not measured", not zero', async () => {
   const { plan, planHash, diagnostics } = loadRunbookText(runbook, 'no-rto-end.yaml');
   if (!plan || !planHash) throw new Error(JSON.stringify(diagnostics));
-  const handle = await startRun(temporal.client, { plan, planHash, mode: 'drill', params: {}, initiator: 'alice', reason: 'not-measured test', taskQueue });
+  const handle = await startSignedRun(temporal.client, { plan, planHash, mode: 'drill', params: {}, initiator: 'alice', reason: 'not-measured test', taskQueue });
   const result = await handle.result();
   expect(result.state).toBe('completed');
   expect(result.steps['verify-write'].state).toBe('skipped');
@@ -80,7 +80,7 @@ test('a run without an rto.end mark reports "not measured", not zero', async () 
 
 test('attainment against an inventory target: the same run is "not measured" against it', async () => {
   const { plan, planHash } = loadRunbookText(runbook, 'no-rto-end.yaml');
-  const handle = await startRun(temporal.client, { plan: plan!, planHash: planHash!, mode: 'drill', params: {}, initiator: 'alice', reason: 'not-measured test 2', taskQueue }, { workflowId: `not-measured-${Date.now()}` });
+  const handle = await startSignedRun(temporal.client, { plan: plan!, planHash: planHash!, mode: 'drill', params: {}, initiator: 'alice', reason: 'not-measured test 2', taskQueue }, { workflowId: `not-measured-${Date.now()}` });
   await handle.result();
   // The inventory is the one source of targets: give payments one.
   await db.withTables<{ services: Record<string, unknown> }>().insertInto('services').values({

@@ -53,8 +53,21 @@ export interface ErrorAnswer {
   internal?: string;
 }
 
+/** A 5xx body → its internal text, for routes that send `answer.body` as it is (the log gets it, not the caller). */
+const internalDetails = new WeakMap<object, string>();
+
+export function internalDetailOf(body: object): string | undefined {
+  return internalDetails.get(body);
+}
+
 /** Maps anything thrown while handling a request to its answer. Never throws. */
 export function toErrorAnswer(err: unknown): ErrorAnswer {
+  const answer = errorAnswer(err);
+  if (answer.internal !== undefined) internalDetails.set(answer.body, answer.internal);
+  return answer;
+}
+
+function errorAnswer(err: unknown): ErrorAnswer {
   if (err instanceof ApiError) {
     return { status: err.status, body: { error: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) }, refusedBy: 'api' };
   }

@@ -12,7 +12,7 @@ import type { Database } from '../audit/database';
 import { authenticate, AuthError, type Identity } from '../auth/authenticate';
 import type { ApiLimits } from './api-limits';
 import { markAuthenticationFailed } from './auth-lockout';
-import { INTERNAL_MESSAGE, type ErrorAnswer } from './errors';
+import { INTERNAL_MESSAGE, internalDetailOf, type ErrorAnswer } from './errors';
 import { answerWith } from './refusal-record';
 import { actionOfRoute } from './route-actions';
 
@@ -45,6 +45,17 @@ export function registerFrameworkRefusals(app: FastifyInstance, db: Kysely<Datab
       markAuthenticationFailed(req);
     }
     return answerWith(db, req, reply, answer, { requestId: randomUUID(), action, identity, runId, stepId, runKnown: false }, authErr instanceof AuthError ? authErr : err);
+  });
+
+  // A route that sent a 5xx body from toErrorAnswer: its internal text goes to the log under the request id.
+  app.addHook('preSerialization', async (req: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+    if (reply.statusCode < 500 || payload === null || typeof payload !== 'object') return payload;
+    const body = payload as Record<string, unknown>;
+    const detail = internalDetailOf(body);
+    if (detail === undefined || typeof body.requestId === 'string') return payload;
+    const requestId = randomUUID();
+    req.log.error({ requestId, detail }, 'internal error');
+    return { ...body, requestId };
   });
 
   app.addHook('onSend', async (req: FastifyRequest, reply: FastifyReply, payload: unknown) => {

@@ -12,15 +12,20 @@ import type { Json } from '../plan/types';
 /** The largest canonical JSON text of a recorded request body (the excerpt). */
 export const REQUEST_EXCERPT_CHARS = 2048;
 /** The largest message, path parameter or header value recorded with a refusal. */
-export const RECORDED_TEXT_CHARS = 500;
+export const RECORDED_TEXT_CHARS = 400;
 /** Deeper values are not walked (a caller's 100k-deep array must not cost a stack). */
 const MAX_DEPTH = 12;
 const CUT = '…';
 
-/** `text` well-formed (lone surrogates → U+FFFD), without NUL (→ U+FFFD), at most `max` code units. */
+/**
+ * `text` well-formed (lone surrogates → U+FFFD), without NUL (→ U+FFFD), and at most `max` characters
+ * once escaped as a JSON string (control characters take six each), so the record's size is bounded.
+ */
 export function cleanText(text: string, max = RECORDED_TEXT_CHARS): string {
-  const cut = text.length > max ? `${text.slice(0, max)}${CUT}` : text;
-  return cut.replace(LONE_SURROGATE, '\uFFFD').replace(/\u0000/g, '\uFFFD');
+  let cut = text.length > max ? text.slice(0, max) : text;
+  while (JSON.stringify(cut).length - 2 > max) cut = cut.slice(0, Math.floor(cut.length * 0.75));
+  const clean = cut.replace(LONE_SURROGATE, '\uFFFD').replace(/\u0000/g, '\uFFFD');
+  return cut.length < text.length ? `${clean}${CUT}` : clean;
 }
 
 /** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
@@ -47,12 +52,12 @@ function capValue(value: unknown, state: { left: number; truncated: boolean }, d
       state.left -= 5;
       return value;
     case 'number':
-      state.left -= 12;
+      state.left -= String(value).length;
       return Number.isFinite(value) ? value : null;
     case 'string': {
       const max = Math.max(0, Math.min(RECORDED_TEXT_CHARS, state.left));
-      if (value.length > max) state.truncated = true;
       const text = cleanText(value, max);
+      if (text.length < value.length || text.endsWith(CUT)) state.truncated = true;
       state.left -= JSON.stringify(text).length;
       return text;
     }

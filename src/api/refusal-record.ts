@@ -78,7 +78,7 @@ async function recordRefusal(db: Kysely<Database>, req: FastifyRequest, answer: 
     await recordHumanAction(db, {
       requestId: r.requestId,
       outcome: 'refused',
-      action: r.action,
+      action: cleanText(r.action, 200),
       actor: r.identity?.name ?? 'anonymous',
       roles: r.identity?.roles,
       runId: r.runId === undefined ? undefined : cleanText(r.runId, 200),

@@ -2,6 +2,8 @@
  * A worker thread of the runbook parse pool (runbook-parse-pool.ts): parses, validates and compiles
  * the runbook texts it is sent, one at a time, off the API's event loop.
  */
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { loadRunbookText, type LoadResult } from '../runbook/load';
 
@@ -30,4 +32,18 @@ function parse(job: ParseJob): ParseReply {
   }
 }
 
+/**
+ * On Linux a thread has a nice value of its own: this one yields the CPU to the API's event loop on a
+ * busy machine (best effort; elsewhere, or when refused, it keeps the default).
+ */
+function lowerThreadPriority(): void {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, 10);
+  } catch {
+    // not Linux, or not allowed: parsing still happens off the event loop
+  }
+}
+
+lowerThreadPriority();
 parentPort!.on('message', (job: ParseJob) => parentPort!.postMessage(parse(job)));

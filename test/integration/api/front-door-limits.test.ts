@@ -8,8 +8,7 @@
 import type { Client } from '@temporalio/client';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../../src/audit/database';
-import { DEFAULT_API_LIMITS, type ApiLimits } from '../../../src/api/api-limits';
-import { REQUEST_EXCERPT_CHARS } from '../../../src/api/recorded-request';
+import type { ApiLimits } from '../../../src/api/api-limits';
 import { startApiServer, type RunningApi } from '../../../src/api/server';
 import { issueToken, upsertUser } from '../../../src/auth/users';
 import { testDb, uniqueId } from '../../support/db';
@@ -21,6 +20,9 @@ let closeClient: () => Promise<void>;
 const servers: RunningApi[] = [];
 const suffix = uniqueId('l').slice(2, 10);
 const user = (n: string) => `${n}-${suffix}`;
+
+/** The documented defaults (README, docs/operators.md "Security"). */
+const DEFAULT_API_LIMITS: ApiLimits = { bodyLimit: 2 * 1024 * 1024, runbookMaxBytes: 1_000_000, authFailures: 10, lockoutWindowMs: 15 * 60_000, trustProxy: false };
 
 /** The documented bound of one refusal event (docs/operators.md, "Security"): its hashed body, and the row with its jsonb copy. */
 const REFUSAL_BODY_BYTES = 4096;
@@ -93,12 +95,10 @@ test('ten anonymous 2 MB requests add at most the documented few kB each to the 
   expect(String(tooLarge.body.message)).toMatch(/DRILLBOOK_API_BODY_LIMIT/);
   const record = await db.selectFrom('audit_events').selectAll().where('key', '=', `api/${String(tooLarge.body.requestId)}/refused`).executeTakeFirstOrThrow();
   expect(record.data).toMatchObject({ action: 'start', status: 413, request: null, body: { bytes: Buffer.byteLength(body), sha256: null } });
-  expect(REQUEST_EXCERPT_CHARS).toBeLessThan(REFUSAL_BODY_BYTES);
 });
 
 test('300 wrong tokens: 429 comes, one event per lockout, and the right token is refused until the window passes', async () => {
-  const windowMs = 4000;
-  const api = await server({ authFailures: 10, lockoutWindowMs: windowMs });
+  const api = await server({ authFailures: 10, lockoutWindowMs: 10 * 60_000 });
   const token = await operator('lena');
   const since = new Date();
   const statuses: number[] = [];
@@ -124,8 +124,13 @@ test('300 wrong tokens: 429 comes, one event per lockout, and the right token is
   expect(lockouts).toHaveLength(1);
   expect(lockouts[0].data).toMatchObject({ status: 429, action: 'abort', lockout: { scope: 'client', failures: 10 } });
 
-  await new Promise((r) => setTimeout(r, windowMs + 500));
-  expect((await send(api.url, 'GET', '/api/me', token)).status).toBe(200);
+
+  // A short window: once it has passed, the right token works again.
+  const short = await server({ authFailures: 3, lockoutWindowMs: 1500 });
+  for (let i = 0; i < 3; i++) expect((await send(short.url, 'GET', '/api/me', `drb_wrong-${i}`)).status).toBe(401);
+  expect((await send(short.url, 'GET', '/api/me', token)).status).toBe(429);
+  await new Promise((r) => setTimeout(r, 2000));
+  expect((await send(short.url, 'GET', '/api/me', token)).status).toBe(200);
 });
 
 test("failures with one user's token prefix lock that prefix out, from any client; other users are not", async () => {
@@ -184,10 +189,11 @@ test('/api/health answers under 100 ms while a maximal runbook is parsed; the pa
   const timings: number[] = [];
   await new Promise((r) => setTimeout(r, 100));
   while (!parsed && timings.length < 200) {
+    // Every health request sent while the parse is under way counts, however late its answer comes.
     const t0 = performance.now();
     const health = await fetch(`${api.url}/api/health`);
     await health.json();
-    if (!parsed) timings.push(performance.now() - t0);
+    timings.push(performance.now() - t0);
     await new Promise((r) => setTimeout(r, 50));
   }
   const answer = await posting;
@@ -195,8 +201,8 @@ test('/api/health answers under 100 ms while a maximal runbook is parsed; the pa
   expect(answer.body).toMatchObject({ error: 'runbook_invalid', field: 'runbook' });
   expect(String(answer.body.message)).toMatch(/^maximal\.yaml:\d+:\d+: error: .*no-such-adapter/m);
   // Measured during the parse: several, the slowest under 100 ms.
-  expect(timings.length).toBeGreaterThanOrEqual(3);
   expect(Math.max(...timings)).toBeLessThan(100);
+  expect(timings.length).toBeGreaterThanOrEqual(3);
 });
 
 test('a runbook over DRILLBOOK_RUNBOOK_MAX_BYTES is refused on `runbook` (400) before it is parsed, and recorded', async () => {

@@ -16,7 +16,7 @@ import type { ParseJob, ParseReply } from './runbook-parse-worker';
 export interface ParsePoolOptions {
   /** Threads at most (default: 2, or 1 on one core). */
   threads?: number;
-  /** A parse longer than this is refused (default 30 s). */
+  /** A parse longer than this is refused (default 60 s: a maximal runbook takes ~4 s alone, ~10 s on a loaded machine). */
   timeoutMs?: number;
   /** Each thread's old-generation heap (default 512 MB): a runbook needing more is refused. */
   heapMb?: number;
@@ -44,7 +44,7 @@ export class RunbookParsePool {
 
   constructor(options: ParsePoolOptions = {}) {
     this.threads = options.threads ?? Math.min(2, availableParallelism());
-    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.timeoutMs = options.timeoutMs ?? 60_000;
     this.heapMb = options.heapMb ?? 512;
   }
 

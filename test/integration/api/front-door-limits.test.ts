@@ -182,26 +182,41 @@ test('/api/health answers under 100 ms while a maximal runbook is parsed; the pa
   // A first small parse starts the parse thread.
   expect((await send(api.url, 'POST', '/api/runs', token, JSON.stringify({ runbook: 'name: [', mode: 'drill', reason: 'warm up' }))).status).toBe(400);
 
+  // A client asks for health every 5 ms from before the start is sent until it is answered. Each
+  // wait is counted from when the question was due, not when it left: this process's own timers
+  // cannot fire while the event loop is blocked, so a blocked loop shows as a late question.
+  const pollHealth = async (until: () => boolean): Promise<number[]> => {
+    const waits: number[] = [];
+    let due = performance.now();
+    while (!until()) {
+      const health = await fetch(`${api.url}/api/health`);
+      await health.json();
+      const answered = performance.now();
+      waits.push(answered - due);
+      due = answered + 5;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    return waits;
+  };
   let parsed = false;
+  const parseStart = performance.now();
+  const polling = pollHealth(() => parsed);
+  await new Promise((r) => setTimeout(r, 20));
   const posting = send(api.url, 'POST', '/api/runs', token, body).finally(() => {
     parsed = true;
   });
-  const timings: number[] = [];
-  await new Promise((r) => setTimeout(r, 100));
-  while (!parsed && timings.length < 200) {
-    // Every health request sent while the parse is under way counts, however late its answer comes.
-    const t0 = performance.now();
-    const health = await fetch(`${api.url}/api/health`);
-    await health.json();
-    timings.push(performance.now() - t0);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const timings = await polling;
+  // The same client as long again with no parse going on: what this shared machine costs by itself.
+  const baselineEnd = performance.now() + Math.min(15_000, performance.now() - parseStart);
+  const baseline = await pollHealth(() => performance.now() > baselineEnd);
   const answer = await posting;
   expect(answer.status).toBe(400);
   expect(answer.body).toMatchObject({ error: 'runbook_invalid', field: 'runbook' });
   expect(String(answer.body.message)).toMatch(/^maximal\.yaml:\d+:\d+: error: .*no-such-adapter/m);
-  // Measured during the parse: several, the slowest under 100 ms.
-  expect(Math.max(...timings)).toBeLessThan(100);
+  // Measured during the parse: several, the slowest under 100 ms. On a loaded machine whose own
+  // pauses already pass 100 ms, under those plus 100 ms (a blocked event loop takes seconds: main
+  // answered health after 2.4 to 4.7 s here).
+  expect(Math.max(...timings)).toBeLessThan(Math.max(100, Math.max(...baseline) + 100));
   expect(timings.length).toBeGreaterThanOrEqual(3);
 });
 

@@ -31,7 +31,7 @@ export class AuditUnavailableError extends Error {
 }
 
 /** What a 5xx answer says instead of the internal error, whose text goes to the server's log under the request id. */
-export const INTERNAL_MESSAGE = "internal error: nothing is known to have been done; the server's log has the detail under this request id";
+export const INTERNAL_MESSAGE = "internal error: the server's log has the detail under this request id";
 
 /** A workflow validator's refusal → status. Types not listed are server errors (500). */
 const FAILURE_STATUS: Record<string, number> = {

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
-import type { Client } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../../src/audit/database';
 import { API_CHAIN } from '../../../src/audit/human-actions';
@@ -185,5 +185,28 @@ test('a 5xx answer carries a request id and no internal text; the detail is in t
   } finally {
     await broken.close();
     await destroyTestDb(isolated);
+  }
+});
+
+test('Temporal unreachable: the start answers 500 with a request id and no Temporal text; the refusal is recorded', async () => {
+  const log = capturingLogger();
+  // Nothing listens on port 1: every call fails as UNAVAILABLE after the client's own retries.
+  const nowhere = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', connectTimeout: '1s' }) });
+  const cut = await startApiServer({ db, temporal: nowhere, taskQueue: uniqueQueue('nowhere'), port: 0, logger: log.logger });
+  try {
+    await upsertUser(db, { name: user('tina'), roles: ['operator'] });
+    const token = (await issueToken(db, user('tina'), { label: 'test' })).token;
+    const answer = await send(cut.url, 'POST', '/api/runs', token, JSON.stringify({ runbook: RUNBOOK, mode: 'drill', reason: 'temporal down' }));
+    expect(answer.status).toBe(500);
+    expect(answer.body).toMatchObject({ error: 'internal', requestId: expect.any(String) });
+    expect(JSON.stringify(answer.body)).not.toMatch(/UNAVAILABLE|ECONNREFUSED|Workflow|grpc|127\.0\.0\.1/i);
+    expect(log.lines.some((l) => l.includes(String(answer.body.requestId)) && /UNAVAILABLE/.test(l))).toBe(true);
+    const record = await refusedRecord(db, answer.body.requestId);
+    expect(record).toMatchObject({ actor: user('tina'), type: 'action.refused' });
+    expect(record!.data).toMatchObject({ status: 500, code: 'internal' });
+    expect(record!.body).not.toMatch(/UNAVAILABLE|ECONNREFUSED/);
+  } finally {
+    await cut.close();
+    await nowhere.connection.close().catch(() => undefined);
   }
 });

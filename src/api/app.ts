@@ -53,6 +53,7 @@ import { earlierStart, idempotencyKeyOf, startOnce, startRequestHash } from './i
 import { answerRefusal, mustRecord, recordedBody } from './refusal-record';
 import { checkRunbookSize } from './start-limits';
 import { releaseServiceLocks } from '../real-runs/service-locks';
+import { checkPathParams } from './path-params';
 
 export interface ApiDeps {
   db: Kysely<Database>;
@@ -101,6 +102,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     let request: Json | undefined;
     try {
       identity = await authenticate(db, req.headers.authorization);
+      checkPathParams({ runId, stepId });
       run = await getRun(db, runId);
       if (!run) throw new ApiError(404, 'run_not_found', `no run ${runId}`);
       const plan = run.plan as unknown as Plan;
@@ -140,6 +142,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       const identity = await authenticate(db, req.headers.authorization);
       authorize(identity, 'read');
       const { runId } = req.params;
+      checkPathParams({ runId });
       try {
         const progress = await handle(runId).query(getProgress);
         // The verdict, once the trail has the run's outcome: a follower's exit code needs it.
@@ -161,6 +164,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   app.get<{ Params: { runId: string } }>('/api/runs/:runId/events', async (req, reply) => {
     try {
       authorize(await authenticate(db, req.headers.authorization), 'read');
+      checkPathParams({ runId: req.params.runId });
       const events = await listRunEvents(db, req.params.runId);
       return { events: events.map(({ body: _body, ...e }) => e) };
     } catch (err) {

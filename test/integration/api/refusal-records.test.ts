@@ -84,6 +84,11 @@ test('a refused request with NUL bytes and a lone surrogate in its body is in th
   expect(start.body).toMatchObject({ field: 'reason' });
   expect(String(start.body.message)).toMatch(/reason: contains a NUL character or invalid Unicode/);
   expect((await refusedRecord(db, start.body.requestId))!.actor).toBe(user('olga'));
+  // A NUL in the path: the caller's mistake (400 naming the parameter), recorded, never a 500.
+  const path = await send(api.url, 'POST', '/api/runs/run%00x/steps/a%00b/confirm', token, '{"evidence":{}}');
+  expect(path.status).toBe(400);
+  expect(path.body).toMatchObject({ field: 'runId' });
+  expect((await refusedRecord(db, path.body.requestId))!.data).toMatchObject({ runId: 'run\uFFFDx', stepId: 'a\uFFFDb', status: 400 });
   expect((await verifyAuditChain(db, { chainId: API_CHAIN })).ok).toBe(true);
 });
 

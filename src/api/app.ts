@@ -125,7 +125,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
 
   app.get('/api/health', async () => ({ ok: true }));
 
-  registerRunbookRoutes(app, { db });
+  registerRunbookRoutes(app, { db, parsePool });
 
   app.get('/api/me', async (req, reply) => {
     try {

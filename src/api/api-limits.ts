@@ -1,7 +1,7 @@
 /**
  * The front door's limits, from the environment, checked at start with each variable's name (as
- * src/config/config.ts does for the rest): the body and runbook sizes, and the lockout after failed
- * authentications. Documented in docs/operators.md ("Security") and the README's configuration table.
+ * src/config/config.ts does for the rest): the body size and the lockout after failed
+ * authentications. (A runbook's own size is the parser's: DRILLBOOK_RUNBOOK_MAX_BYTES, src/runbook/limits.ts.) Documented in docs/operators.md ("Security") and the README's configuration table.
  */
 import { z } from 'zod';
 import { parseDuration } from '../plan/duration';
@@ -9,8 +9,6 @@ import { parseDuration } from '../plan/duration';
 export interface ApiLimits {
   /** Largest request body read, in bytes; a larger one is answered 413 before it is read whole. */
   bodyLimit: number;
-  /** Largest runbook text `POST /api/runs` takes, in UTF-8 bytes; larger is a 400 on `runbook`. */
-  runbookMaxBytes: number;
   /** Failed authentications from one client, or with one known token prefix, before a lockout. */
   authFailures: number;
   /** How long failures are counted, and how long a lockout lasts from the failure that caused it (ms). */
@@ -21,7 +19,6 @@ export interface ApiLimits {
 
 export const DEFAULT_API_LIMITS: ApiLimits = {
   bodyLimit: 2 * 1024 * 1024,
-  runbookMaxBytes: 1_000_000,
   authFailures: 10,
   lockoutWindowMs: 15 * 60_000,
   trustProxy: false,
@@ -31,7 +28,6 @@ const positiveInt = (min: number, max: number) => z.string().regex(/^\d+$/, 'exp
 
 const limitsSchema = z.strictObject({
   DRILLBOOK_API_BODY_LIMIT: positiveInt(1024, 64 * 1024 * 1024).optional(),
-  DRILLBOOK_RUNBOOK_MAX_BYTES: positiveInt(1024, 16 * 1024 * 1024).optional(),
   DRILLBOOK_API_AUTH_FAILURES: positiveInt(1, 100_000).optional(),
   DRILLBOOK_API_LOCKOUT_WINDOW: z
     .string()
@@ -65,7 +61,6 @@ export function apiLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): ApiLimit
   const v = parsed.data;
   return {
     bodyLimit: v.DRILLBOOK_API_BODY_LIMIT ?? DEFAULT_API_LIMITS.bodyLimit,
-    runbookMaxBytes: v.DRILLBOOK_RUNBOOK_MAX_BYTES ?? DEFAULT_API_LIMITS.runbookMaxBytes,
     authFailures: v.DRILLBOOK_API_AUTH_FAILURES ?? DEFAULT_API_LIMITS.authFailures,
     lockoutWindowMs: v.DRILLBOOK_API_LOCKOUT_WINDOW ?? DEFAULT_API_LIMITS.lockoutWindowMs,
     trustProxy: v.DRILLBOOK_API_TRUST_PROXY ?? DEFAULT_API_LIMITS.trustProxy,

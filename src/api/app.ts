@@ -51,7 +51,6 @@ import { apiLimitsFromEnv, type ApiLimits } from './api-limits';
 import { registerFrontDoor } from './front-door';
 import { earlierStart, idempotencyKeyOf, startOnce, startRequestHash } from './idempotency';
 import { answerRefusal, mustRecord, recordedBody } from './refusal-record';
-import { checkRunbookSize } from './start-limits';
 import { releaseServiceLocks } from '../real-runs/service-locks';
 import { checkPathParams } from './path-params';
 
@@ -276,7 +275,6 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       const idempotencyKey = idempotencyKeyOf(req.headers);
       const body = parseBody(StartBody, req.body);
       request = recordedBody({ file: body.file, mode: body.mode, params: body.params, reason: body.reason });
-      checkRunbookSize(body.runbook, limits);
       const { plan, planHash, diagnostics } = await parsePool.load(body.runbook, body.file);
       if (!plan || !planHash) {
         const errors = diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic);

@@ -36,7 +36,7 @@ export const SignoffBody = z.strictObject({
 
 export const StartBody = z.strictObject({
   /** The runbook's YAML text: the server validates and compiles it, so the plan run is the one checked. */
-  runbook: z.string().min(1), // its size: DRILLBOOK_RUNBOOK_MAX_BYTES (api-limits.ts), checked by the route
+  runbook: z.string().min(1), // its size: DRILLBOOK_RUNBOOK_MAX_BYTES, checked by the parser (src/runbook/limits.ts)
   /** Where the text came from, for diagnostics and the plan's source. */
   file: z.string().min(1).max(500).default('runbook.yaml'),
   mode: z.enum(MODES),

@@ -1,7 +1,8 @@
 /**
- * Runbook parsing for `POST /api/runs`, off the event loop: a YAML text of up to
- * DRILLBOOK_RUNBOOK_MAX_BYTES takes seconds to parse and validate, during which the API answered
- * nothing (a 0.9 MB runbook held `/api/health` for 3.9 s). A few long-lived worker threads
+ * Runbook parsing for `POST /api/runs` (and the registry), off the event loop: a YAML text of up to
+ * DRILLBOOK_RUNBOOK_MAX_BYTES takes up to seconds to parse and validate, during which the API
+ * answered nothing (a 0.9 MB runbook held `/api/health` for 3.9 s). The threads inherit the
+ * environment, so they apply the same runbook limits and secret scopes as this process. A few long-lived worker threads
  * (runbook-parse-worker.ts) do it instead, one text at a time each; others wait in a queue. A parse
  * that runs out of its thread's memory or time is the caller's runbook being too large or complex:
  * a 400 on `runbook`, and the thread is replaced.

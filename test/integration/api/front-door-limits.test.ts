@@ -3,12 +3,13 @@
  * trail, not megabytes; wrong tokens lead to a lockout (429, one event per lockout) during which even
  * the right token is refused, per client and per token prefix; bodies and runbooks over their limits
  * are refused naming the field, and recorded; `/api/health` answers quickly while a maximal runbook
- * is parsed. Real API on loopback, real PostgreSQL, the real Temporal dev server.
+ * (DRILLBOOK_RUNBOOK_MAX_BYTES, the parser's own limit) is parsed. Real API on loopback, real PostgreSQL, the real Temporal dev server.
  */
 import type { Client } from '@temporalio/client';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../../src/audit/database';
 import type { ApiLimits } from '../../../src/api/api-limits';
+import { DEFAULT_RUNBOOK_MAX_BYTES } from '../../../src/runbook/limits';
 import { startApiServer, type RunningApi } from '../../../src/api/server';
 import { issueToken, upsertUser } from '../../../src/auth/users';
 import { testDb, uniqueId } from '../../support/db';
@@ -22,7 +23,7 @@ const suffix = uniqueId('l').slice(2, 10);
 const user = (n: string) => `${n}-${suffix}`;
 
 /** The documented defaults (README, docs/operators.md "Security"). */
-const DEFAULT_API_LIMITS: ApiLimits = { bodyLimit: 2 * 1024 * 1024, runbookMaxBytes: 1_000_000, authFailures: 10, lockoutWindowMs: 15 * 60_000, trustProxy: false };
+const DEFAULT_API_LIMITS: ApiLimits = { bodyLimit: 2 * 1024 * 1024, authFailures: 10, lockoutWindowMs: 15 * 60_000, trustProxy: false };
 
 /** The documented bound of one refusal event (docs/operators.md, "Security"): its hashed body, and the row with its jsonb copy. */
 const REFUSAL_BODY_BYTES = 4096;
@@ -176,8 +177,8 @@ steps:
 test('/api/health answers under 100 ms while a maximal runbook is parsed; the parse errors come back located (400)', async () => {
   const api = await server();
   const token = await operator('mia');
-  const text = maximalRunbook(DEFAULT_API_LIMITS.runbookMaxBytes - 1000);
-  expect(Buffer.byteLength(text)).toBeLessThanOrEqual(DEFAULT_API_LIMITS.runbookMaxBytes);
+  const text = maximalRunbook(DEFAULT_RUNBOOK_MAX_BYTES - 1000);
+  expect(Buffer.byteLength(text)).toBeLessThanOrEqual(DEFAULT_RUNBOOK_MAX_BYTES);
   const body = JSON.stringify({ runbook: text, file: 'maximal.yaml', mode: 'drill', reason: 'size test' });
   // A first small parse starts the parse thread.
   expect((await send(api.url, 'POST', '/api/runs', token, JSON.stringify({ runbook: 'name: [', mode: 'drill', reason: 'warm up' }))).status).toBe(400);
@@ -220,13 +221,13 @@ test('/api/health answers under 100 ms while a maximal runbook is parsed; the pa
   expect(timings.length).toBeGreaterThanOrEqual(3);
 });
 
-test('a runbook over DRILLBOOK_RUNBOOK_MAX_BYTES is refused on `runbook` (400) before it is parsed, and recorded', async () => {
-  const api = await server({ runbookMaxBytes: 10_000 });
+test('a runbook over DRILLBOOK_RUNBOOK_MAX_BYTES is refused on `runbook` (400, located) by the parse thread, and recorded', async () => {
+  const api = await server();
   const token = await operator('nia');
-  const answer = await send(api.url, 'POST', '/api/runs', token, JSON.stringify({ runbook: maximalRunbook(20_000), mode: 'drill', reason: 'too big' }));
+  const answer = await send(api.url, 'POST', '/api/runs', token, JSON.stringify({ runbook: maximalRunbook(DEFAULT_RUNBOOK_MAX_BYTES + 10_000), file: 'big.yaml', mode: 'drill', reason: 'too big' }));
   expect(answer.status).toBe(400);
-  expect(answer.body).toMatchObject({ error: 'runbook_too_large', field: 'runbook' });
-  expect(String(answer.body.message)).toMatch(/DRILLBOOK_RUNBOOK_MAX_BYTES/);
+  expect(answer.body).toMatchObject({ error: 'runbook_invalid', field: 'runbook' });
+  expect(String(answer.body.message)).toMatch(/^big\.yaml:1:1: error: .*DRILLBOOK_RUNBOOK_MAX_BYTES/);
   const record = await db.selectFrom('audit_events').select(['actor', 'data']).where('key', '=', `api/${String(answer.body.requestId)}/refused`).executeTakeFirstOrThrow();
-  expect(record).toMatchObject({ actor: user('nia'), data: { status: 400, code: 'runbook_too_large' } });
+  expect(record).toMatchObject({ actor: user('nia'), data: { status: 400, code: 'runbook_invalid' } });
 });

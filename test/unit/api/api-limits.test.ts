@@ -11,12 +11,11 @@ test('defaults, and each variable parsed', () => {
   expect(
     apiLimitsFromEnv({
       DRILLBOOK_API_BODY_LIMIT: '4096',
-      DRILLBOOK_RUNBOOK_MAX_BYTES: '2048',
       DRILLBOOK_API_AUTH_FAILURES: '3',
       DRILLBOOK_API_LOCKOUT_WINDOW: '1h30m',
       DRILLBOOK_API_TRUST_PROXY: '10.0.0.0/8,127.0.0.1',
     }),
-  ).toEqual({ bodyLimit: 4096, runbookMaxBytes: 2048, authFailures: 3, lockoutWindowMs: 5_400_000, trustProxy: '10.0.0.0/8,127.0.0.1' });
+  ).toEqual({ bodyLimit: 4096, authFailures: 3, lockoutWindowMs: 5_400_000, trustProxy: '10.0.0.0/8,127.0.0.1' });
   expect(apiLimitsFromEnv({ DRILLBOOK_API_TRUST_PROXY: 'true' }).trustProxy).toBe(true);
 });
 
@@ -24,7 +23,6 @@ test('a bad value is refused with its name', () => {
   const bad = (env: NodeJS.ProcessEnv) => () => apiLimitsFromEnv(env);
   expect(bad({ DRILLBOOK_API_BODY_LIMIT: 'abc' })).toThrow(/DRILLBOOK_API_BODY_LIMIT: expected a whole number/);
   expect(bad({ DRILLBOOK_API_BODY_LIMIT: '10' })).toThrow(/DRILLBOOK_API_BODY_LIMIT/);
-  expect(bad({ DRILLBOOK_RUNBOOK_MAX_BYTES: '-1' })).toThrow(/DRILLBOOK_RUNBOOK_MAX_BYTES/);
   expect(bad({ DRILLBOOK_API_AUTH_FAILURES: '0' })).toThrow(/DRILLBOOK_API_AUTH_FAILURES/);
   expect(bad({ DRILLBOOK_API_LOCKOUT_WINDOW: '15' })).toThrow(/DRILLBOOK_API_LOCKOUT_WINDOW: duration "15" has no unit/);
   expect(bad({ DRILLBOOK_API_LOCKOUT_WINDOW: '10ms' })).toThrow(/DRILLBOOK_API_LOCKOUT_WINDOW: at least 1s/);

@@ -44,7 +44,8 @@ export function registerFrameworkRefusals(app: FastifyInstance, db: Kysely<Datab
       authErr = e;
       markAuthenticationFailed(req);
     }
-    return answerWith(db, req, reply, answer, { requestId: randomUUID(), action, identity, runId, stepId, runKnown: false }, authErr instanceof AuthError ? authErr : err);
+    const token = authErr instanceof AuthError && authErr.token ? { token: { ...authErr.token } } : undefined;
+    return answerWith(db, req, reply, answer, { requestId: randomUUID(), action, identity, runId, stepId, runKnown: false, details: token }, err);
   });
 
   // A route that sent a 5xx body from toErrorAnswer: its internal text goes to the log under the request id.

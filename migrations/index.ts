@@ -9,6 +9,7 @@ import * as inventory from './2026_11_25_121000_inventory';
 import * as benchIndexes from './2026_11_25_130000_bench_indexes';
 import * as findings from './2026_11_25_140000_findings';
 import * as realRuns from './2026_12_04_100000_real_runs';
+import * as frontDoor from './2026_12_04_120000_front_door';
 
 export const migrations: Record<string, Migration> = {
   '2025_01_15_090000_audit_trail': auditTrail,
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_25_130000_bench_indexes': benchIndexes,
   '2026_11_25_140000_findings': findings,
   '2026_12_04_100000_real_runs': realRuns,
+  '2026_12_04_120000_front_door': frontDoor,
 };

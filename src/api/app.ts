@@ -38,7 +38,6 @@ import type { Json, Plan } from '../plan/types';
 import { FAILURES } from '../plan/failures';
 import { configuredSecretRefCheck } from '../config/secret-scope';
 import { formatDiagnostic } from '../runbook/diagnostics';
-import { loadRunbookText } from '../runbook/load';
 import { RunAlreadyActiveError, startRun } from '../temporal/start-run';
 import { signedInput, type ActionSigner } from '../security/action-signer';
 import { abortRun, approveStep, confirmStep, decideOnFailure, getProgress } from '../../workflows/messages';
@@ -48,9 +47,14 @@ import { AbortBody, ApproveBody, ConfirmBody, DecideBody, SignoffBody, StartBody
 import { ApiError, toErrorAnswer } from './errors';
 import { admitRun } from './admit-real-run';
 import { registerRunbookRoutes } from './routes/runbooks';
-import { sanitize } from './sanitize';
 import { registerFindingRoutes } from './routes/findings';
 import { registerUserRoutes } from './routes/users';
+import { apiLimitsFromEnv, type ApiLimits } from './api-limits';
+import { registerFrontDoor } from './front-door';
+import { earlierStart, idempotencyKeyOf, startOnce, startRequestHash } from './idempotency';
+import { answerRefusal, mustRecord, recordedBody } from './refusal-record';
+import { releaseServiceLocks } from '../real-runs/service-locks';
+import { checkPathParams } from './path-params';
 
 export interface ApiDeps {
   db: Kysely<Database>;
@@ -62,8 +66,10 @@ export interface ApiDeps {
    * with it, after the checks, for its run and request id; the workflow verifies it.
    */
   signer: ActionSigner;
-  /** Fastify's logger (off by default: every action is in the audit trail). */
-  logger?: boolean;
+  /** Fastify's logger (off by default: every action is in the audit trail; `serve` logs warnings and errors). */
+  logger?: boolean | { level: string; stream?: { write(line: string): void } };
+  /** The front door's limits; default: from the environment (api-limits.ts). */
+  limits?: ApiLimits;
 }
 
 /** Run statuses after which no human action applies. */
@@ -85,13 +91,10 @@ interface ActionSpec<S extends z.ZodType> {
 
 export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   const { db, temporal, signer } = deps;
-  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: 2 * 1024 * 1024 });
-
-  // Malformed JSON and other framework errors answer in the API's shape.
-  app.setErrorHandler((err: { statusCode?: number; message: string; code?: string }, _req, reply) => {
-    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-    void reply.code(status).send({ error: status === 500 ? 'internal' : 'invalid_request', message: err.message });
-  });
+  const limits = deps.limits ?? apiLimitsFromEnv();
+  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: limits.bodyLimit, trustProxy: limits.trustProxy });
+  // Raw bodies kept for refusals, lockout, framework refusals recorded, 5xx without internal text, parse pool.
+  const { parsePool } = registerFrontDoor(app, db, limits);
 
   /**
    * The one path of every human action on a run: authenticate → the run → authorise (roles and the
@@ -102,9 +105,10 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     const requestId = randomUUID();
     let identity: Identity | undefined;
     let run: RunRecord | undefined;
-    let request: Json = sanitize(req.body);
+    let request: Json | undefined;
     try {
       identity = await authenticate(db, req.headers.authorization);
+      checkPathParams({ runId, stepId });
       run = await getRun(db, runId);
       if (!run) throw new ApiError(404, 'run_not_found', `no run ${runId}`);
       const plan = run.plan as unknown as Plan;
@@ -113,30 +117,13 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       if (spec.afterEnd && !ended) throw new ApiError(409, FAILURES.RunNotActive, `run ${runId} has not ended (${run.status}): ${spec.action} waits for its outcome`);
       if (!spec.afterEnd && ended) throw new ApiError(409, FAILURES.RunNotActive, `run ${runId} has ended (${run.status}); it takes no more actions`);
       const body = parseBody(spec.body, req.body);
-      request = sanitize(body);
+      request = recordedBody(body);
       spec.check?.(body, plan, identity, run);
-      await recordHumanAction(db, { requestId, outcome: 'requested', action: spec.action, actor: identity.name, roles: identity.roles, runId, runKnown: true, stepId, request });
+      await mustRecord(recordHumanAction(db, { requestId, outcome: 'requested', action: spec.action, actor: identity.name, roles: identity.roles, runId, runKnown: true, stepId, request }));
       await spec.send({ runId, body, identity, requestId });
       return reply.code(200).send({ ok: true, action: spec.action, runId, ...(stepId ? { stepId } : {}), requestId });
     } catch (err) {
-      const answer = toErrorAnswer(err);
-      await recordHumanAction(db, {
-        requestId,
-        outcome: 'refused',
-        action: spec.action,
-        actor: identity?.name ?? 'anonymous',
-        roles: identity?.roles,
-        runId,
-        // An unauthenticated caller never writes into a run's chain.
-        runKnown: Boolean(identity && run),
-        stepId,
-        status: answer.status,
-        code: answer.body.error,
-        message: answer.body.message,
-        refusedBy: answer.refusedBy,
-        request,
-      }).catch((auditErr: Error) => req.log.error(auditErr, 'could not record a refused action'));
-      return reply.code(answer.status).send({ ...answer.body, requestId });
+      return answerRefusal(db, req, reply, err, { requestId, action: spec.action, identity, runId, runKnown: Boolean(run), stepId, request });
     }
   }
 
@@ -144,7 +131,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
 
   app.get('/api/health', async () => ({ ok: true }));
 
-  registerRunbookRoutes(app, { db });
+  registerRunbookRoutes(app, { db, parsePool });
 
   app.get('/api/me', async (req, reply) => {
     try {
@@ -161,6 +148,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       const identity = await authenticate(db, req.headers.authorization);
       authorize(identity, 'read');
       const { runId } = req.params;
+      checkPathParams({ runId });
       try {
         const progress = await handle(runId).query(getProgress);
         // The verdict, once the trail has the run's outcome: a follower's exit code needs it.
@@ -182,6 +170,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   app.get<{ Params: { runId: string } }>('/api/runs/:runId/events', async (req, reply) => {
     try {
       authorize(await authenticate(db, req.headers.authorization), 'read');
+      checkPathParams({ runId: req.params.runId });
       const events = await listRunEvents(db, req.params.runId);
       return { events: events.map(({ body: _body, ...e }) => e) };
     } catch (err) {
@@ -295,13 +284,14 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   app.post('/api/runs', async (req, reply) => {
     const requestId = randomUUID();
     let identity: Identity | undefined;
-    let request: Json = null;
+    let request: Json | undefined;
     try {
       identity = await authenticate(db, req.headers.authorization);
       authorize(identity, 'start');
+      const idempotencyKey = idempotencyKeyOf(req.headers);
       const body = parseBody(StartBody, req.body);
-      request = { file: body.file, mode: body.mode, params: body.params, reason: body.reason };
-      const { plan, planHash, diagnostics } = loadRunbookText(body.runbook, body.file);
+      request = recordedBody({ file: body.file, mode: body.mode, params: body.params, reason: body.reason });
+      const { plan, planHash, diagnostics } = await parsePool.load(body.runbook, body.file);
       if (!plan || !planHash) {
         const errors = diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic);
         throw new ApiError(400, 'runbook_invalid', errors.join('\n'), 'runbook');
@@ -309,29 +299,28 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       if (!plan.modes.includes(body.mode)) throw new ApiError(400, 'invalid_body', `mode: "${body.mode}" is not one of the runbook's modes (${plan.modes.join(', ')})`, 'mode');
       const { values, errors } = resolveParams(plan, body.params, { checkSecretRef: configuredSecretRefCheck() });
       if (errors.length) throw new ApiError(400, 'invalid_body', errors.map((e) => `params: ${e}`).join('; '), 'params');
-      // A real run: a registered runbook version, and its services free (locked until it ends).
       const initiator = identity.name;
+      // A retry with the same Idempotency-Key and request gets the run its first attempt started (before any admission).
+      const requestHash = idempotencyKey ? startRequestHash({ runbook: body.runbook, file: body.file, mode: body.mode, params: body.params, reason: body.reason }) : '';
+      const earlier = idempotencyKey ? await earlierStart(db, initiator, idempotencyKey, requestHash) : undefined;
+      if (earlier) return reply.code(201).send({ ok: true, runId: earlier.runId, planHash: earlier.planHash, requestId: earlier.requestId, replayed: true });
+      // A real run: a registered runbook version, and its services free (locked until it ends).
       const admitted = await admitRun({ db, temporal }, { plan, planHash, mode: body.mode, actor: initiator });
-      request = { file: body.file, mode: body.mode, params: body.params, reason: body.reason, runId: admitted.runId, planHash };
-      await recordHumanAction(db, { requestId, outcome: 'requested', action: 'start', actor: identity.name, roles: identity.roles, runKnown: false, request });
-      const started = await admitted.start((workflowId) => startRun(temporal, { plan, planHash, mode: body.mode, params: values, initiator, reason: body.reason, taskQueue: deps.taskQueue }, { workflowId, signer, requestId }));
-      return reply.code(201).send({ ok: true, runId: started.workflowId, planHash, requestId });
+      request = recordedBody({ file: body.file, mode: body.mode, params: body.params, reason: body.reason, runId: admitted.runId, planHash });
+      // Recorded inside the start: if the trail cannot take it, nothing starts and the locks are released.
+      const begin = () =>
+        admitted.start(async (workflowId) => {
+          await mustRecord(recordHumanAction(db, { requestId, outcome: 'requested', action: 'start', actor: initiator, roles: identity!.roles, runKnown: false, request }));
+          return (await startRun(temporal, { plan, planHash, mode: body.mode, params: values, initiator, reason: body.reason, taskQueue: deps.taskQueue }, { workflowId, signer, requestId })).workflowId;
+        });
+      if (!idempotencyKey) return reply.code(201).send({ ok: true, runId: await begin(), planHash, requestId });
+      const outcome = await startOnce(db, { user: initiator, key: idempotencyKey, requestHash, runId: admitted.runId, planHash, requestId }, () => begin().then(() => undefined));
+      // A concurrent attempt with the same key started the run: this one's admission is not used.
+      if (outcome.runId !== admitted.runId) await releaseServiceLocks(db, admitted.runId);
+      return reply.code(201).send({ ok: true, runId: outcome.runId, planHash: outcome.planHash, requestId: outcome.requestId, ...(outcome.replayed ? { replayed: true } : {}) });
     } catch (err) {
-      const answer = err instanceof RunAlreadyActiveError ? { status: 409, body: { error: 'run_already_active', message: err.message }, refusedBy: 'api' as const } : toErrorAnswer(err);
-      await recordHumanAction(db, {
-        requestId,
-        outcome: 'refused',
-        action: 'start',
-        actor: identity?.name ?? 'anonymous',
-        roles: identity?.roles,
-        runKnown: false,
-        status: answer.status,
-        code: answer.body.error,
-        message: answer.body.message,
-        refusedBy: answer.refusedBy,
-        request,
-      }).catch((auditErr: Error) => req.log.error(auditErr, 'could not record a refused action'));
-      return reply.code(answer.status).send({ ...answer.body, requestId });
+      const refusal = err instanceof RunAlreadyActiveError ? new ApiError(409, 'run_already_active', err.message) : err;
+      return answerRefusal(db, req, reply, refusal, { requestId, action: 'start', identity, runKnown: false, request });
     }
   });
 

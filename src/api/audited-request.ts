@@ -14,8 +14,7 @@ import { authenticate, authorize, type Identity } from '../auth/authenticate';
 import type { HumanAction } from '../auth/roles';
 import type { Json } from '../plan/types';
 import { parseBody } from './bodies';
-import { toErrorAnswer } from './errors';
-import { sanitize } from './sanitize';
+import { answerRefusal, mustRecord, recordedBody } from './refusal-record';
 
 export interface AuditedSpec<S extends z.ZodType> {
   action: HumanAction;
@@ -31,31 +30,17 @@ export interface AuditedSpec<S extends z.ZodType> {
 export async function auditedRequest<S extends z.ZodType>(db: Kysely<Database>, req: FastifyRequest, reply: FastifyReply, spec: AuditedSpec<S>) {
   const requestId = randomUUID();
   let identity: Identity | undefined;
-  let request: Json = sanitize(req.body);
+  let request: Json | undefined;
   try {
     identity = await authenticate(db, req.headers.authorization);
     authorize(identity, spec.action);
     const body = parseBody(spec.body, req.body);
-    request = spec.recorded ? spec.recorded(body) : sanitize(body);
+    request = recordedBody(spec.recorded ? spec.recorded(body) : body);
     spec.check?.(body, identity);
-    await recordHumanAction(db, { requestId, outcome: 'requested', action: spec.action, actor: identity.name, roles: identity.roles, runKnown: false, request });
+    await mustRecord(recordHumanAction(db, { requestId, outcome: 'requested', action: spec.action, actor: identity.name, roles: identity.roles, runKnown: false, request }));
     const answer = await spec.perform({ body, identity, requestId });
     return reply.code(answer.status).send({ ok: true, ...answer.body, requestId });
   } catch (err) {
-    const answer = toErrorAnswer(err);
-    await recordHumanAction(db, {
-      requestId,
-      outcome: 'refused',
-      action: spec.action,
-      actor: identity?.name ?? 'anonymous',
-      roles: identity?.roles,
-      runKnown: false,
-      status: answer.status,
-      code: answer.body.error,
-      message: answer.body.message,
-      refusedBy: answer.refusedBy,
-      request,
-    }).catch((auditErr: Error) => req.log.error(auditErr, 'could not record a refused action'));
-    return reply.code(answer.status).send({ ...answer.body, requestId });
+    return answerRefusal(db, req, reply, err, { requestId, action: spec.action, identity, runKnown: false, request });
   }
 }

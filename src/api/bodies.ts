@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { SIGNOFF_ROLES } from '../findings/tables';
 import { MODES } from '../plan/types';
 import { ApiError } from './errors';
+import { unstorablePath } from './recorded-request';
 
 const Reason = z.string().trim().min(1, 'a reason is required').max(2000);
 
@@ -35,7 +36,7 @@ export const SignoffBody = z.strictObject({
 
 export const StartBody = z.strictObject({
   /** The runbook's YAML text: the server validates and compiles it, so the plan run is the one checked. */
-  runbook: z.string().min(1).max(1_000_000),
+  runbook: z.string().min(1), // its size: DRILLBOOK_RUNBOOK_MAX_BYTES, checked by the parser (src/runbook/limits.ts)
   /** Where the text came from, for diagnostics and the plan's source. */
   file: z.string().min(1).max(500).default('runbook.yaml'),
   mode: z.enum(MODES),
@@ -48,6 +49,11 @@ export const StartBody = z.strictObject({
  * @throws ApiError 400 naming the first field at fault (`reason: skip needs a reason`).
  */
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+  // What is accepted is recorded, and neither the trail nor Temporal's history can hold these.
+  const unstorable = unstorablePath(body);
+  if (unstorable !== undefined) {
+    throw new ApiError(400, 'invalid_body', `${unstorable}: contains a NUL character or invalid Unicode (a lone surrogate)`, unstorable);
+  }
   const parsed = schema.safeParse(body ?? {});
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];

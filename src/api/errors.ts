@@ -6,6 +6,7 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/cl
 import { ApplicationFailure } from '@temporalio/common';
 import { AuthError } from '../auth/authenticate';
 import { FAILURES } from '../plan/failures';
+import { SignoffDuplicateError } from '../findings/signoffs';
 
 export class ApiError extends Error {
   constructor(
@@ -18,6 +19,19 @@ export class ApiError extends Error {
     super(message);
   }
 }
+
+/**
+ * The audit trail could not record a request: the request is refused (fail closed), never done
+ * unrecorded. Answered 503; the cause goes to the server's log, not to the caller.
+ */
+export class AuditUnavailableError extends Error {
+  constructor(override readonly cause: unknown) {
+    super('the audit trail cannot record this request right now, so nothing was done; try again later');
+  }
+}
+
+/** What a 5xx answer says instead of the internal error, whose text goes to the server's log under the request id. */
+export const INTERNAL_MESSAGE = "internal error: the server's log has the detail under this request id";
 
 /** A workflow validator's refusal → status. Types not listed are server errors (500). */
 const FAILURE_STATUS: Record<string, number> = {
@@ -38,17 +52,38 @@ export interface ErrorAnswer {
   body: { error: string; message: string; field?: string };
   /** Who refused (for the audit record). */
   refusedBy: 'api' | 'workflow';
+  /** A server error's own text: for the server's log only, never for the caller or the trail. */
+  internal?: string;
+}
+
+/** A 5xx body → its internal text, for routes that send `answer.body` as it is (the log gets it, not the caller). */
+const internalDetails = new WeakMap<object, string>();
+
+export function internalDetailOf(body: object): string | undefined {
+  return internalDetails.get(body);
 }
 
 /** Maps anything thrown while handling a request to its answer. Never throws. */
 export function toErrorAnswer(err: unknown): ErrorAnswer {
+  const answer = errorAnswer(err);
+  if (answer.internal !== undefined) internalDetails.set(answer.body, answer.internal);
+  return answer;
+}
+
+function errorAnswer(err: unknown): ErrorAnswer {
   if (err instanceof ApiError) {
     return { status: err.status, body: { error: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) }, refusedBy: 'api' };
   }
+  if (err instanceof AuditUnavailableError) {
+    return { status: 503, body: { error: 'audit_unavailable', message: err.message }, refusedBy: 'api', internal: String((err.cause as Error)?.message ?? err.cause) };
+  }
+  if (err instanceof SignoffDuplicateError) return { status: 409, body: { error: 'signoff_duplicate', message: err.message, field: 'role' }, refusedBy: 'api' };
   if (err instanceof AuthError) return { status: err.status, body: { error: err.code, message: err.message }, refusedBy: 'api' };
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
     const type = err.cause.type ?? 'UpdateRefused';
-    return { status: FAILURE_STATUS[type] ?? 500, body: { error: type, message: err.cause.message }, refusedBy: 'workflow' };
+    const status = FAILURE_STATUS[type];
+    if (status) return { status, body: { error: type, message: err.cause.message }, refusedBy: 'workflow' };
+    return { status: 500, body: { error: 'internal', message: INTERNAL_MESSAGE }, refusedBy: 'workflow', internal: `${type}: ${err.cause.message}` };
   }
   if (err instanceof WorkflowNotFoundError) {
     return { status: 409, body: { error: FAILURES.RunNotActive, message: 'the run is no longer running (Temporal has no open execution)' }, refusedBy: 'api' };
@@ -58,5 +93,5 @@ export function toErrorAnswer(err: unknown): ErrorAnswer {
   if (/workflow execution already completed/i.test(text)) {
     return { status: 409, body: { error: FAILURES.RunNotActive, message: 'the run has ended' }, refusedBy: 'workflow' };
   }
-  return { status: 500, body: { error: 'internal', message: text }, refusedBy: 'api' };
+  return { status: 500, body: { error: 'internal', message: INTERNAL_MESSAGE }, refusedBy: 'api', internal: text };
 }

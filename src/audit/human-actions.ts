@@ -36,6 +36,8 @@ export interface HumanActionRecord {
   /** What was asked (validated or raw body), never tokens or secrets. */
   request?: Json;
   roles?: string[];
+  /** More about a refusal, each under its own name in `data` (the client, the raw body's digest, the token's owner). */
+  details?: Record<string, Json>;
 }
 
 /** Appends the record (once per request id and outcome). */
@@ -59,6 +61,7 @@ export async function recordHumanAction(db: Db, r: HumanActionRecord, project?: 
           roles: r.roles ?? [],
           ...(r.outcome === 'refused' ? { status: r.status ?? null, code: r.code ?? null, message: r.message ?? null, refusedBy: r.refusedBy ?? 'api' } : {}),
           request: r.request ?? null,
+          ...(r.details ?? {}),
         },
       },
     ],

@@ -10,8 +10,8 @@
  * loaded machine those pauses were most of the wall time), and this thread's heap cannot be resized
  * from inside. A worker start costs ~50 ms.
  */
-import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../threads/start-worker';
 import type { ClientBase, ClientConfig, Pool } from 'pg';
 import type { RangeWork } from './verify-chain-worker';
 import { pgChainReader } from './verify-pg-reader';
@@ -85,16 +85,9 @@ export async function verifyInTwoThreads(
   }
 }
 
-/**
- * The worker file next to this one, with this file's extension: .js from dist/ (the CLI, the bench).
- * Under jest this file is the .ts source, which a worker cannot load as is: the worker then first
- * registers swc (a dev dependency, what jest itself uses) for .ts files.
- */
+/** The worker file next to this one (src/threads/start-worker.ts loads the .ts source under jest). */
 function startRangeWorker(work: RangeWork): Worker {
-  const extension = path.extname(__filename);
-  const entry = path.join(__dirname, `verify-chain-worker${extension}`);
-  if (extension !== '.ts') return new Worker(entry, { workerData: work, resourceLimits: WORKER_LIMITS });
-  return new Worker(TS_BOOTSTRAP, { eval: true, workerData: { ...work, entry, swc: require.resolve('@swc/core') }, resourceLimits: WORKER_LIMITS });
+  return startModuleWorker(__dirname, 'verify-chain-worker', { workerData: work, resourceLimits: WORKER_LIMITS });
 }
 
 /**
@@ -103,17 +96,6 @@ function startRangeWorker(work: RangeWork): Worker {
  * (loaded machine); peak RSS ~470 MB instead of ~270 MB (one thread: ~200 MB).
  */
 const WORKER_LIMITS = { maxYoungGenerationSizeMb: 192 };
-
-const TS_BOOTSTRAP = `
-const { workerData } = require('node:worker_threads');
-const { readFileSync } = require('node:fs');
-const { transformSync } = require(workerData.swc);
-require.extensions['.ts'] = (module, filename) => {
-  const options = { filename, swcrc: false, module: { type: 'commonjs' }, jsc: { target: 'es2022', parser: { syntax: 'typescript' } } };
-  module._compile(transformSync(readFileSync(filename, 'utf8'), options).code, filename);
-};
-require(workerData.entry);
-`;
 
 function resultOf(worker: Worker): Promise<VerifyResult> {
   return new Promise((resolve, reject) => {

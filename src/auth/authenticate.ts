@@ -16,11 +16,23 @@ export interface Identity {
   tokenPrefix: string;
 }
 
+/** Whose token a refused one is, when the trail can tell: its prefix matches a token on record. */
+export interface TokenAttribution {
+  /** The token's visible prefix (never the token). */
+  prefix: string;
+  /** The user the token with this prefix was issued to. */
+  owner: string;
+  /** Why it was refused: revoked, expired, its user disabled, or not the token with this prefix. */
+  state: 'revoked' | 'expired' | 'user-disabled' | 'mismatch';
+}
+
 export class AuthError extends Error {
   constructor(
     readonly status: 401 | 403,
     readonly code: 'unauthenticated' | 'forbidden',
     message: string,
+    /** A refused token the trail knows the owner of (for the refusal's record). */
+    readonly token?: TokenAttribution,
   ) {
     super(message);
   }
@@ -49,13 +61,26 @@ export async function authenticate(db: Kysely<Database>, authorization: string |
     .select(['users.name', 'users.roles', 'users.disabled', 'api_tokens.revoked_at', 'api_tokens.expires_at', 'api_tokens.token_hash'])
     .where('api_tokens.token_hash', '=', hashToken(token))
     .executeTakeFirst();
-  if (!row) throw new AuthError(401, 'unauthenticated', 'invalid token');
-  if (row.revoked_at) throw new AuthError(401, 'unauthenticated', 'token revoked');
-  if (row.expires_at && row.expires_at.getTime() <= Date.now()) throw new AuthError(401, 'unauthenticated', 'token expired');
-  if (row.disabled) throw new AuthError(401, 'unauthenticated', `user ${row.name} is disabled`);
+  if (!row) {
+    const owner = await tokenOwnerByPrefix(db, tokenPrefix(token));
+    throw new AuthError(401, 'unauthenticated', 'invalid token', owner ? { prefix: tokenPrefix(token), owner, state: 'mismatch' } : undefined);
+  }
+  const attribution = (state: TokenAttribution['state']): TokenAttribution => ({ prefix: tokenPrefix(token), owner: row.name, state });
+  if (row.revoked_at) throw new AuthError(401, 'unauthenticated', 'token revoked', attribution('revoked'));
+  if (row.expires_at && row.expires_at.getTime() <= Date.now()) throw new AuthError(401, 'unauthenticated', 'token expired', attribution('expired'));
+  if (row.disabled) throw new AuthError(401, 'unauthenticated', `user ${row.name} is disabled`, attribution('user-disabled'));
   // Best effort: a failed bookkeeping write must not refuse a valid request.
   await authDb(db).updateTable('api_tokens').set({ last_used_at: new Date() }).where('token_hash', '=', row.token_hash).execute().catch(() => undefined);
   return { name: row.name, roles: row.roles, tokenPrefix: tokenPrefix(token) };
+}
+
+/**
+ * The user a token with this visible prefix was issued to, if any: lets a refusal (and the lockout)
+ * name whose token someone is guessing at, without the token itself.
+ */
+export async function tokenOwnerByPrefix(db: Kysely<Database>, prefix: string): Promise<string | undefined> {
+  const row = await authDb(db).selectFrom('api_tokens').select('user_name').where('prefix', '=', prefix).limit(1).executeTakeFirst();
+  return row?.user_name;
 }
 
 /**

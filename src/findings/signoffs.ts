@@ -1,7 +1,8 @@
 /**
  * Sign-offs of a run (drill owner, business owner, independent reviewer): a row in `run_signoffs`
- * and a `signoff.recorded` event on the run's own chain, in one transaction. Append-only: signing
- * again in the same role adds a row; the dossier shows every one.
+ * and a `signoff.recorded` event on the run's own chain, in one transaction. Append-only, and one
+ * sign-off per person per capacity per run (unique index run_signoffs_once, migration
+ * 2026_12_04_120000_front_door): signing again in the same role is refused and writes nothing.
  */
 import type { Kysely, Transaction } from 'kysely';
 import { appendAuditEvents } from '../audit/append-events';
@@ -18,13 +19,39 @@ export interface SignoffRecord {
   signedAt: Date;
 }
 
+/** The same person already signed this run off in this capacity. */
+export class SignoffDuplicateError extends Error {
+  constructor(s: Pick<SignoffRecord, 'runId' | 'role' | 'signer'>) {
+    super(`${s.signer} has already signed run ${s.runId} off as ${s.role}; a sign-off is given once per person and capacity`);
+  }
+}
+
+/** PostgreSQL's unique violation on the one-sign-off index. */
+function isDuplicateSignoff(err: unknown): boolean {
+  const e = err as { code?: string; constraint?: string };
+  return e?.code === '23505' && e.constraint === 'run_signoffs_once';
+}
+
 export function isSignoffRole(role: string): role is SignoffRole {
   return (SIGNOFF_ROLES as readonly string[]).includes(role);
 }
 
-/** Records a sign-off (once per request id). @throws FindingInputError for an unknown role. */
+/**
+ * Records a sign-off (once per request id).
+ * @throws FindingInputError for an unknown role; SignoffDuplicateError when this signer already signed
+ *   this run off in this role (then neither the row nor its event is written).
+ */
 export async function recordSignoff(db: Kysely<Database>, s: SignoffRecord): Promise<void> {
   if (!isSignoffRole(s.role)) throw new FindingInputError('role', `"${s.role}" is not one of ${SIGNOFF_ROLES.join(', ')}`);
+  const earlier = await findingsDb(db)
+    .selectFrom('run_signoffs')
+    .select('request_id')
+    .where('run_id', '=', s.runId)
+    .where('role', '=', s.role)
+    .where('signer', '=', s.signer)
+    .executeTakeFirst();
+  // The same request retried is fine (nothing new is written); another request is a second sign-off.
+  if (earlier && earlier.request_id !== s.requestId) throw new SignoffDuplicateError(s);
   await appendAuditEvents(
     db,
     [
@@ -44,7 +71,11 @@ export async function recordSignoff(db: Kysely<Database>, s: SignoffRecord): Pro
         .onConflict((oc) => oc.column('request_id').doNothing())
         .execute();
     },
-  );
+  ).catch((err: unknown) => {
+    // Two requests at once: the index refuses the second, and its event rolls back with it.
+    if (isDuplicateSignoff(err)) throw new SignoffDuplicateError(s);
+    throw err;
+  });
 }
 
 export async function listSignoffs(db: Kysely<Database>, runId: string): Promise<SignoffRecord[]> {

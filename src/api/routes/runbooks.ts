@@ -13,15 +13,15 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../../audit/database';
-import { recordHumanAction } from '../../audit/human-actions';
 import { authenticate, authorize, type Identity } from '../../auth/authenticate';
 import type { Json } from '../../plan/types';
 import { formatDiagnostic } from '../../runbook/diagnostics';
-import { loadRunbookText } from '../../runbook/load';
 import { isRealMode, REAL_MODES } from '../../real-runs/real-modes';
 import { listRegistrations, registerRunbook, RegistryError, revokeRunbook, type RunbookRegistration } from '../../real-runs/registrations';
 import { parseBody } from '../bodies';
 import { ApiError, toErrorAnswer } from '../errors';
+import { answerRefusal } from '../refusal-record';
+import type { RunbookParsePool } from '../runbook-parse-pool';
 
 const Reason = z.string().trim().min(1, 'a reason is required').max(2000);
 
@@ -34,8 +34,8 @@ export const RegisterRunbookBody = z.strictObject({
 
 export const RevokeRunbookBody = z.strictObject({ reason: Reason });
 
-export function registerRunbookRoutes(app: FastifyInstance, deps: { db: Kysely<Database> }): void {
-  const { db } = deps;
+export function registerRunbookRoutes(app: FastifyInstance, deps: { db: Kysely<Database>; parsePool: RunbookParsePool }): void {
+  const { db, parsePool } = deps;
 
   /** Authenticates and authorises an admin's registry change; records a refusal with who asked. */
   async function change(req: FastifyRequest, reply: FastifyReply, action: 'register-runbook' | 'revoke-runbook', fn: (identity: Identity, requestId: string) => Promise<{ status: number; body: Record<string, unknown> }>) {
@@ -47,21 +47,7 @@ export function registerRunbookRoutes(app: FastifyInstance, deps: { db: Kysely<D
       const { status, body } = await fn(identity, requestId);
       return reply.code(status).send({ ...body, requestId });
     } catch (err) {
-      const answer = toErrorAnswer(err instanceof RegistryError ? toApiError(err) : err);
-      await recordHumanAction(db, {
-        requestId,
-        outcome: 'refused',
-        action,
-        actor: identity?.name ?? 'anonymous',
-        roles: identity?.roles,
-        runKnown: false,
-        status: answer.status,
-        code: answer.body.error,
-        message: answer.body.message,
-        refusedBy: answer.refusedBy,
-        request: recorded(req),
-      }).catch((auditErr: Error) => req.log.error(auditErr, 'could not record a refused action'));
-      return reply.code(answer.status).send({ ...answer.body, requestId });
+      return answerRefusal(db, req, reply, err instanceof RegistryError ? toApiError(err) : err, { requestId, action, identity, runKnown: false, request: recorded(req) });
     }
   }
 
@@ -78,7 +64,8 @@ export function registerRunbookRoutes(app: FastifyInstance, deps: { db: Kysely<D
   app.post('/api/runbooks', (req, reply) =>
     change(req, reply, 'register-runbook', async (identity, requestId) => {
       const body = parseBody(RegisterRunbookBody, req.body);
-      const { plan, planHash, diagnostics } = loadRunbookText(body.runbook, body.file);
+      // Off the event loop, as for a start (src/api/runbook-parse-pool.ts).
+      const { plan, planHash, diagnostics } = await parsePool.load(body.runbook, body.file);
       if (!plan || !planHash) {
         const errors = diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic);
         throw new ApiError(400, 'runbook_invalid', errors.join('\n'), 'runbook');

@@ -1,0 +1,68 @@
+/**
+ * The front door's limits, from the environment, checked at start with each variable's name (as
+ * src/config/config.ts does for the rest): the body size and the lockout after failed
+ * authentications. (A runbook's own size is the parser's: DRILLBOOK_RUNBOOK_MAX_BYTES, src/runbook/limits.ts.) Documented in docs/operators.md ("Security") and the README's configuration table.
+ */
+import { z } from 'zod';
+import { parseDuration } from '../plan/duration';
+
+export interface ApiLimits {
+  /** Largest request body read, in bytes; a larger one is answered 413 before it is read whole. */
+  bodyLimit: number;
+  /** Failed authentications from one client, or with one known token prefix, before a lockout. */
+  authFailures: number;
+  /** How long failures are counted, and how long a lockout lasts from the failure that caused it (ms). */
+  lockoutWindowMs: number;
+  /** Fastify's `trustProxy`: whose X-Forwarded-For names the client (false: the socket's address). */
+  trustProxy: boolean | string;
+}
+
+export const DEFAULT_API_LIMITS: ApiLimits = {
+  bodyLimit: 2 * 1024 * 1024,
+  authFailures: 10,
+  lockoutWindowMs: 15 * 60_000,
+  trustProxy: false,
+};
+
+const positiveInt = (min: number, max: number) => z.string().regex(/^\d+$/, 'expected a whole number').transform(Number).pipe(z.number().int().min(min).max(max));
+
+const limitsSchema = z.strictObject({
+  DRILLBOOK_API_BODY_LIMIT: positiveInt(1024, 64 * 1024 * 1024).optional(),
+  DRILLBOOK_API_AUTH_FAILURES: positiveInt(1, 100_000).optional(),
+  DRILLBOOK_API_LOCKOUT_WINDOW: z
+    .string()
+    .transform((text, ctx) => {
+      const parsed = parseDuration(text);
+      if (!parsed.ok) {
+        ctx.addIssue({ code: 'custom', message: parsed.error });
+        return z.NEVER;
+      }
+      if (parsed.ms < 1000) {
+        ctx.addIssue({ code: 'custom', message: 'at least 1s' });
+        return z.NEVER;
+      }
+      return parsed.ms;
+    })
+    .optional(),
+  DRILLBOOK_API_TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|[0-9a-fA-F:.\/]+(,[0-9a-fA-F:.\/]+)*)$/, 'expected true, false, or comma-separated proxy addresses (CIDR allowed)')
+    .transform((v) => (v === 'true' ? true : v === 'false' ? false : v))
+    .optional(),
+});
+
+/** @throws Error `bad configuration:` naming each bad variable. */
+export function apiLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): ApiLimits {
+  const picked = Object.fromEntries(Object.keys(limitsSchema.shape).filter((k) => env[k] !== undefined && env[k] !== '').map((k) => [k, env[k]]));
+  const parsed = limitsSchema.safeParse(picked);
+  if (!parsed.success) {
+    throw new Error(`bad configuration:\n  ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n  ')}`);
+  }
+  const v = parsed.data;
+  return {
+    bodyLimit: v.DRILLBOOK_API_BODY_LIMIT ?? DEFAULT_API_LIMITS.bodyLimit,
+    authFailures: v.DRILLBOOK_API_AUTH_FAILURES ?? DEFAULT_API_LIMITS.authFailures,
+    lockoutWindowMs: v.DRILLBOOK_API_LOCKOUT_WINDOW ?? DEFAULT_API_LIMITS.lockoutWindowMs,
+    trustProxy: v.DRILLBOOK_API_TRUST_PROXY ?? DEFAULT_API_LIMITS.trustProxy,
+  };
+}

@@ -28,6 +28,7 @@ import { watchCommand } from './commands/watch';
 import { reportCommand } from './commands/report';
 import { findingCommand } from './commands/finding';
 import { signoffCommand } from './commands/signoff';
+import { importCommand } from './commands/import';
 import { EXIT } from './exit-codes';
 
 export function buildProgram(ctx = new CliContext()): Command {
@@ -64,6 +65,7 @@ export function buildProgram(ctx = new CliContext()): Command {
     reportCommand(ctx, run),
     findingCommand(ctx, run),
     signoffCommand(run),
+    importCommand(run),
   ]) {
     program.addCommand(cmd);
   }

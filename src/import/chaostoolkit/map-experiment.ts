@@ -527,7 +527,10 @@ class ExperimentMapper {
     if (provider.verify_tls === false) {
       todos.push('verify_tls: false has no equivalent: the http adapter always verifies certificates');
     }
-    return { kind: 'call', provider: 'http', adapter: 'http', input, todos, keyNotes };
+    // The order a reader expects: what is called, with what, how.
+    const order = ['method', 'url', 'headers', 'headersFromSecrets', 'body', 'timeoutMs', 'expect'];
+    const ordered = Object.fromEntries(order.filter((k) => k in input).map((k) => [k, input[k]]));
+    return { kind: 'call', provider: 'http', adapter: 'http', input: ordered, todos, keyNotes };
   }
 
   private mapProcess(activity: JsonObject, provider: JsonObject, path: SourcePath): ProviderMapping {

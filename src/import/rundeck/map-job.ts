@@ -153,15 +153,11 @@ class JobMapper {
     const became = [`step ${id}`];
     if (this.job.keepgoing || c.errorHandler) step.body.onFailure = 'continue';
     this.place(step, needs);
-    let last = [id];
-    if (c.errorHandler) {
-      last = this.mapErrorHandler(c, id, title);
-      became.push(...last.map((s) => `step ${s}`));
-    }
-    if (!parallel) this.frontier = last;
     const status: ReportStatus = mapped.kind === 'manual' ? 'manual' : mapped.status;
     const note = mapped.kind === 'manual' ? mapped.reason : (mapped.note ?? (mapped.todos.length ? 'see the TODO on the step' : undefined));
     this.report(element, c.at, status, became, note);
+    const last = c.errorHandler ? this.mapErrorHandler(c, id, title) : [id];
+    if (!parallel) this.frontier = last;
   }
 
   private mapErrorHandler(c: RundeckCommand, id: string, title: string): string[] {
@@ -277,7 +273,13 @@ class JobMapper {
     }
     // Shell syntax: the line as it was, in a script; option values reach it as environment variables.
     const env: Record<string, string> = {};
-    const shellLine = line.trim().replace(DATA_REF, (whole, scope: string, name: string) => this.envRef(scope, name, whole, env, todos));
+    const shellLine = line.trim().replace(DATA_REF, (whole, scope: string, name: string, offset: number, all: string) => {
+      const ref = this.envRef(scope, name, whole, env, todos);
+      if (ref !== whole && insideSingleQuotes(all, offset)) {
+        todos.push(`${whole} sat inside single quotes, where Rundeck replaced it but the shell will not expand ${ref}: rework the quoting in the script`);
+      }
+      return ref;
+    });
     const body = `#!/bin/sh\n# Imported from ${placeText(at)}: Rundeck ran this command line through a shell.\n${shellLine}\n`;
     const input: Record<string, unknown> = { argv: ['/bin/sh', this.draft.addScript(`${id}.sh`, body, at)] };
     this.setEnv(input, env);
@@ -296,8 +298,8 @@ class JobMapper {
     const env: Record<string, string> = {};
     const text = body.script.replace(SCRIPT_TOKEN, (whole, scope: string, name: string) => this.envRef(scope, name, whole, env, todos));
     for (const m of text.matchAll(RD_OPTION_ENV)) {
-      const o = [...this.options.entries()].find(([, p]) => p.env === `RD_OPTION_${m[1]}`);
-      if (o) env[o[1].env] = `\${{ params.${o[1].param} }}`;
+      const o = [...this.options.values()].find((p) => p.env === `RD_OPTION_${m[1]}`);
+      if (o) env[o.env] = `${o.secure ? 'secret:' : ''}\${{ params.${o.param} }}`;
     }
     let interp: string[] | undefined;
     if (body.interpreter) interp = this.interpreter(body.interpreter, body.argsQuoted, todos);
@@ -385,6 +387,19 @@ class JobMapper {
     if (secret.length) input.envFromSecrets = Object.fromEntries(secret.map(([k, v]) => [k, v.slice('secret:'.length)]));
     this.pendingSecretEnv.clear();
   }
+}
+
+/** Whether `offset` in a shell line lies inside '…' (an odd number of unescaped single quotes before it). */
+function insideSingleQuotes(line: string, offset: number): boolean {
+  let inside = false;
+  let inDouble = false;
+  for (let i = 0; i < offset; i++) {
+    const c = line[i];
+    if (c === '\\' && !inside) i += 1;
+    else if (c === '"' && !inside) inDouble = !inDouble;
+    else if (c === "'" && !inDouble) inside = !inside;
+  }
+  return inside;
 }
 
 function manual(reason: string, instructions: string): BodyMapping {

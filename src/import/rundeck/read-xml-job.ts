@@ -19,13 +19,13 @@ export function readXmlJobs(text: string, file: string, wanted: string | undefin
       onError: (level, message, ctx) => {
         if (level === 'warning') return;
         const loc = (ctx as { locator?: { lineNumber?: number; columnNumber?: number } } | undefined)?.locator;
-        errors.push({ file, line: loc?.lineNumber ?? 1, col: loc?.columnNumber ?? 1, message: `not valid XML: ${message}` });
+        errors.push({ file, ...xmlErrorPlace(text, message, loc), message: `not valid XML: ${message}` });
       },
     }).parseFromString(text, 'text/xml');
   } catch (err) {
     const loc = (err as { locator?: { lineNumber?: number; columnNumber?: number } }).locator;
     const already = errors.length > 0;
-    if (!already) errors.push({ file, line: loc?.lineNumber ?? 1, col: loc?.columnNumber ?? 1, message: `not valid XML: ${(err as Error).message}` });
+    if (!already) errors.push({ file, ...xmlErrorPlace(text, (err as Error).message, loc), message: `not valid XML: ${(err as Error).message}` });
   }
   if (errors.length || !doc) throw new ImportRefused(errors.length ? errors.slice(0, 1) : [{ file, line: 1, col: 1, message: 'not valid XML' }]);
   const root = doc.documentElement;
@@ -45,6 +45,23 @@ export function readXmlJobs(text: string, file: string, wanted: string | undefin
     throw new ImportRefused([{ ...at(root), message: `the file holds ${jobs.length} jobs (${names.map((n) => `"${n}"`).join(', ')}): choose one with --job NAME` }]);
   } else job = jobs[0];
   return readJob(job, file, at);
+}
+
+/**
+ * xmldom's locator points where the parser was (the end of the text before the problem); for a
+ * mismatched end tag, point at that tag itself.
+ */
+function xmlErrorPlace(text: string, message: string, loc: { lineNumber?: number; columnNumber?: number } | undefined): { line: number; col: number } {
+  const line = loc?.lineNumber ?? 1;
+  const col = loc?.columnNumber ?? 1;
+  const closing = /!= "([^"]+)"/.exec(message)?.[1];
+  if (!closing) return { line, col };
+  const lines = text.split('\n');
+  const from = lines.slice(0, line - 1).reduce((n, l) => n + l.length + 1, 0) + col - 1;
+  const at = text.indexOf(`</${closing}`, Math.max(0, from));
+  if (at < 0) return { line, col };
+  const before = text.slice(0, at).split('\n');
+  return { line: before.length, col: before[before.length - 1].length + 1 };
 }
 
 function readJob(job: Element, file: string, at: (n: Element | null | undefined) => SourcePlace): RundeckJob {

@@ -45,7 +45,7 @@ function readJob(src: StructuredSource, job: Obj, path: SourcePath): RundeckJob 
   const problem = (p: SourcePath, message: string) => problems.push({ ...src.at(p), message });
   if (typeof job.name !== 'string' || !job.name.trim()) problem(job.name === undefined ? path : [...path, 'name'], 'a job needs a name');
   const seq = job.sequence as Obj;
-  if (!Array.isArray(seq.commands) || seq.commands.length === 0) problem([...path, 'sequence'], 'a job\'s sequence needs a non-empty list of commands');
+  if (!Array.isArray(seq.commands) || seq.commands.length === 0) problem([...path, 'sequence', ...('commands' in seq ? ['commands'] : [])], 'a job\'s sequence needs a non-empty list of commands');
   const commands: RundeckCommand[] = [];
   (Array.isArray(seq.commands) ? seq.commands : []).forEach((c, i) => {
     const cpath = [...path, 'sequence', 'commands', i];

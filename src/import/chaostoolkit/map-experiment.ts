@@ -30,6 +30,8 @@ const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
 const CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'cookie'];
 const SUBSTITUTION = /\$\{([A-Za-z0-9_.-]+)\}/g;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** RFC 9110 token, as the http adapter checks it. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 interface Located {
   activity: JsonObject;
@@ -490,6 +492,10 @@ class ExperimentMapper {
       const headers: JsonObject = {};
       const fromSecrets: JsonObject = {};
       for (const [name, raw] of Object.entries(provider.headers)) {
+        if (!HEADER_NAME.test(name)) {
+          todos.push(`the header ${JSON.stringify(name)} is not a valid HTTP header name and was left out`);
+          continue;
+        }
         const text = String(raw);
         const secretsUsed: string[] = [];
         const { value } = this.substitute(text, (param, secret) => {

@@ -1,0 +1,28 @@
+/**
+ * What holds for every draft, whatever the source: it validates, every exec step has an argv array
+ * and none hands a command string to a shell's -c, and every secret param is a reference.
+ */
+import { readdirSync } from 'node:fs';
+import { FIXTURES, importFixture } from './import-fixture';
+
+const sources: [string, string | undefined][] = readdirSync(FIXTURES)
+  .filter((f) => /\.(experiment\.(json|yaml)|rundeck\.(yaml|xml))$/.test(f))
+  .flatMap((f): [string, string | undefined][] => (f === 'smoke-tests.rundeck.yaml' ? [[f, 'Smoke tests'], [f, 'Rotate logs']] : [[f, undefined]]));
+
+test.each(sources)('%s (%s)', (file, job) => {
+  const imp = importFixture(file.includes('experiment') ? 'chaostoolkit' : 'rundeck', file, { job });
+  expect(imp.loaded.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  const plan = imp.loaded.plan!;
+  const calls = plan.steps.flatMap((s) => {
+    const own = s as unknown as Record<string, { adapter: string; input: Record<string, unknown> } | undefined>;
+    return [own.action, own.probe, own.compensate].filter((c): c is { adapter: string; input: Record<string, unknown> } => !!c);
+  });
+  const execs = calls.filter((c) => c.adapter === 'exec');
+  expect(execs.length).toBeGreaterThan(0);
+  for (const call of execs) {
+    const argv = call.input.argv as string[];
+    expect(Array.isArray(argv)).toBe(true);
+    if (/(^|\/)(ba|da|z|k)?sh$/.test(argv[0])) expect(argv).not.toContain('-c');
+  }
+  for (const p of plan.params.filter((p) => p.type === 'secret')) expect(String(p.default)).toMatch(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:\/)/);
+});

@@ -88,7 +88,10 @@ function importFile(tool: ImportTool, file: string, opts: ImportOptions): Comman
   } else {
     process.stdout.write(result.yaml);
   }
-  if (opts.report) writeFileSync(opts.report, `${JSON.stringify(result.report, null, 2)}\n`);
+  if (opts.report) {
+    mkdirSync(path.dirname(path.resolve(opts.report)), { recursive: true });
+    writeFileSync(opts.report, `${JSON.stringify(result.report, null, 2)}\n`);
+  }
   process.stderr.write(formatReport(result.report));
   return EXIT.ok;
 }

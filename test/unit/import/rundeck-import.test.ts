@@ -4,6 +4,8 @@
  * format: both drafts validate and say the same thing.
  */
 import path from 'node:path';
+import { importSource } from '../../../src/import/import-source';
+import { loadRunbookText } from '../../../src/runbook/load';
 import { FIXTURES, fromComments, importFixture, type Imported, type Step } from './import-fixture';
 
 let yamlJob: Imported;
@@ -131,4 +133,33 @@ test('parallel strategy → no needs; keepgoing → onFailure continue; a node p
   expect(smoke.report.entries.find((e) => e.element === 'nodefilters')?.status).toBe('not-mapped');
   const rotate = importFixture('rundeck', 'smoke-tests.rundeck.yaml', { job: 'Rotate logs' });
   expect(rotate.data.steps.map((s) => s.id)).toEqual(['run-logrotate-f-etc-logrotate-d-payments']);
+});
+
+test('older forms: options as a map, a deprecated include filter, a strategy plugin', () => {
+  const text = [
+    '- name: Legacy job',
+    '  options:',
+    '    region: { value: eu, required: true }',
+    '    token: { secure: true }',
+    '  nodefilters:',
+    '    include: { tags: dr-site }',
+    '  sequence:',
+    '    keepgoing: false',
+    '    strategy: ruleset',
+    '    commands:',
+    '      - exec: /opt/bin/switch --region ${option.region} --node ${node.name}',
+    '',
+  ].join('\n');
+  const { yaml, report } = importSource({ tool: 'rundeck', file: 'legacy.yaml', text, cwd: '/tmp' });
+  const { plan, diagnostics } = loadRunbookText(yaml, 'legacy-draft.yaml');
+  expect(diagnostics).toEqual([]);
+  expect(plan!.params.map((p) => [p.name, p.type])).toEqual([
+    ['region', 'string'],
+    ['token', 'secret'],
+  ]);
+  const s = plan!.steps[0] as unknown as { site: string; action: { input: { argv: string[] } } };
+  expect(s.site).toBe('dr-site');
+  expect(s.action.input.argv).toEqual(['/opt/bin/switch', '--region', '${{ params.region }}', '--node', '${node.name}']);
+  expect(yaml).toContain('TODO(import): ${node.name} is Rundeck node data');
+  expect(report.entries.find((e) => e.element === 'sequence (strategy ruleset)')?.status).toBe('partial');
 });

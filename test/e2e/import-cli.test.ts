@@ -80,6 +80,9 @@ test('an existing draft is kept unless --force', async () => {
   expect(r.code).toBe(2);
   expect(r.stderr).toMatch(/would overwrite .*orders\.yaml; use --force/);
   expect(readFileSync(out, 'utf8')).toBe('mine\n');
+  const folder = await runCli(['import', 'chaostoolkit', source, '--out', dir, '--force']);
+  expect(folder.code).toBe(2);
+  expect(folder.stderr).toMatch(/is a folder; name a file/);
   const forced = await runCli(['import', 'chaostoolkit', source, '--out', out, '--force']);
   expect(forced.code).toBe(0);
   expect(readFileSync(out, 'utf8')).toMatch(/^# Imported by/);

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { ImportRefused } from '../../import/import-error';
@@ -77,6 +77,8 @@ function importFile(tool: ImportTool, file: string, opts: ImportOptions): Comman
 
   // Refuse before writing anything, so a refused import changes nothing.
   const targets = [opts.out, opts.report, ...result.scripts.map((s) => s.path)].filter((f): f is string => !!f);
+  const folders = targets.filter((f) => existsSync(f) && statSync(f).isDirectory());
+  if (folders.length) throw new CliError(`${folders.join(', ')} is a folder; name a file`, EXIT.usage);
   const existing = opts.force ? [] : targets.filter((f) => existsSync(f));
   if (existing.length) throw new CliError(`would overwrite ${existing.join(', ')}; use --force`, EXIT.usage);
 

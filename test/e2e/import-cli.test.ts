@@ -3,7 +3,7 @@
  * on stderr and as JSON, scripts beside the draft, `validate` accepting the draft; bad input refused
  * at file:line:col with exit 1 and nothing written; an existing file kept unless --force.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runCli } from '../support/cli';
@@ -14,6 +14,8 @@ let dir: string;
 beforeEach(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'drillbook-import-cli-'));
 });
+
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 test('chaostoolkit: draft, scripts and JSON report written; the report on stderr; validate accepts the draft', async () => {
   const out = path.join(dir, 'payments.yaml');

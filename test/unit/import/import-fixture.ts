@@ -1,5 +1,5 @@
 /** Imports a fixture of test/fixtures/import as the CLI would, into a temporary folder, and loads the draft. */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
@@ -20,7 +20,8 @@ export type Step = Record<string, unknown> & { id: string; kind: string };
 export function importFixture(tool: ImportTool, name: string, opts: { job?: string } = {}): Imported {
   const file = path.join(FIXTURES, name);
   const text = readFileSync(file, 'utf8');
-  const dir = mkdtempSync(path.join(tmpdir(), 'drillbook-import-'));
+  // importSource writes nothing: the folder only decides where the draft says its scripts are.
+  const dir = path.join(tmpdir(), 'drillbook-import');
   const result = importSource({ tool, file, text, cwd: dir, outFile: path.join(dir, 'draft.yaml'), job: opts.job });
   return {
     ...result,

@@ -411,6 +411,14 @@ class ExperimentMapper {
 
   private mapProvider(activity: JsonObject, path: SourcePath): ProviderMapping {
     const provider = activity.provider as JsonObject;
+    if (JSON.stringify(provider).includes('${{')) {
+      // drillbook would read it as a template: a person decides what was meant.
+      return {
+        kind: 'manual',
+        reason: 'the provider holds "${{", which drillbook reads as a template',
+        instructions: `Chaos Toolkit ran this provider:\n\n\`\`\`json\n${JSON.stringify(provider, null, 2)}\n\`\`\`\n\nDo the same and confirm, or rewrite it as an adapter call.`,
+      };
+    }
     switch (provider.type) {
       case 'http':
         return this.mapHttp(provider, String(activity.name));

@@ -216,6 +216,10 @@ class JobMapper {
 
   private mapBody(body: CommandBody, id: string, at: SourcePlace): BodyMapping {
     this.pendingSecretEnv.clear();
+    if (JSON.stringify(body).includes('${{')) {
+      // drillbook would read it as a template: a person decides what was meant.
+      return manual('the command holds "${{", which drillbook reads as a template', `Rundeck ran:\n\n\`\`\`json\n${JSON.stringify(body, null, 2)}\n\`\`\`\n\nDo the same and confirm, or rewrite it as an exec step.`);
+    }
     switch (body.kind) {
       case 'exec':
         return this.commandLine(body.command, id, at);

@@ -3,6 +3,8 @@
  * and none hands a command string to a shell's -c, and every secret param is a reference.
  */
 import { readdirSync } from 'node:fs';
+import { importSource } from '../../../src/import/import-source';
+import { loadRunbookText } from '../../../src/runbook/load';
 import { FIXTURES, importFixture } from './import-fixture';
 
 const sources: [string, string | undefined][] = readdirSync(FIXTURES)
@@ -25,4 +27,20 @@ test.each(sources)('%s (%s)', (file, job) => {
     if (/(^|\/)(ba|da|z|k)?sh$/.test(argv[0])) expect(argv).not.toContain('-c');
   }
   for (const p of plan.params.filter((p) => p.type === 'secret')) expect(String(p.default)).toMatch(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:\/)/);
+});
+
+test('a source string holding "${{" (drillbook template syntax) becomes a manual step, so the draft still validates', () => {
+  const ctk = JSON.stringify({
+    version: '1.0.0',
+    title: 't',
+    description: 'd',
+    method: [{ type: 'action', name: 'odd', provider: { type: 'process', path: '/bin/echo', arguments: ['${{ weird }}'] } }],
+  });
+  const a = importSource({ tool: 'chaostoolkit', file: 'odd.json', text: ctk, cwd: '/tmp' });
+  expect(loadRunbookText(a.yaml, 'a.yaml').diagnostics).toEqual([]);
+  expect(a.report.entries.find((e) => e.element.includes('"odd"'))?.status).toBe('manual');
+  const rd = '- name: odd\n  sequence:\n    commands:\n      - exec: echo ${{ github.sha }}\n';
+  const b = importSource({ tool: 'rundeck', file: 'odd.yaml', text: rd, cwd: '/tmp' });
+  expect(loadRunbookText(b.yaml, 'b.yaml').diagnostics).toEqual([]);
+  expect(b.report.entries.find((e) => e.element.startsWith('command 1'))?.status).toBe('manual');
 });

@@ -47,6 +47,17 @@ export function runbookName(text: string): string {
   return kebab(text, 'imported');
 }
 
+/**
+ * Workers resolve `env:` secret references only under this prefix unless their operator widens the
+ * scope (docs/operators.md), so every reference a draft writes lies inside it.
+ */
+export const SECRET_ENV_PREFIX = 'DRILLBOOK_SECRET_';
+
+/** An environment variable a source read its secret from, as a name inside the secret scope. */
+export function inSecretScope(env: string): string {
+  return env.startsWith(SECRET_ENV_PREFIX) ? env : `${SECRET_ENV_PREFIX}${env}`;
+}
+
 /** `payments`, `db password` → `DRILLBOOK_SECRET_PAYMENTS_DB_PASSWORD`: where an operator puts the value. */
 export function secretEnvName(...parts: string[]): string {
   const tail = parts
@@ -54,5 +65,5 @@ export function secretEnvName(...parts: string[]): string {
     .toUpperCase()
     .replace(/[^A-Z0-9]+/g, '_')
     .replace(/^_+|_+$/g, '');
-  return `DRILLBOOK_SECRET_${tail || 'VALUE'}`;
+  return `${SECRET_ENV_PREFIX}${tail || 'VALUE'}`;
 }

@@ -36,7 +36,8 @@ const calls: Call[] = [];
 let flushDelayMs = 0;
 
 beforeAll(async () => {
-  process.env.ORDERS_CHAOS_API_KEY = API_KEY; // the worker runs in this process and resolves env: references here
+  // The worker runs in this process and resolves env: references here, inside the secret scope.
+  process.env.DRILLBOOK_SECRET_ORDERS_CHAOS_API_KEY = API_KEY;
   harness = await startWorkflowHarness('import');
   server = http.createServer((req, res) => {
     let body = '';
@@ -101,7 +102,7 @@ async function abortImportedRun(handle: Awaited<ReturnType<typeof startImportedR
 
 test('the draft holds the secret as a reference only', () => {
   const { yaml } = importedPlan();
-  expect(yaml).toContain('default: env:ORDERS_CHAOS_API_KEY');
+  expect(yaml).toContain('default: env:DRILLBOOK_SECRET_ORDERS_CHAOS_API_KEY');
   expect(yaml).not.toContain(API_KEY);
 });
 
@@ -114,7 +115,7 @@ test('an imported experiment runs: steady state, method with its pause, steady s
   expect(result.verdict).toBe('pass');
 
   expect(calls.map((c) => `${c.method} ${c.path}`)).toEqual([
-    // the pre-checks (the process probe runs `node` on the worker: no HTTP)
+    // the pre-checks (the process probe runs `sh -c` on the worker: no HTTP)
     'GET /health',
     'GET /health',
     // the method, the steady state again, the rollback

@@ -14,7 +14,8 @@
  */
 import { Draft, newStep, type DraftStep, type ReportStatus } from '../draft';
 import { placeText, type SourcePlace } from '../import-error';
-import { runbookName, secretEnvName } from '../names';
+import { inSecretScope, runbookName, SECRET_ENV_PREFIX, secretEnvName } from '../names';
+import { templatesOutOfShellCode } from '../shell-code';
 import { splitShellWords } from '../shell-words';
 import type { SourcePath } from '../structured-source';
 import { isObject, type Experiment, type Json, type JsonObject } from './read-experiment';
@@ -147,9 +148,21 @@ class ExperimentMapper {
         const path = ['secrets', scope, key];
         const element = `secrets.${scope}.${key}`;
         if (isObject(value) && value.type === 'env' && typeof value.key === 'string' && ENV_NAME.test(value.key)) {
-          const name = this.draft.addParam(`${scope}_${key}`, { type: 'secret', default: `env:${value.key}` });
+          const env = inSecretScope(value.key);
+          const renamed = env !== value.key;
+          const name = this.draft.addParam(
+            `${scope}_${key}`,
+            { type: 'secret', default: `env:${env}` },
+            renamed ? [`TODO(import): Chaos Toolkit read ${value.key}; workers read secrets named ${SECRET_ENV_PREFIX}… (their default scope): set ${env}`] : [],
+          );
           this.secrets.set(key, name);
-          this.report(element, path, 'mapped', [`param ${name}`], `a reference to the environment variable ${value.key}`);
+          this.report(
+            element,
+            path,
+            renamed ? 'partial' : 'mapped',
+            [`param ${name}`],
+            renamed ? `was ${value.key}; now a reference to ${env}, inside the workers' secret scope` : `a reference to the environment variable ${value.key}`,
+          );
           continue;
         }
         // Never the value: a placeholder reference the operator fills in the worker's environment.
@@ -572,6 +585,11 @@ class ExperimentMapper {
       input.argv = [program, ...argv.map((a) => this.argWithSecrets(a, envFromSecrets, todos))];
     }
     if (Object.keys(env).length) input.env = env;
+    const shellNotes = templatesOutOfShellCode(input);
+    if (shellNotes.length) {
+      keyNotes.env = [shellNotes[0]];
+      todos.push(...shellNotes.slice(1));
+    }
     if (Object.keys(envFromSecrets).length) input.envFromSecrets = envFromSecrets;
     const timeoutMs = timeoutOf(provider.timeout);
     if (timeoutMs !== undefined) input.timeoutMs = timeoutMs;

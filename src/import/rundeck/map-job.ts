@@ -18,6 +18,7 @@
 import { Draft, newStep, type DraftStep, type ReportStatus } from '../draft';
 import { placeText, type SourcePlace } from '../import-error';
 import { runbookName, secretEnvName } from '../names';
+import { insideSingleQuotes, templatesOutOfShellCode } from '../shell-code';
 import { splitShellWords } from '../shell-words';
 import type { CommandBody, RundeckCommand, RundeckJob, RundeckNodeFilter, RundeckOption, RundeckStep } from './job-model';
 
@@ -214,7 +215,20 @@ class JobMapper {
     this.draft.steps.push(step);
   }
 
+  /** A command body, with values kept out of the code of any shell it runs with -c. */
   private mapBody(body: CommandBody, id: string, at: SourcePlace): BodyMapping {
+    const mapped = this.mapBodyRaw(body, id, at);
+    if (mapped.kind !== 'exec') return mapped;
+    const notes = templatesOutOfShellCode(mapped.input);
+    if (notes.length) {
+      mapped.keyNotes.env = [...(mapped.keyNotes.env ?? []), notes[0]];
+      mapped.todos.push(...notes.slice(1));
+      if (notes.length > 1) mapped.status = 'partial';
+    }
+    return mapped;
+  }
+
+  private mapBodyRaw(body: CommandBody, id: string, at: SourcePlace): BodyMapping {
     this.pendingSecretEnv.clear();
     if (JSON.stringify(body).includes('${{')) {
       // drillbook would read it as a template: a person decides what was meant.
@@ -391,19 +405,6 @@ class JobMapper {
     if (secret.length) input.envFromSecrets = Object.fromEntries(secret.map(([k, v]) => [k, v.slice('secret:'.length)]));
     this.pendingSecretEnv.clear();
   }
-}
-
-/** Whether `offset` in a shell line lies inside '…' (an odd number of unescaped single quotes before it). */
-function insideSingleQuotes(line: string, offset: number): boolean {
-  let inside = false;
-  let inDouble = false;
-  for (let i = 0; i < offset; i++) {
-    const c = line[i];
-    if (c === '\\' && !inside) i += 1;
-    else if (c === '"' && !inside) inDouble = !inDouble;
-    else if (c === "'" && !inDouble) inside = !inside;
-  }
-  return inside;
 }
 
 function manual(reason: string, instructions: string): BodyMapping {

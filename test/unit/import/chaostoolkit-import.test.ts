@@ -112,7 +112,7 @@ test('configuration → params; secrets → references only, never a value from 
   expect(params.api_url).toEqual({ type: 'string', default: 'https://payments.bank.example' });
   expect(params.max_lag_bytes).toEqual({ type: 'number', default: 1048576 });
   expect(params.switch_url).toMatchObject({ type: 'string', default: 'https://switch.bank.example' });
-  expect(params.payments_switch_token).toEqual({ type: 'secret', default: 'env:PAYMENTS_SWITCH_TOKEN' });
+  expect(params.payments_switch_token).toEqual({ type: 'secret', default: 'env:DRILLBOOK_SECRET_PAYMENTS_SWITCH_TOKEN' });
   expect(params.payments_api_token).toEqual({ type: 'secret', default: 'env:DRILLBOOK_SECRET_PAYMENTS_API_TOKEN' });
   expect(params.db_password).toEqual({ type: 'secret', default: 'env:DRILLBOOK_SECRET_DB_PASSWORD' });
   // A plain-text Authorization header in the experiment is a secret too.

@@ -30,6 +30,7 @@ import { findingCommand } from './commands/finding';
 import { signoffCommand } from './commands/signoff';
 import { runbookCommand } from './commands/runbook';
 import { keysCommand } from './commands/keys';
+import { importCommand } from './commands/import';
 import { EXIT } from './exit-codes';
 
 export function buildProgram(ctx = new CliContext()): Command {
@@ -68,6 +69,7 @@ export function buildProgram(ctx = new CliContext()): Command {
     signoffCommand(run),
     runbookCommand(run),
     keysCommand(run),
+    importCommand(run),
   ]) {
     program.addCommand(cmd);
   }

@@ -1,0 +1,161 @@
+/**
+ * `runs` is a projection that reports read (verdict, status, RTO, RPO, dates, mode, initiator, plan
+ * hash…), and a database superuser can edit it without touching a hash. This check recomputes each
+ * run's projection from its chained events — `run.started` (who, what, when) and the run's end
+ * (`run/ended` or `run/terminated`: status, verdict, RTO, RPO, end time) — and names every run whose
+ * row disagrees, or whose row has no start event, or whose start event has no row (a run hidden from
+ * the reports). It reads bodies, the hashed text, not the `data` column.
+ *
+ * It trusts the events only as far as `verifyAuditChain` does: run both (`audit verify` does).
+ * Cost: two key lookups per run on the unique key index, a few JSON.parse per run; off the chain
+ * walk's hot path.
+ */
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database, Db } from './database';
+import type { EventBody } from './event-body';
+
+export interface RunProjectionMismatch {
+  runId: string;
+  /** Each field that disagrees: `status: row completed, chain failed`. */
+  differences: string[];
+}
+
+export interface RunProjectionResult {
+  ok: boolean;
+  /** Runs rows checked. */
+  runs: number;
+  mismatches: RunProjectionMismatch[];
+}
+
+interface Row {
+  run_id: string;
+  runbook_name: string;
+  runbook_version: string;
+  plan_hash: string;
+  mode: string;
+  services: string[];
+  initiator: string;
+  reason: string;
+  status: string;
+  verdict: string | null;
+  started_us: string;
+  ended_us: string | null;
+  rto_ms: string | null;
+  rpo_ms: string | null;
+  start_body: string | null;
+  end_body: string | null;
+}
+
+/** Statuses of a run that has not ended: no end event yet. */
+const LIVE = new Set(['running', 'paused']);
+
+/**
+ * @param options.runId only this run (`audit verify --run`).
+ * @param options.maxMismatches stop collecting after this many (default 100).
+ */
+export async function verifyRunProjections(db: Db, options: { runId?: string; maxMismatches?: number } = {}): Promise<RunProjectionResult> {
+  if (db.isTransaction) return check(db as Transaction<Database>, options);
+  return (db as Kysely<Database>)
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .setAccessMode('read only')
+    .execute((trx) => check(trx, options));
+}
+
+async function check(trx: Transaction<Database>, options: { runId?: string; maxMismatches?: number }): Promise<RunProjectionResult> {
+  const max = options.maxMismatches ?? 100;
+  const only = options.runId !== undefined ? sql`WHERE r.run_id = ${options.runId}` : sql``;
+  const { rows } = await sql<Row>`
+    SELECT r.run_id, r.runbook_name, r.runbook_version, r.plan_hash, r.mode, r.services, r.initiator, r.reason, r.status, r.verdict,
+      (extract(epoch from r.started_at) * 1000000)::int8::text AS started_us,
+      (extract(epoch from r.ended_at) * 1000000)::int8::text AS ended_us,
+      r.rto_ms::text AS rto_ms, r.rpo_ms::text AS rpo_ms,
+      s.body AS start_body, e.body AS end_body
+    FROM runs r
+    LEFT JOIN audit_events s ON s.key = r.run_id || '/-/run/started' AND s.chain_id = r.run_id
+    LEFT JOIN LATERAL (
+      SELECT x.body FROM audit_events x
+      WHERE x.key IN (r.run_id || '/-/run/ended', r.run_id || '/-/run/terminated') AND x.chain_id = r.run_id
+      ORDER BY x.seq DESC LIMIT 1
+    ) e ON true
+    ${only}
+    ORDER BY r.run_id`.execute(trx);
+  const mismatches: RunProjectionMismatch[] = [];
+  for (const row of rows) {
+    if (mismatches.length >= max) break;
+    const differences = compareRow(row);
+    if (differences.length > 0) mismatches.push({ runId: row.run_id, differences });
+  }
+  // A run whose start is chained but whose row is gone: every report would silently omit it.
+  const onlyEvent = options.runId !== undefined ? sql`AND e.run_id = ${options.runId}` : sql``;
+  const orphans = await sql<{ run_id: string }>`
+    SELECT e.run_id FROM audit_events e
+    WHERE e.type = 'run.started' AND e.key = e.run_id || '/-/run/started' AND e.chain_id = e.run_id ${onlyEvent}
+      AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.run_id = e.run_id)
+    ORDER BY e.run_id LIMIT ${max}`.execute(trx);
+  for (const o of orphans.rows) {
+    if (mismatches.length >= max) break;
+    mismatches.push({ runId: o.run_id, differences: ['runs row: missing, but its chain has run.started (the run is hidden from every report)'] });
+  }
+  return { ok: mismatches.length === 0, runs: rows.length, mismatches };
+}
+
+function compareRow(row: Row): string[] {
+  const out: string[] = [];
+  const differ = (field: string, inRow: unknown, inChain: unknown) => {
+    if (JSON.stringify(inRow) !== JSON.stringify(inChain)) out.push(`${field}: row ${JSON.stringify(inRow)}, chain ${JSON.stringify(inChain)}`);
+  };
+  const start = parseBody(row.start_body);
+  if (!start) {
+    out.push('run.started: not in its chain (the row is not backed by any event)');
+  } else {
+    const d = asRecord(start.data);
+    differ('initiator', row.initiator, start.actor);
+    differ('started_at', usToIso(row.started_us), start.at);
+    differ('mode', row.mode, d.mode ?? null);
+    differ('plan_hash', row.plan_hash, d.planHash ?? null);
+    differ('runbook_name', row.runbook_name, d.runbook ?? null);
+    differ('runbook_version', row.runbook_version, d.runbookVersion ?? null);
+    differ('services', row.services, d.services ?? null);
+    differ('reason', row.reason, d.reason ?? null);
+  }
+  const end = parseBody(row.end_body);
+  if (!end) {
+    if (!LIVE.has(row.status)) out.push(`status: row ${JSON.stringify(row.status)}, chain has no end event (the run has not ended)`);
+    differ('verdict', row.verdict, null);
+    differ('ended_at', row.ended_us === null ? null : usToIso(row.ended_us), null);
+    differ('rto_ms', row.rto_ms, null);
+    differ('rpo_ms', row.rpo_ms, null);
+  } else {
+    const d = asRecord(end.data);
+    differ('status', row.status, d.state ?? null);
+    differ('verdict', row.verdict, d.verdict ?? null);
+    differ('ended_at', row.ended_us === null ? null : usToIso(row.ended_us), end.at);
+    differ('rto_ms', row.rto_ms, numberText(d.rtoMs));
+    differ('rpo_ms', row.rpo_ms, numberText(d.rpoMs));
+  }
+  return out;
+}
+
+function parseBody(body: string | null): EventBody | undefined {
+  if (body === null) return undefined;
+  try {
+    return JSON.parse(body) as EventBody;
+  } catch {
+    return undefined; // a body that is not JSON breaks the chain, which verifyAuditChain reports
+  }
+}
+
+function asRecord(data: unknown): Record<string, unknown> {
+  return data !== null && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>) : {};
+}
+
+/** Microseconds since the epoch as the writer's ISO text (milliseconds): a sub-millisecond edit shows as a fraction. */
+function usToIso(us: string): string {
+  const n = Number(us);
+  return n % 1000 === 0 ? new Date(n / 1000).toISOString() : `${new Date(Math.floor(n / 1000)).toISOString()} +${n % 1000}µs`;
+}
+
+function numberText(value: unknown): string | null {
+  return typeof value === 'number' ? String(value) : null;
+}

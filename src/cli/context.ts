@@ -6,6 +6,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import { Client as PgClient } from 'pg';
 import { loadConfig, type Config } from '../config/config';
+import { loadTemporalSecurity, type TemporalConnectionSecurity } from '../config/temporal-connection';
 import { createDb, type Database } from '../audit/database';
 import { migrateDatabase } from '../audit/migrate-database';
 import { canMigrate, schemaStatus } from '../audit/schema-status';
@@ -16,6 +17,7 @@ export class CliContext {
   private configValue?: Config;
   private dbValue?: Kysely<Database>;
   private connection?: Connection;
+  private securityValue?: TemporalConnectionSecurity;
 
   get config(): Config {
     if (!this.configValue) {
@@ -26,6 +28,18 @@ export class CliContext {
       }
     }
     return this.configValue;
+  }
+
+  /** TLS and API key for TEMPORAL_ADDRESS (src/config/temporal-connection.ts), checked on first use. */
+  get temporalSecurity(): TemporalConnectionSecurity {
+    if (!this.securityValue) {
+      try {
+        this.securityValue = loadTemporalSecurity();
+      } catch (err) {
+        throw new CliError((err as Error).message, EXIT.unavailable);
+      }
+    }
+    return this.securityValue;
   }
 
   /**
@@ -62,7 +76,7 @@ export class CliContext {
     let address: string;
     try {
       address = await resolveTemporalAddress(this.config);
-      this.connection ??= await Connection.connect({ address, connectTimeout: '5s' });
+      this.connection ??= await Connection.connect({ address, connectTimeout: '5s', ...this.temporalSecurity });
     } catch (err) {
       throw new CliError((err as Error).message, EXIT.unavailable);
     }

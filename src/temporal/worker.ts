@@ -9,6 +9,7 @@ import type { Kysely } from 'kysely';
 import { createStepActivities } from '../../activities/step-activities';
 import { createHumanActivities } from '../../activities/human-activities';
 import type { Database } from '../audit/database';
+import type { TemporalConnectionSecurity } from '../config/temporal-connection';
 import { siteTaskQueue } from '../plan/task-queues';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
@@ -49,6 +50,8 @@ export interface WorkerOptions {
   db: Kysely<Database>;
   connections: Record<string, string>;
   identity?: string;
+  /** TLS and API key for the address (src/config/temporal-connection.ts); none for the embedded server. */
+  security?: TemporalConnectionSecurity;
 }
 
 export interface RunningWorkers {
@@ -60,7 +63,7 @@ export interface RunningWorkers {
 
 export async function startWorkers(opts: WorkerOptions): Promise<RunningWorkers> {
   installRuntime();
-  const connection = await NativeConnection.connect({ address: opts.address });
+  const connection = await NativeConnection.connect({ address: opts.address, ...opts.security });
   const identity = opts.identity ?? `drillbook-worker@${os.hostname()}:${process.pid}`;
   const deps = { db: opts.db, connections: opts.connections, workerIdentity: identity };
   const activities = { ...createStepActivities(deps), ...createHumanActivities(deps) };

@@ -45,6 +45,7 @@ export function demoCommand(ctx: CliContext, run: (fn: () => Promise<CommandResu
           sites: config.DRILLBOOK_SITES,
           db,
           connections: config.DRILLBOOK_CONNECTIONS,
+          security: ctx.temporalSecurity,
         });
         try {
           const report = await runDrillCycle({

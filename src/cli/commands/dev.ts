@@ -21,6 +21,7 @@ export function devCommand(ctx: CliContext, run: (fn: () => Promise<CommandResul
             sites: config.DRILLBOOK_SITES,
             db: await ctx.db(),
             connections: config.DRILLBOOK_CONNECTIONS,
+            security: ctx.temporalSecurity,
           });
           process.stdout.write(`Temporal at ${address}${uiAddress ? `, UI ${uiAddress}` : ''}; worker running. Ctrl-C stops both.\n`);
           await untilSignal(workers.done);

@@ -18,6 +18,7 @@ export function workerCommand(ctx: CliContext, run: (fn: () => Promise<CommandRe
           sites: ctx.config.DRILLBOOK_SITES,
           db: await ctx.db(),
           connections: ctx.config.DRILLBOOK_CONNECTIONS,
+          security: ctx.temporalSecurity,
         });
         process.stdout.write(`worker polling ${[ctx.config.DRILLBOOK_TASK_QUEUE, ...ctx.config.DRILLBOOK_SITES].join(', ')} and the programme queue\n`);
         await untilSignal(workers.done);

@@ -164,7 +164,7 @@ async function insertRuns(db: Kysely<Database>, runs: RunSeed[], heads: { seq: n
     INSERT INTO runs (run_id, runbook_name, runbook_version, plan_hash, plan, mode, services, initiator, reason, objectives,
       status, verdict, started_at, ended_at, rto_ms, rpo_ms)
     SELECT run_id, runbook, '1.0.0', plan_hash, plan::jsonb, 'drill', ARRAY[service], 'alice', 'semiannual drill',
-      '{"rtoMs":300000,"rpoMs":0}'::jsonb, 'completed', verdict, started_at, started_at + interval '1 second' * steps, rto_ms, 0
+      '{"rtoMs":300000,"rpoMs":0}'::jsonb, 'completed', verdict, started_at, started_at + interval '1 millisecond' * (45 * steps + 5), rto_ms, 0
     FROM unnest(${runs.map((r) => r.runId)}::text[], ${runs.map((r) => r.runbook)}::text[], ${runs.map((r) => planHashOf(r.runbook))}::text[],
       ${plans}::text[], ${runs.map((r) => r.service)}::text[], ${runs.map((r) => r.verdict)}::text[],
       ${runs.map((r) => new Date(r.startedAt).toISOString())}::timestamptz[], ${runs.map((r) => r.steps.length)}::int[],

@@ -149,6 +149,8 @@ test('a superuser edits a runs row (failed → completed/pass, RTO 1000 ms): ver
   const json = JSON.parse((await drillbook(['audit', 'verify', '--run', failedRun, '--json'])).stdout);
   expect(json.runs).toMatchObject({ ok: false, runs: 1, mismatches: [{ runId: failedRun }] });
   expect((await drillbook(['audit', 'verify', '--run', passedRun])).code).toBe(0);
+  const integrity = JSON.parse((await drillbook(['report', 'integrity', '--format', 'json'])).stdout);
+  expect(integrity.runsProjection).toMatchObject({ ok: false, mismatches: [{ runId: failedRun }] });
 });
 
 test('a superuser deletes a runs row to hide a run from every report: verify names it', async () => {

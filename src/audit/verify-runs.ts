@@ -2,7 +2,8 @@
  * `runs` is a projection that reports read (verdict, status, RTO, RPO, dates, mode, initiator, plan
  * hash…), and a database superuser can edit it without touching a hash. This check recomputes each
  * run's projection from its chained events — `run.started` (who, what, when) and the run's end
- * (`run/ended` or `run/terminated`: status, verdict, RTO, RPO, end time) — and names every run whose
+ * (`run/ended` or `run/terminated`: status, verdict, RTO, RPO, end time), and the pinned plan's hash
+ * (the dossier reads its steps and RTO marks) — and names every run whose
  * row disagrees, or whose row has no start event, or whose start event has no row (a run hidden from
  * the reports). It reads bodies, the hashed text, not the `data` column.
  *
@@ -14,6 +15,8 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, Db } from './database';
 import type { EventBody } from './event-body';
 import { RUN_STATUSES } from './tables/runs';
+import type { Plan } from '../plan/types';
+import { planHash } from '../runbook/compile';
 
 export interface RunProjectionMismatch {
   runId: string;
@@ -43,6 +46,8 @@ interface Row {
   ended_us: string | null;
   rto_ms: string | null;
   rpo_ms: string | null;
+  /** The pinned plan the dossier reads (steps, marks): its hash must be the row's plan_hash. */
+  plan: unknown;
 }
 
 /** Statuses of a run that has not ended: no end event yet. */
@@ -68,7 +73,7 @@ async function check(trx: Transaction<Database>, options: { runId?: string; maxM
     SELECT r.run_id, r.runbook_name, r.runbook_version, r.plan_hash, r.mode, r.services, r.initiator, r.reason, r.status, r.verdict,
       (extract(epoch from r.started_at) * 1000000)::int8::text AS started_us,
       (extract(epoch from r.ended_at) * 1000000)::int8::text AS ended_us,
-      r.rto_ms::text AS rto_ms, r.rpo_ms::text AS rpo_ms
+      r.rto_ms::text AS rto_ms, r.rpo_ms::text AS rpo_ms, r.plan
     FROM runs r ${only}
     ORDER BY r.run_id`.execute(trx);
   const events = await runEvents(trx, options.runId);
@@ -134,6 +139,8 @@ function compareRow(row: Row, events: RunEvents | undefined): string[] {
     differ('started_at', usToIso(row.started_us), start.at);
     differ('mode', row.mode, d.mode ?? null);
     differ('plan_hash', row.plan_hash, d.planHash ?? null);
+    const hash = hashOfPlan(row.plan);
+    if (hash !== row.plan_hash) out.push(`plan: its sha256 is ${JSON.stringify(hash)}, not the row's plan_hash (the pinned plan was changed)`);
     differ('runbook_name', row.runbook_name, d.runbook ?? null);
     differ('runbook_version', row.runbook_version, d.runbookVersion ?? null);
     differ('services', row.services, d.services ?? null);
@@ -155,6 +162,14 @@ function compareRow(row: Row, events: RunEvents | undefined): string[] {
     differ('rpo_ms', row.rpo_ms, numberText(d.rpoMs));
   }
   return out;
+}
+
+function hashOfPlan(plan: unknown): string | null {
+  try {
+    return planHash(plan as Plan);
+  } catch {
+    return null; // not a plan at all
+  }
 }
 
 function parseBody(body: string | null): EventBody | undefined {

@@ -153,6 +153,15 @@ test('a superuser edits a runs row (failed → completed/pass, RTO 1000 ms): ver
   expect(integrity.runsProjection).toMatchObject({ ok: false, mismatches: [{ runId: failedRun }] });
 });
 
+test('a superuser edits the pinned plan the dossier reads (moves the RTO marks): verify names the run', async () => {
+  await asSuperuser((c) =>
+    c.query(`UPDATE runs SET plan = jsonb_set(plan, '{steps,1,marks}', '[]'::jsonb) WHERE run_id = $1`, [passedRun]).then(() => undefined),
+  );
+  const broken = await drillbook(['audit', 'verify', '--run', passedRun]);
+  expect(broken.code).toBe(6);
+  expect(broken.stdout).toContain(`run ${passedRun}: runs row DISAGREES with its chain: plan: its sha256 is`);
+});
+
 test('a superuser deletes a runs row to hide a run from every report: verify names it', async () => {
   await asSuperuser((c) => c.query('DELETE FROM runs WHERE run_id = $1', [passedRun]).then(() => undefined));
   const broken = await drillbook(['audit', 'verify']);

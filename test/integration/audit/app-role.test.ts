@@ -19,6 +19,8 @@ import { verifyRunProjections } from '../../../src/audit/verify-runs';
 import { issueToken, revokeTokens, upsertUser } from '../../../src/auth/users';
 import { addAction, raiseFinding } from '../../../src/findings/register';
 import { recordSignoff } from '../../../src/findings/signoffs';
+import type { Plan } from '../../../src/plan/types';
+import { planHash } from '../../../src/runbook/compile';
 import { destroyTestDb, isolatedTestDb, testDbUrl, uniqueId } from '../../support/db';
 
 let admin: Kysely<Database>;
@@ -76,10 +78,12 @@ test('as the app role, chain heads and runs cannot be deleted or truncated, nor 
 test('as the app role, the app paths work: a run with its projection, step results, human actions, users and tokens', async () => {
   const runId = uniqueId('run');
   const startedAt = new Date();
+  const plan = { planVersion: 1, steps: [{ id: 's1', kind: 'action' }] } as unknown as Plan;
+  const h = planHash(plan);
   await appendAuditEvents(
     app,
-    [{ key: `${runId}/-/run/started`, runId, type: 'run.started', actor: 'olga', at: startedAt, data: { runbook: 'rb', runbookVersion: '1', planHash: 'h', mode: 'drill', params: {}, services: ['pay'], reason: 'r', temporalRunId: null } }],
-    (trx) => recordRunStarted(trx, { runId, runbookName: 'rb', runbookVersion: '1', planHash: 'h', plan: {}, mode: 'drill', params: {}, services: ['pay'], initiator: 'olga', reason: 'r', objectives: {}, startedAt }),
+    [{ key: `${runId}/-/run/started`, runId, type: 'run.started', actor: 'olga', at: startedAt, data: { runbook: 'rb', runbookVersion: '1', planHash: h, mode: 'drill', params: {}, services: ['pay'], reason: 'r', temporalRunId: null } }],
+    (trx) => recordRunStarted(trx, { runId, runbookName: 'rb', runbookVersion: '1', planHash: h, plan: plan as never, mode: 'drill', params: {}, services: ['pay'], initiator: 'olga', reason: 'r', objectives: {}, startedAt }),
   );
   await recordStepResult(app, { runId, stepId: 's1', execution: 1, status: 'completed', attempts: 1, startedAt, endedAt: new Date(), output: { ok: true }, error: null });
   await recordHumanAction(app, { requestId: uniqueId('req'), outcome: 'refused', action: 'approve', actor: 'eve', runId, runKnown: true, status: 403, code: 'forbidden', message: 'no' });

@@ -46,8 +46,8 @@ interface Row {
   ended_us: string | null;
   rto_ms: string | null;
   rpo_ms: string | null;
-  /** The pinned plan the dossier reads (steps, marks): its hash must be the row's plan_hash. */
-  plan: unknown;
+  /** The pinned plan the dossier reads (steps, marks), as jsonb's text: its hash must be the row's plan_hash. */
+  plan: string;
 }
 
 /** Statuses of a run that has not ended: no end event yet. */
@@ -73,14 +73,15 @@ async function check(trx: Transaction<Database>, options: { runId?: string; maxM
     SELECT r.run_id, r.runbook_name, r.runbook_version, r.plan_hash, r.mode, r.services, r.initiator, r.reason, r.status, r.verdict,
       (extract(epoch from r.started_at) * 1000000)::int8::text AS started_us,
       (extract(epoch from r.ended_at) * 1000000)::int8::text AS ended_us,
-      r.rto_ms::text AS rto_ms, r.rpo_ms::text AS rpo_ms, r.plan
+      r.rto_ms::text AS rto_ms, r.rpo_ms::text AS rpo_ms, r.plan::text AS plan
     FROM runs r ${only}
     ORDER BY r.run_id`.execute(trx);
   const events = await runEvents(trx, options.runId);
   const mismatches: RunProjectionMismatch[] = [];
+  const plans = new PlanHashes();
   for (const row of rows) {
     if (mismatches.length >= max) break;
-    const differences = compareRow(row, events.get(row.run_id));
+    const differences = compareRow(row, events.get(row.run_id), plans);
     if (differences.length > 0) mismatches.push({ runId: row.run_id, differences });
   }
   // A run whose start is chained but whose row is gone: every report would silently omit it.
@@ -125,7 +126,7 @@ async function runEvents(trx: Transaction<Database>, runId: string | undefined):
   return byRun;
 }
 
-function compareRow(row: Row, events: RunEvents | undefined): string[] {
+function compareRow(row: Row, events: RunEvents | undefined, plans: PlanHashes): string[] {
   const out: string[] = [];
   const differ = (field: string, inRow: unknown, inChain: unknown) => {
     if (JSON.stringify(inRow) !== JSON.stringify(inChain)) out.push(`${field}: row ${JSON.stringify(inRow)}, chain ${JSON.stringify(inChain)}`);
@@ -139,7 +140,7 @@ function compareRow(row: Row, events: RunEvents | undefined): string[] {
     differ('started_at', usToIso(row.started_us), start.at);
     differ('mode', row.mode, d.mode ?? null);
     differ('plan_hash', row.plan_hash, d.planHash ?? null);
-    const hash = hashOfPlan(row.plan);
+    const hash = plans.hashOf(row.plan, row.plan_hash);
     if (hash !== row.plan_hash) out.push(`plan: its sha256 is ${JSON.stringify(hash)}, not the row's plan_hash (the pinned plan was changed)`);
     differ('runbook_name', row.runbook_name, d.runbook ?? null);
     differ('runbook_version', row.runbook_version, d.runbookVersion ?? null);
@@ -164,11 +165,24 @@ function compareRow(row: Row, events: RunEvents | undefined): string[] {
   return out;
 }
 
-function hashOfPlan(plan: unknown): string | null {
-  try {
-    return planHash(plan as Plan);
-  } catch {
-    return null; // not a plan at all
+/**
+ * Plan hashes, computed once per distinct plan: the runs of one runbook version pin the same plan,
+ * and jsonb prints equal values as equal text, so a row whose text equals a plan already hashed
+ * under its plan_hash needs no new parse and hash.
+ */
+class PlanHashes {
+  private readonly verified = new Map<string, string>();
+
+  hashOf(planText: string, claimed: string): string | null {
+    if (this.verified.get(claimed) === planText) return claimed;
+    let hash: string | null;
+    try {
+      hash = planHash(JSON.parse(planText) as Plan);
+    } catch {
+      hash = null; // not a plan at all
+    }
+    if (hash === claimed) this.verified.set(claimed, planText);
+    return hash;
   }
 }
 

@@ -3,6 +3,7 @@
  * migrations run as the owner role, the app role's grants. See database-roles.ts.
  */
 import { sql } from 'kysely';
+import { ensureAuditorRole } from './auditor-role';
 import { createDb } from './database';
 import { connectionRights, ensureRoles, grantAppRole, roleNames, transferOwnership, type RoleNames } from './database-roles';
 import { migrateToLatest } from './migrate';
@@ -46,6 +47,10 @@ export async function migrateDatabase(url: string, options: MigrateDatabaseOptio
     let unclassified: string[] = [];
     const granted = rights.appExists && asOwner;
     if (granted) unclassified = (await grantAppRole(db, names)).unclassified;
+    // The read-only auditor role (`audit auditor-role`), if made: SELECT on the new tables too, and by
+    // default on those the owner creates later (default privileges are per creating role).
+    const auditor = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_roles WHERE rolname = 'drillbook_auditor'`.execute(db);
+    if (asOwner && auditor.rows[0].n > 0) await ensureAuditorRole(db);
     if (asOwner) await sql`RESET ROLE`.execute(db);
     return { applied, names, asOwner, granted, unclassified, user: rights.user };
   } finally {

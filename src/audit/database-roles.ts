@@ -54,6 +54,9 @@ export async function connectionRights(db: Kysely<any>, names: RoleNames): Promi
  */
 export async function ensureRoles(db: Kysely<any>, names: RoleNames, passwords: { app?: string; owner?: string } = {}): Promise<void> {
   const rights = await connectionRights(db, names);
+  if (!rights.superuser && !rights.createRole && !rights.canActAsOwner) {
+    throw new Error(`${rights.user} may neither create roles nor act as ${names.owner}: connect as a superuser, a role with CREATEROLE, or ${names.owner}`);
+  }
   for (const [name, login, password] of [[names.owner, false, passwords.owner], [names.app, true, passwords.app]] as const) {
     const exists = name === names.owner ? rights.ownerExists : rights.appExists;
     if (!exists) {
@@ -66,7 +69,7 @@ export async function ensureRoles(db: Kysely<any>, names: RoleNames, passwords: 
     if (password !== undefined) await sql`ALTER ROLE ${sql.id(name)} LOGIN PASSWORD ${sql.lit(password)}`.execute(db);
   }
   // The migrating connection acts as the owner through SET ROLE.
-  if (!rights.superuser && rights.user !== names.owner) await sql`GRANT ${sql.id(names.owner)} TO ${sql.id(rights.user)}`.execute(db);
+  if (!rights.superuser && !rights.canActAsOwner) await sql`GRANT ${sql.id(names.owner)} TO ${sql.id(rights.user)}`.execute(db);
 }
 
 /**

@@ -24,7 +24,11 @@ export function migrateCommand(ctx: CliContext, run: (fn: () => Promise<CommandR
         const { names } = outcome;
         const out = process.stdout;
         out.write(`audit schema up to date at ${redactUrl(url)}${outcome.applied.length ? ` (applied ${outcome.applied.join(', ')})` : ''}\n`);
-        out.write(`roles: ${names.owner} owns the schema (migrations ran as it); ${names.app} may append to the trail and update projections only\n`);
+        if (outcome.asOwner) {
+          out.write(`roles: ${names.owner} owns the schema (migrations ran as it); ${names.app} may append to the trail and update projections only\n`);
+        } else {
+          out.write(`warning: migrations ran as ${outcome.user}, which may not act as ${names.owner}; the app role was not granted: run this with ${variable === 'DATABASE_URL' ? 'DRILLBOOK_MIGRATE_URL naming' : ''} a superuser or a member of ${names.owner}\n`);
+        }
         out.write(`the app, workers and API:  DATABASE_URL=${roleUrl(url, names.app, passwords.app !== undefined)}\n`);
         out.write(`migrations (this command): DRILLBOOK_MIGRATE_URL=${redactUrl(url)}\n`);
         for (const table of outcome.unclassified) {

@@ -105,4 +105,7 @@ test('migrate is idempotent: a second run changes nothing and still grants', asy
   const again = await migrateDatabase(testDbUrl(admin), { createRoles: true });
   expect(again).toMatchObject({ applied: [], asOwner: true, granted: true, unclassified: [] });
   await expect(sql`UPDATE audit_events SET actor = actor`.execute(app)).rejects.toMatchObject({ code: '42501' });
+  const appUrl = new URL(testDbUrl(admin));
+  appUrl.username = APP_ROLE;
+  await expect(migrateDatabase(appUrl.toString(), { createRoles: true })).rejects.toThrow(`${APP_ROLE} may neither create roles nor act as ${OWNER_ROLE}`);
 });

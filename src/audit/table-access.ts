@@ -26,6 +26,8 @@ export const TABLE_ACCESS: Readonly<Record<string, TableAccess>> = {
   run_signoffs: appendOnly,
   // A log of inventory applies: written once each.
   inventory_applies: appendOnly,
+  // Runbook versions registered (and revoked) for real use: evidence (branch realruns' migration).
+  runbook_registrations: appendOnly,
 
   // Chain heads only move forward (a trigger refuses a rewind or a delete).
   audit_chain_heads: mutable('INSERT', 'UPDATE'),
@@ -39,6 +41,10 @@ export const TABLE_ACCESS: Readonly<Record<string, TableAccess>> = {
   services: mutable('INSERT', 'UPDATE'),
   blackout_windows: mutable('INSERT', 'UPDATE', 'DELETE'),
   drill_schedules: mutable('INSERT', 'UPDATE', 'DELETE'),
+  // One real run per service: taken at start, released at the end (branch realruns).
+  service_locks: mutable('INSERT', 'UPDATE', 'DELETE'),
+  // Idempotency-Key of API starts; its row is locked (FOR UPDATE) while the start is decided (branch abuse).
+  api_start_keys: mutable('INSERT', 'UPDATE'),
 };
 
 /** Kysely's own bookkeeping: the app reads it (is the schema current?), only migrations write it. */

@@ -8,7 +8,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Kysely } from 'kysely';
 import type { Database } from '../src/audit/database';
-import { appendAuditEventWith, appendAuditEvents, type AuditEventInput } from '../src/audit/append-events';
+import { appendAuditEventWith, appendAuditEvents, type AuditEventInput, type Projection } from '../src/audit/append-events';
 import { recordRunEnded, recordRunStarted } from '../src/audit/runs';
 import { getStepResult, getStepResults, recordCompletedStepSql, recordStepResult } from '../src/audit/step-results';
 import { evaluate } from '../src/plan/expression';
@@ -305,11 +305,10 @@ export function createStepActivities(deps: StepActivityDeps) {
     },
 
     async recordRunStarted(input: RunStartedInput): Promise<void> {
-      await recordRunStarted(db, {
-        ...input,
-        objectives: input.objectives as Objectives,
-        startedAt: new Date(input.startedAt),
-      });
+      // The row is written with its event, in one transaction: `audit verify` checks each runs row
+      // against its run.started, so a row must never exist without the event (or the reverse).
+      const project: Projection = (trx) =>
+        recordRunStarted(trx, { ...input, objectives: input.objectives as Objectives, startedAt: new Date(input.startedAt) });
       await appendAuditEvents(db, [
         {
           key: `${input.runId}/-/run/started`,
@@ -328,7 +327,7 @@ export function createStepActivities(deps: StepActivityDeps) {
             temporalRunId: input.temporalRunId,
           },
         },
-      ]);
+      ], project);
     },
 
     async recordRunEnded(input: RunEndedInput): Promise<void> {

@@ -11,7 +11,6 @@
  *
  *   node dist/bench/seed-audit.js [--events 1000000] [--runs 20000] [--database drillbook_bench_audit]
  */
-import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../src/audit/database';
 import { createDb } from '../src/audit/database';
@@ -19,6 +18,8 @@ import { eventBodyJson } from '../src/audit/event-body';
 import { chainHash, GENESIS_HASH } from '../src/audit/hash-chain';
 import { migrateToLatest } from '../src/audit/migrate';
 import { canonicalJson } from '../src/plan/canonical';
+import type { Plan } from '../src/plan/types';
+import { planHash } from '../src/runbook/compile';
 import { checkDatabaseName, databaseUrl, withAdmin } from './environment';
 
 export const SEED_SERVICES = Array.from({ length: 40 }, (_, i) => `svc-${String(i + 1).padStart(3, '0')}`);
@@ -126,7 +127,7 @@ function runEvents(run: RunSeed, perRun: number, out: EventRows): { seq: number;
     prev = hash;
   };
   push(`${run.runId}/-/run/started`, 'run.started', null, 'alice', {
-    runbook: run.runbook, runbookVersion: '1.0.0', planHash: planHashOf(run.runbook), mode: 'drill', params: {}, services: [run.service],
+    runbook: run.runbook, runbookVersion: '1.0.0', planHash: planHash(seedPlan(run)), mode: 'drill', params: {}, services: [run.service],
     reason: 'semiannual drill', temporalRunId: null,
   });
   for (const step of run.steps) {
@@ -145,8 +146,9 @@ function runEvents(run: RunSeed, perRun: number, out: EventRows): { seq: number;
   return { seq, hash: prev };
 }
 
-function planHashOf(runbook: string): string {
-  return createHash('sha256').update(runbook).digest('hex');
+/** The run's pinned plan, as small as the auditor's queries need; its hash is what `audit verify` recomputes. */
+function seedPlan(run: RunSeed): Plan {
+  return { planVersion: 1, runbook: { name: run.runbook, version: '1.0.0' }, steps: run.steps.map((id) => ({ id, kind: 'action' })) } as unknown as Plan;
 }
 
 async function insertEvents(db: Kysely<Database>, rows: EventRows): Promise<void> {
@@ -159,13 +161,13 @@ async function insertEvents(db: Kysely<Database>, rows: EventRows): Promise<void
 }
 
 async function insertRuns(db: Kysely<Database>, runs: RunSeed[], heads: { seq: number; hash: string }[]): Promise<void> {
-  const plans = runs.map((r) => JSON.stringify({ planVersion: 1, runbook: { name: r.runbook, version: '1.0.0' }, steps: r.steps.map((id) => ({ id, kind: 'action' })) }));
+  const plans = runs.map((r) => JSON.stringify(seedPlan(r)));
   await sql`
     INSERT INTO runs (run_id, runbook_name, runbook_version, plan_hash, plan, mode, services, initiator, reason, objectives,
       status, verdict, started_at, ended_at, rto_ms, rpo_ms)
     SELECT run_id, runbook, '1.0.0', plan_hash, plan::jsonb, 'drill', ARRAY[service], 'alice', 'semiannual drill',
-      '{"rtoMs":300000,"rpoMs":0}'::jsonb, 'completed', verdict, started_at, started_at + interval '1 second' * steps, rto_ms, 0
-    FROM unnest(${runs.map((r) => r.runId)}::text[], ${runs.map((r) => r.runbook)}::text[], ${runs.map((r) => planHashOf(r.runbook))}::text[],
+      '{"rtoMs":300000,"rpoMs":0}'::jsonb, 'completed', verdict, started_at, started_at + interval '1 millisecond' * (45 * steps + 5), rto_ms, 0
+    FROM unnest(${runs.map((r) => r.runId)}::text[], ${runs.map((r) => r.runbook)}::text[], ${runs.map((r) => planHash(seedPlan(r)))}::text[],
       ${plans}::text[], ${runs.map((r) => r.service)}::text[], ${runs.map((r) => r.verdict)}::text[],
       ${runs.map((r) => new Date(r.startedAt).toISOString())}::timestamptz[], ${runs.map((r) => r.steps.length)}::int[],
       ${runs.map((r) => r.rtoMs)}::bigint[])

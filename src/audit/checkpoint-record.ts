@@ -17,7 +17,7 @@ export async function recordCheckpointTaken(db: Db, checkpoint: Checkpoint, acto
       type: 'audit.checkpoint_taken',
       actor,
       at: new Date(checkpoint.takenAt),
-      data: { digest: checkpoint.digest, chains: checkpoint.chains, events: checkpoint.events, takenAt: checkpoint.takenAt, file },
+      data: { digest: checkpoint.digest, chains: checkpoint.chains, events: checkpoint.events, takenAt: checkpoint.takenAt, file, signedBy: checkpoint.signature?.publicKey ?? null },
     },
   ]);
 }

@@ -25,6 +25,16 @@ export interface Checkpoint {
   heads: Record<string, CheckpointChain>;
   /** sha256 of the canonical JSON of everything above: a change in the file itself is seen too. */
   digest: string;
+  /** Optional Ed25519 signature of the digest (checkpoint-signature.ts): who vouches for the file. */
+  signature?: CheckpointSignature;
+}
+
+export interface CheckpointSignature {
+  algorithm: 'ed25519';
+  /** The signer's public key, raw 32 bytes, base64 (informative: trust comes from the verifier's key). */
+  publicKey: string;
+  /** base64 signature of `checkpointSignedText(digest)`. */
+  value: string;
 }
 
 export interface CheckpointMismatch {
@@ -39,11 +49,13 @@ export interface CheckpointVerifyResult {
   mismatches: CheckpointMismatch[];
 }
 
-/** Reads every chain's last event in one repeatable-read snapshot. */
+/** Reads every chain's last event in one statement (one snapshot). */
 export async function takeCheckpoint(db: Db, now = new Date()): Promise<Checkpoint> {
+  // ORDER BY names the table's bigint column: the bare `seq` would be the text output column, and
+  // text order puts "9" above "38" (every chain of 10+ events was checkpointed at seq 9).
   const { rows } = await sql<{ chain_id: string; seq: string; hash: string; events: string; db: string }>`
-    SELECT DISTINCT ON (chain_id) chain_id, seq::text AS seq, hash, (count(*) OVER (PARTITION BY chain_id))::text AS events, current_database() AS db
-    FROM audit_events ORDER BY chain_id, seq DESC`.execute(db);
+    SELECT DISTINCT ON (e.chain_id) e.chain_id, e.seq::text AS seq, e.hash, (count(*) OVER (PARTITION BY e.chain_id))::text AS events, current_database() AS db
+    FROM audit_events e ORDER BY e.chain_id, e.seq DESC`.execute(db);
   const heads: Record<string, CheckpointChain> = {};
   let events = 0;
   for (const r of rows) {
@@ -76,7 +88,7 @@ export function parseCheckpoint(text: string, file = 'checkpoint'): Checkpoint {
   for (const [chain, h] of Object.entries(c.heads)) {
     if (!Number.isInteger(h?.lastSeq) || typeof h?.lastHash !== 'string') throw new Error(`${file}: heads.${chain}: needs lastSeq and lastHash`);
   }
-  const { digest, ...body } = c as Checkpoint;
+  const { digest, signature: _signature, ...body } = c as Checkpoint;
   if (digest !== checkpointDigest(body)) throw new Error(`${file}: digest: does not match the file's content (the checkpoint itself was altered)`);
   return c as Checkpoint;
 }

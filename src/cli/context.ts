@@ -6,8 +6,10 @@ import { Client, Connection } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import { Client as PgClient } from 'pg';
 import { loadConfig, type Config } from '../config/config';
+import { loadTemporalSecurity, type TemporalConnectionSecurity } from '../config/temporal-connection';
 import { createDb, type Database } from '../audit/database';
-import { migrateToLatest } from '../audit/migrate';
+import { migrateDatabase } from '../audit/migrate-database';
+import { canMigrate, schemaStatus } from '../audit/schema-status';
 import { resolveTemporalAddress } from '../temporal/embedded';
 import type { TrustedKey } from '../plan/signed-actions';
 import type { ActionSigner } from '../security/action-signer';
@@ -19,6 +21,7 @@ export class CliContext {
   private dbValue?: Kysely<Database>;
   private connection?: Connection;
   private signerValue?: ActionSigner;
+  private securityValue?: TemporalConnectionSecurity;
 
   get config(): Config {
     if (!this.configValue) {
@@ -31,17 +34,44 @@ export class CliContext {
     return this.configValue;
   }
 
-  /** The audit database, created if missing and migrated to the latest schema. */
+  /** TLS and API key for TEMPORAL_ADDRESS (src/config/temporal-connection.ts), checked on first use. */
+  get temporalSecurity(): TemporalConnectionSecurity {
+    if (!this.securityValue) {
+      try {
+        this.securityValue = loadTemporalSecurity();
+      } catch (err) {
+        throw new CliError((err as Error).message, EXIT.unavailable);
+      }
+    }
+    return this.securityValue;
+  }
+
+  /**
+   * The audit database, created if missing and migrated to the latest schema when this connection
+   * may migrate (a dev's superuser); as the app's role, which may not, it checks the schema is
+   * current and says what to run if not.
+   */
   async db(): Promise<Kysely<Database>> {
     if (this.dbValue) return this.dbValue;
     const url = this.config.DATABASE_URL;
+    let db: Kysely<Database> | undefined;
     try {
       await ensureDatabase(url);
-      const db = createDb(url);
-      await migrateToLatest(db);
+      db = createDb(url);
+      const status = await schemaStatus(db);
+      if (!status.current) {
+        if (!(await canMigrate(db))) {
+          throw new Error(
+            `the schema is ${status.pending.length} migration(s) behind (first: ${status.pending[0]}) and this role may not migrate it: ` +
+              'run `drillbook migrate` with DRILLBOOK_MIGRATE_URL naming the owner role or a superuser',
+          );
+        }
+        await migrateDatabase(url, { createRoles: false });
+      }
       this.dbValue = db;
       return db;
     } catch (err) {
+      await db?.destroy().catch(() => undefined);
       throw new CliError(`cannot use the audit database at ${redactUrl(url)}: ${(err as Error).message}`, EXIT.unavailable);
     }
   }
@@ -50,7 +80,7 @@ export class CliContext {
     let address: string;
     try {
       address = await resolveTemporalAddress(this.config);
-      this.connection ??= await Connection.connect({ address, connectTimeout: '5s' });
+      this.connection ??= await Connection.connect({ address, connectTimeout: '5s', ...this.temporalSecurity });
     } catch (err) {
       throw new CliError((err as Error).message, EXIT.unavailable);
     }

@@ -12,6 +12,7 @@ export async function startAllWorkers(opts: WorkerOptions): Promise<RunningWorke
     namespace: opts.namespace,
     taskQueue: programmeTaskQueue(opts.taskQueue),
     db: opts.db,
+    security: opts.security,
   });
   return {
     done: Promise.all([runs.done, programme.done]).then(() => undefined),

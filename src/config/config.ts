@@ -14,6 +14,8 @@ const envSchema = z.strictObject({
   TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port').optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').default('postgres://postgres@127.0.0.1:5432/drillbook'),
+  /** Where `drillbook migrate` connects (the owner role or a superuser); default DATABASE_URL. */
+  DRILLBOOK_MIGRATE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(),
   DRILLBOOK_TASK_QUEUE: z.string().min(1).default('drillbook'),
   /** Sites whose steps this worker also runs (task queue `drillbook-<site>` each), comma-separated. */
   DRILLBOOK_SITES: z

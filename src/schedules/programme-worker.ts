@@ -7,6 +7,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
 import { createProgrammeActivities } from '../../activities/coverage-activities';
 import type { Database } from '../audit/database';
+import type { TemporalConnectionSecurity } from '../config/temporal-connection';
 import { installRuntime, workflowBundle, type RunningWorkers } from '../temporal/worker';
 
 /** The programme's task queue beside a run queue: `<runQueue>-programme`. */
@@ -14,9 +15,16 @@ export function programmeTaskQueue(runQueue: string): string {
   return `${runQueue}-programme`;
 }
 
-export async function startProgrammeWorker(opts: { address: string; namespace: string; taskQueue: string; db: Kysely<Database>; identity?: string }): Promise<RunningWorkers> {
+export async function startProgrammeWorker(opts: {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  db: Kysely<Database>;
+  identity?: string;
+  security?: TemporalConnectionSecurity;
+}): Promise<RunningWorkers> {
   installRuntime();
-  const connection = await NativeConnection.connect({ address: opts.address });
+  const connection = await NativeConnection.connect({ address: opts.address, ...opts.security });
   const identity = opts.identity ?? `drillbook-programme@${os.hostname()}:${process.pid}`;
   const worker = await Worker.create({
     connection,

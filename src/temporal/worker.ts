@@ -11,6 +11,7 @@ import { createHumanActivities } from '../../activities/human-activities';
 import { createSigningActivities } from '../../activities/signing-activities';
 import type { Database } from '../audit/database';
 import type { TrustedKey } from '../plan/signed-actions';
+import type { TemporalConnectionSecurity } from '../config/temporal-connection';
 import { siteTaskQueue } from '../plan/task-queues';
 import { loadTrustedKeys } from '../security/signing-keys';
 
@@ -54,6 +55,8 @@ export interface WorkerOptions {
   identity?: string;
   /** The front door's public keys runs verify actions with; default: DRILLBOOK_TRUSTED_KEYS (or the dev pair). */
   trustedKeys?: TrustedKey[];
+  /** TLS and API key for the address (src/config/temporal-connection.ts); none for the embedded server. */
+  security?: TemporalConnectionSecurity;
 }
 
 export interface RunningWorkers {
@@ -67,7 +70,7 @@ export async function startWorkers(opts: WorkerOptions): Promise<RunningWorkers>
   installRuntime();
   // Before connecting: a worker that trusts no front door key refuses to start (KeyConfigError names the variables).
   const trustedKeys = opts.trustedKeys ?? loadTrustedKeys();
-  const connection = await NativeConnection.connect({ address: opts.address });
+  const connection = await NativeConnection.connect({ address: opts.address, ...opts.security });
   const identity = opts.identity ?? `drillbook-worker@${os.hostname()}:${process.pid}`;
   const deps = { db: opts.db, connections: opts.connections, workerIdentity: identity };
   const activities = { ...createStepActivities(deps), ...createHumanActivities(deps), ...createSigningActivities({ db: opts.db, trustedKeys }) };

@@ -199,6 +199,8 @@ test('audit checkpoint, then a superuser alters and re-hashes the run chain: ver
       prev = hash;
     }
     await admin.query('UPDATE audit_chain_heads SET last_hash = $1 WHERE chain_id = $2', [prev, runId]);
+    // The runs row too: `audit verify` checks it against the chain.
+    await admin.query(`UPDATE runs SET initiator = 'mallory' WHERE run_id = $1`, [runId]);
     await admin.query('COMMIT');
   } finally {
     await admin.end();

@@ -2,9 +2,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { Command } from 'commander';
 import { ensureAuditorRole } from '../../audit/auditor-role';
-import { parseCheckpoint, takeCheckpoint, verifyCheckpoint, type CheckpointVerifyResult } from '../../audit/checkpoint';
+import { resolveSecret, isSecretRef } from '../../../activities/secrets';
+import { parseCheckpoint, takeCheckpoint, verifyCheckpoint, type Checkpoint, type CheckpointVerifyResult } from '../../audit/checkpoint';
 import { recordCheckpointTaken } from '../../audit/checkpoint-record';
+import { checkCheckpointSignature, signCheckpoint, type SignatureCheck } from '../../audit/checkpoint-signature';
+import { ed25519PrivateKey, ed25519PublicKeys } from '../../audit/ed25519-keys';
 import { verifyAuditChain } from '../../audit/verify-chain';
+import { verifyRunProjections } from '../../audit/verify-runs';
 import { CliError, EXIT } from '../exit-codes';
 import type { CliContext } from '../context';
 import type { CommandResult } from '../run-command';
@@ -13,17 +17,20 @@ export function auditCommand(ctx: CliContext, run: (fn: () => Promise<CommandRes
   const audit = new Command('audit').description('the tamper-evident audit trail');
   audit
     .command('verify')
-    .description('recompute every hash chain and report the first broken link')
-    .option('--run <run-id>', 'only this run\'s chain')
+    .description('recompute every hash chain, check each run\'s `runs` row against its events, and report what disagrees')
+    .option('--run <run-id>', 'only this run\'s chain and row')
     .option('--checkpoint <file>', 'also prove nothing before this checkpoint (from `audit checkpoint`) changed')
+    .option('--public-key <keys>', 'check the checkpoint\'s signature: file:/path.pem (SPKI) or base64 raw keys, comma-separated (default: DRILLBOOK_TRUSTED_KEYS)')
     .option('--json', 'print the result as JSON')
-    .action((opts: { run?: string; json?: boolean; checkpoint?: string }) =>
+    .action((opts: { run?: string; json?: boolean; checkpoint?: string; publicKey?: string }) =>
       run(async () => {
-        // Read the checkpoint first: a bad file is a usage error, before any work.
+        // Read the checkpoint and keys first: a bad file or key is a usage error, before any work.
         const checkpoint = opts.checkpoint !== undefined ? readCheckpoint(opts.checkpoint) : undefined;
+        const signature = checkpoint ? checkSignature(checkpoint, opts.publicKey ?? nonEmpty(process.env.DRILLBOOK_TRUSTED_KEYS), opts.publicKey !== undefined) : undefined;
         const started = Date.now();
         const db = await ctx.db();
         const result = await verifyAuditChain(db, { chainId: opts.run });
+        const runs = await verifyRunProjections(db, { runId: opts.run });
         let against: CheckpointVerifyResult | undefined;
         if (checkpoint) {
           const scoped = opts.run !== undefined ? { ...checkpoint, heads: opts.run in checkpoint.heads ? { [opts.run]: checkpoint.heads[opts.run] } : {} } : checkpoint;
@@ -31,7 +38,8 @@ export function auditCommand(ctx: CliContext, run: (fn: () => Promise<CommandRes
         }
         const seconds = (Date.now() - started) / 1000;
         if (opts.json) {
-          process.stdout.write(`${JSON.stringify({ ...result, seconds, ...(against ? { checkpoint: { file: opts.checkpoint, takenAt: checkpoint!.takenAt, digest: checkpoint!.digest, ...against } } : {}) }, null, 2)}\n`);
+          const cp = against ? { checkpoint: { file: opts.checkpoint, takenAt: checkpoint!.takenAt, digest: checkpoint!.digest, signature: signature ?? null, ...against } } : {};
+          process.stdout.write(`${JSON.stringify({ ...result, seconds, runs, ...cp }, null, 2)}\n`);
         } else {
           if (result.ok) {
             process.stdout.write(`audit trail intact: ${result.events} events in ${result.chains} chains verified in ${seconds.toFixed(2)} s\n`);
@@ -41,25 +49,34 @@ export function auditCommand(ctx: CliContext, run: (fn: () => Promise<CommandRes
               `audit trail BROKEN at chain ${b.chainId} seq ${b.seq} (run ${b.runId ?? '-'}, event id ${b.eventId}, ${b.type}, key ${b.key}): ${b.reason}\n`,
             );
           }
+          if (runs.ok) process.stdout.write(`runs rows: all ${runs.runs} agree with their chains\n`);
+          for (const m of runs.mismatches) process.stdout.write(`run ${m.runId}: runs row DISAGREES with its chain: ${m.differences.join('; ')}\n`);
+          if (signature?.ok) process.stdout.write(`checkpoint signature: valid, by key ${signature.publicKey}\n`);
+          else if (signature) process.stdout.write(`checkpoint signature REFUSED: ${signature.reason}\n`);
+          else if (checkpoint?.signature) process.stdout.write('checkpoint signature: not checked (give --public-key or DRILLBOOK_TRUSTED_KEYS)\n');
           if (against) {
             if (against.ok) process.stdout.write(`checkpoint ${checkpoint!.digest.slice(0, 16)} of ${checkpoint!.takenAt}: all ${against.checkedChains} chains unchanged up to it\n`);
             for (const m of against.mismatches) process.stdout.write(`checkpoint MISMATCH: chain ${m.chainId} seq ${m.seq}: ${m.reason}\n`);
           }
         }
-        return result.ok && (against?.ok ?? true) ? EXIT.ok : EXIT.tampered;
+        return result.ok && runs.ok && (against?.ok ?? true) && (signature?.ok ?? true) ? EXIT.ok : EXIT.tampered;
       }),
     );
   audit
     .command('checkpoint')
     .description('write a digest of the trail (latest hash per chain, counts, time) to keep on WORM storage')
     .requiredOption('--out <file>', 'where to write the checkpoint (JSON)')
-    .action((opts: { out: string }) =>
+    .option('--signing-key <ref>', 'sign it with this Ed25519 private key (env:NAME or file:/path: PKCS#8 PEM or base64 seed)')
+    .action((opts: { out: string; signingKey?: string }) =>
       run(async () => {
+        const key = opts.signingKey !== undefined ? await readSigningKey(opts.signingKey) : undefined;
         const db = await ctx.db();
-        const checkpoint = await takeCheckpoint(db);
+        let checkpoint = await takeCheckpoint(db);
+        if (key) checkpoint = signCheckpoint(checkpoint, key);
         writeFileSync(opts.out, `${JSON.stringify(checkpoint, null, 2)}\n`, { flag: 'wx' });
         await recordCheckpointTaken(db, checkpoint, os.userInfo().username, opts.out);
-        process.stdout.write(`checkpoint ${checkpoint.digest} written to ${opts.out}: ${checkpoint.events} events in ${checkpoint.chains} chains, ${checkpoint.takenAt}\n`);
+        const signed = checkpoint.signature ? `, signed by key ${checkpoint.signature.publicKey}` : '';
+        process.stdout.write(`checkpoint ${checkpoint.digest} written to ${opts.out}: ${checkpoint.events} events in ${checkpoint.chains} chains, ${checkpoint.takenAt}${signed}\n`);
         return EXIT.ok;
       }),
     );
@@ -101,4 +118,33 @@ function readCheckpoint(file: string) {
   } catch (err) {
     throw new CliError((err as Error).message, EXIT.usage);
   }
+}
+
+/** The private key a reference names; a variable may itself hold a file: reference (one level). */
+async function readSigningKey(ref: string) {
+  if (!isSecretRef(ref)) throw new CliError('--signing-key: expected a secret reference, env:NAME or file:/absolute/path (never the key itself)', EXIT.usage);
+  try {
+    let value = await resolveSecret(ref);
+    if (isSecretRef(value)) value = await resolveSecret(value);
+    return ed25519PrivateKey(value, `--signing-key ${ref}`);
+  } catch (err) {
+    throw new CliError((err as Error).message.startsWith('--signing-key') ? (err as Error).message : `--signing-key: ${(err as Error).message}`, EXIT.usage);
+  }
+}
+
+/** The checkpoint's signature against the trusted keys; undefined when no key is configured. */
+function checkSignature(checkpoint: Checkpoint, keys: string | undefined, fromOption: boolean): SignatureCheck | undefined {
+  if (keys === undefined) return undefined;
+  const source = fromOption ? '--public-key' : 'DRILLBOOK_TRUSTED_KEYS';
+  let trusted;
+  try {
+    trusted = ed25519PublicKeys(keys, source);
+  } catch (err) {
+    throw new CliError((err as Error).message, fromOption ? EXIT.usage : EXIT.unavailable);
+  }
+  return checkCheckpointSignature(checkpoint, trusted);
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value;
 }

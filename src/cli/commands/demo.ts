@@ -54,6 +54,7 @@ export function demoCommand(ctx: CliContext, run: (fn: () => Promise<CommandResu
           db,
           connections: config.DRILLBOOK_CONNECTIONS,
           trustedKeys,
+          security: ctx.temporalSecurity,
         });
         let api: Awaited<ReturnType<typeof startConfiguredApi>> | undefined;
         let identity: Awaited<ReturnType<typeof demoIdentity>> | undefined;

@@ -25,6 +25,7 @@ export function devCommand(ctx: CliContext, run: (fn: () => Promise<CommandResul
             db: await ctx.db(),
             connections: config.DRILLBOOK_CONNECTIONS,
             trustedKeys,
+            security: ctx.temporalSecurity,
           });
           process.stdout.write(`Temporal at ${address}${uiAddress ? `, UI ${uiAddress}` : ''}; worker running. Ctrl-C stops both.\n`);
           await untilSignal(workers.done);

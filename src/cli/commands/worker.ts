@@ -23,6 +23,7 @@ export function workerCommand(ctx: CliContext, run: (fn: () => Promise<CommandRe
           db: await ctx.db(),
           connections: ctx.config.DRILLBOOK_CONNECTIONS,
           trustedKeys,
+          security: ctx.temporalSecurity,
         });
         process.stdout.write(`worker polling ${[ctx.config.DRILLBOOK_TASK_QUEUE, ...ctx.config.DRILLBOOK_SITES].join(', ')} and the programme queue\n`);
         await untilSignal(workers.done);

@@ -66,6 +66,16 @@ const HUMAN_STEPS_PATCH = 'human-steps-2026-11';
  * aborted before this replay as they ran.
  */
 const UNDO_CANCELLED_PATCH = 'undo-cancelled-steps-2026-11';
+/**
+ * Abort unwinds only once the audit queue is written and no batch is in flight. A step's activity
+ * cancelled without waiting (TRY_CANCEL) is resolved by the worker itself, not by an event: in the
+ * original run the compensations were scheduled while a batch (a local activity) still ran, but on
+ * replay its recorded result arrives in the same activation as the cancellation, so the next batch
+ * was scheduled first and the activity ids shifted (nondeterminism). After this barrier the order of
+ * commands no longer depends on when a local activity completes. Patched: runs started before keep
+ * their order (those aborted mid-step that way cannot replay under any code; see the report).
+ */
+const ABORT_FLUSH_BARRIER_PATCH = 'abort-flush-barrier-2026-12';
 /** Decision keys of guard violations: `guard:<id>`, never a step id (step ids have no colon). */
 const GUARD_KEY_PREFIX = 'guard:';
 
@@ -103,6 +113,10 @@ class DrillRun {
   private readonly queue: WorkflowAuditEvent[] = [];
   /** Set when the run ends: the flush loop drains what is queued and stops. */
   private closing = false;
+  /** A batch of the queue is being written (a local activity in flight). */
+  private flushing = false;
+  /** Whether abort waits for the audit queue before unwinding (ABORT_FLUSH_BARRIER_PATCH). */
+  private flushBarrier = false;
   private flushed?: Promise<void>;
   private abortRequest?: AbortRunInput;
   private state: RunProgress['state'] = 'running';
@@ -146,6 +160,7 @@ class DrillRun {
     // replay as they ran; every new run takes it. Decided before any handler can run, so no Update is
     // ever validated on the wrong path.
     this.signed = patched(SIGNED_ACTIONS_PATCH);
+    this.flushBarrier = patched(ABORT_FLUSH_BARRIER_PATCH);
     this.registerHandlers();
     if (this.signed) await this.verifyOwnStart();
     const { plan, planHash, mode, params, initiator, reason } = this.input;
@@ -612,6 +627,7 @@ class DrillRun {
   /** Runs every completed step's undo in reverse order of completion; one failure never skips the rest. */
   private async unwind(): Promise<void> {
     await condition(() => this.active.size === 0);
+    if (this.flushBarrier) await condition(() => this.queue.length === 0 && !this.flushing);
     await CancellationScope.nonCancellable(async () => {
       // A step (or a sequence's members) cancelled midway may have completed its side effect (a
       // fence): read back what was recorded so that it is undone too.
@@ -705,7 +721,12 @@ class DrillRun {
     for (;;) {
       await condition(() => this.queue.length > 0 || this.closing);
       if (this.queue.length === 0) return;
-      await auditWriter.appendAuditEvents(this.queue.splice(0));
+      this.flushing = true;
+      try {
+        await auditWriter.appendAuditEvents(this.queue.splice(0));
+      } finally {
+        this.flushing = false;
+      }
     }
   }
 

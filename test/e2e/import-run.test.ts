@@ -14,7 +14,7 @@ import { loadRunbookText } from '../../src/runbook/load';
 import type { Plan } from '../../src/plan/types';
 import { resolveParams } from '../../src/plan/params';
 import { signed, startSignedRun } from '../support/signing';
-import { abortRun } from '../../workflows/messages';
+import { abortRun, getProgress } from '../../workflows/messages';
 import { startWorkflowHarness, type WorkflowHarness } from '../support/temporal';
 import { waitFor } from '../support/wait-for';
 
@@ -146,6 +146,8 @@ test('an imported experiment aborted in the middle of its method runs the rollba
     await abortImportedRun(handle, 'stop the experiment');
     const result = await handle.result();
     expect(result.state).toBe('aborted');
+    // A query on the finished run replays its whole history: the abort mid-step must replay.
+    expect((await handle.query(getProgress)).state).toBe('aborted');
     // The rollback ran once, as the undo of the step that carries it; the final rollback step never ran.
     expect(calls.filter((c) => c.path === '/chaos/warm-cache')).toHaveLength(1);
     const story = (await getRunStory(harness.db, handle.workflowId))!;

@@ -7,8 +7,12 @@
  *   RECORD_HISTORIES=1 npx jest test/workflow/replay.test.ts
  * run-drill-decide-abort.json was recorded before signed actions (signed-actions-2026-12): it keeps
  * the unpatched path replaying and can no longer be recorded; run-drill-signed-approve-decide.json is
- * a run whose start, approval and decisions were signed.
+ * a run whose start, approval and decisions were signed; run-drill-abort-mid-step.json is a run aborted
+ * while a step without an undo ran (its activity cancelled without waiting) after a step with one:
+ * it replays only with the abort-flush-barrier-2026-12 patch (see workflows/run-drill.ts).
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
@@ -99,6 +103,28 @@ steps:
     action: { adapter: noop, input: {} }
 `;
 
+const abortMidStepRunbook = (base: string) => `
+apiVersion: drillbook/v1
+name: replay-abort-mid-step-fixture
+version: "1"
+owners: [team]
+services: [payments]
+objectives: { rto: 1m }
+modes: [drill]
+steps:
+  - id: prepare
+    title: done, with an undo
+    kind: action
+    action: { adapter: http, input: { method: POST, url: "${base}/do/prepare" } }
+    compensate: { adapter: http, input: { method: POST, url: "${base}/undo/prepare" } }
+  - id: slow
+    title: still running at the abort, no undo
+    kind: action
+    needs: [prepare]
+    retry: { attempts: 1 }
+    action: { adapter: http, input: { method: POST, url: "${base}/slow" } }
+`;
+
 if (process.env.RECORD_HISTORIES) {
   let db: Kysely<Database>;
   beforeAll(async () => {
@@ -153,6 +179,37 @@ if (process.env.RECORD_HISTORIES) {
       mkdirSync(dir, { recursive: true });
       writeFileSync(path.join(dir, 'run-drill-signed-approve-decide.json'), historyToJSON(await handle.fetchHistory()));
     } finally {
+      await workers.shutdown();
+      await close();
+    }
+  });
+
+  (missing('run-drill-abort-mid-step.json') ? test : test.skip)('record run-drill-abort-mid-step.json', async () => {
+    const { client, close } = await testClient();
+    const taskQueue = uniqueQueue('replay');
+    const workers = await testWorkers(db, taskQueue);
+    const calls: string[] = [];
+    // Loopback: /slow answers after 3 s, so the abort lands while its activity runs.
+    const server = http.createServer((req, res) => {
+      calls.push(req.url ?? '/');
+      const answer = () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      if (req.url === '/slow') setTimeout(answer, 3000);
+      else answer();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const { plan, planHash } = loadRunbookText(abortMidStepRunbook(base), 'replay-abort-mid-step-fixture.yaml');
+      const handle = await startSignedRun(client, { plan: plan!, planHash: planHash!, mode: 'drill', params: {}, initiator: 'alice', reason: 'fixture', taskQueue });
+      await waitFor(async () => calls.includes('/slow'));
+      await handle.executeUpdate(abortRun, { args: [await signed('abort', handle.workflowId, { reason: 'fixture', actor: 'bob' })] });
+      expect((await handle.result()).state).toBe('aborted');
+      expect(calls).toContain('/undo/prepare');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(path.join(dir, 'run-drill-abort-mid-step.json'), historyToJSON(await handle.fetchHistory()));
+    } finally {
+      server.closeAllConnections();
+      server.close();
       await workers.shutdown();
       await close();
     }

@@ -93,6 +93,29 @@ function configured(env: NodeJS.ProcessEnv, name: string): string | undefined {
   return value ? value : undefined;
 }
 
+/**
+ * The text of a key named by a secret reference (`env:NAME` from `env`, or `file:/absolute/path`).
+ * Read here, not through the adapters' resolveSecret: a signing key is no runbook secret, and must
+ * stay outside whatever scope runbooks' references may reach. @throws KeyConfigError naming `source`.
+ */
+export function readKeyReference(ref: string, source: string, env: NodeJS.ProcessEnv = process.env): string {
+  const parsed = parseSecretRef(ref);
+  if (!parsed) throw new KeyConfigError(`${source}: expected a secret reference (env:NAME or file:/absolute/path), got a value of ${ref.length} characters`);
+  if (parsed.kind === 'env') {
+    const value = env[parsed.name];
+    if (!value?.trim()) throw new KeyConfigError(`${source}: secret ${ref}: environment variable ${parsed.name} is not set`);
+    return value;
+  }
+  let text: string;
+  try {
+    text = readFileSync(parsed.path, 'utf8');
+  } catch (err) {
+    throw new KeyConfigError(`${source}: secret ${ref}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  if (!text.trim()) throw new KeyConfigError(`${source}: secret ${ref}: the file is empty`);
+  return text;
+}
+
 /** The front door's signer: DRILLBOOK_SIGNING_KEY, else the dev pair. @throws KeyConfigError naming the variable. */
 // async: a future reference kind (a KMS, a vault) will be read asynchronously.
 export async function loadActionSigner(env: NodeJS.ProcessEnv = process.env, dataDir = defaultDataDir): Promise<ActionSigner> {
@@ -105,24 +128,8 @@ export async function loadActionSigner(env: NodeJS.ProcessEnv = process.env, dat
     where = `the dev key ${files.privateKey}`;
     pem = readFileSync(files.privateKey, 'utf8');
   } else {
-    const parsed = parseSecretRef(ref);
-    if (!parsed) throw new KeyConfigError(`${SIGNING_KEY_VAR}: expected a secret reference (env:NAME or file:/absolute/path), got a value of ${ref.length} characters`);
     where = `${SIGNING_KEY_VAR} (${ref})`;
-    if (parsed.kind === 'env') {
-      // From the environment given (the process's by default), like every other variable here.
-      const value = env[parsed.name];
-      if (!value?.trim()) throw new KeyConfigError(`${SIGNING_KEY_VAR}: secret ${ref}: environment variable ${parsed.name} is not set`);
-      pem = value;
-    } else {
-      // Read here, not through the adapters' resolveSecret: the front door's key is no runbook
-      // secret, and must stay outside whatever scope runbooks' references may reach.
-      try {
-        pem = readFileSync(parsed.path, 'utf8');
-      } catch (err) {
-        throw new KeyConfigError(`${SIGNING_KEY_VAR}: secret ${ref}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-      }
-      if (!pem.trim()) throw new KeyConfigError(`${SIGNING_KEY_VAR}: secret ${ref}: the file is empty`);
-    }
+    pem = readKeyReference(ref, SIGNING_KEY_VAR, env);
   }
   let key: KeyObject;
   try {

@@ -2,7 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { Command } from 'commander';
 import { ensureAuditorRole } from '../../audit/auditor-role';
-import { resolveSecret, isSecretRef } from '../../../activities/secrets';
+import { isSecretRef } from '../../../activities/secrets';
+import { readKeyReference } from '../../security/signing-keys';
 import { parseCheckpoint, takeCheckpoint, verifyCheckpoint, type Checkpoint, type CheckpointVerifyResult } from '../../audit/checkpoint';
 import { recordCheckpointTaken } from '../../audit/checkpoint-record';
 import { checkCheckpointSignature, signCheckpoint, type SignatureCheck } from '../../audit/checkpoint-signature';
@@ -69,7 +70,7 @@ export function auditCommand(ctx: CliContext, run: (fn: () => Promise<CommandRes
     .option('--signing-key <ref>', 'sign it with this Ed25519 private key (env:NAME or file:/path: PKCS#8 PEM or base64 seed)')
     .action((opts: { out: string; signingKey?: string }) =>
       run(async () => {
-        const key = opts.signingKey !== undefined ? await readSigningKey(opts.signingKey) : undefined;
+        const key = opts.signingKey !== undefined ? readSigningKey(opts.signingKey) : undefined;
         const db = await ctx.db();
         let checkpoint = await takeCheckpoint(db);
         if (key) checkpoint = signCheckpoint(checkpoint, key);
@@ -120,13 +121,11 @@ function readCheckpoint(file: string) {
   }
 }
 
-/** The private key a reference names; a variable may itself hold a file: reference (one level). */
-async function readSigningKey(ref: string) {
+/** The private key a reference names (read as the front door's key is: outside runbooks' secret scope). */
+function readSigningKey(ref: string) {
   if (!isSecretRef(ref)) throw new CliError('--signing-key: expected a secret reference, env:NAME or file:/absolute/path (never the key itself)', EXIT.usage);
   try {
-    let value = await resolveSecret(ref);
-    if (isSecretRef(value)) value = await resolveSecret(value);
-    return ed25519PrivateKey(value, `--signing-key ${ref}`);
+    return ed25519PrivateKey(readKeyReference(ref, `--signing-key ${ref}`), `--signing-key ${ref}`);
   } catch (err) {
     throw new CliError((err as Error).message.startsWith('--signing-key') ? (err as Error).message : `--signing-key: ${(err as Error).message}`, EXIT.usage);
   }
@@ -135,6 +134,8 @@ async function readSigningKey(ref: string) {
 /** The checkpoint's signature against the trusted keys; undefined when no key is configured. */
 function checkSignature(checkpoint: Checkpoint, keys: string | undefined, fromOption: boolean): SignatureCheck | undefined {
   if (keys === undefined) return undefined;
+  // Keys from the environment check a signed checkpoint; only an explicit --public-key demands a signature.
+  if (!fromOption && !checkpoint.signature) return undefined;
   const source = fromOption ? '--public-key' : 'DRILLBOOK_TRUSTED_KEYS';
   let trusted;
   try {

@@ -12,7 +12,8 @@ import { writeKeyPair } from '../../src/security/signing-keys';
 import { startDevServer } from '../../src/temporal/dev-server';
 
 const ADMIN_URL = process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const TEST_DB = process.env.TEST_PG_DATABASE ?? 'drillbook_test';
+// A database of this run's own (dropped at teardown), so two runs on one machine never drop each other's.
+const TEST_DB = process.env.TEST_PG_DATABASE ?? `drillbook_test_run${process.pid}`;
 
 export default async function globalSetup(): Promise<void> {
   // Expected retries and failures are asserted on through the audit trail; keep the SDK's log quiet.
@@ -25,6 +26,7 @@ export default async function globalSetup(): Promise<void> {
   const url = new URL(ADMIN_URL);
   url.pathname = `/${TEST_DB}`;
   process.env.DATABASE_URL = url.toString();
+  if (!process.env.TEST_PG_DATABASE) (globalThis as { __testDatabase?: string }).__testDatabase = TEST_DB;
 
   // One front door key pair for the whole run (never the developer's .data/keys): the API and the
   // test helpers sign with it, every worker trusts it.

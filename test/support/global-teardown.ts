@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import { Client } from 'pg';
 import type { DevServer } from '../../src/temporal/dev-server';
 
 export default async function globalTeardown(): Promise<void> {
@@ -6,4 +7,11 @@ export default async function globalTeardown(): Promise<void> {
   if (server) await server.stop();
   const keys = (globalThis as { __testKeysDir?: string }).__testKeysDir;
   if (keys) rmSync(keys, { recursive: true, force: true });
+  // The run's own database (global-setup.ts), unless TEST_PG_DATABASE named one to keep.
+  const database = (globalThis as { __testDatabase?: string }).__testDatabase;
+  if (database) {
+    const admin = new Client({ connectionString: process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).finally(() => admin.end());
+  }
 }

@@ -184,7 +184,9 @@ function checkBlackoutForm(b: Blackout, at: Path, report: Report): void {
       if (b[key] !== undefined) report([...at, key], 'inventory.blackout_form', `blackout "${b.name}" is recurring (every) or fixed (start/end), not both`);
     }
     if (b.every.days && b.every.monthDays) report([...at, 'every', 'monthDays'], 'inventory.blackout_form', `blackout "${b.name}" recurs on weekdays (days) or on days of the month (monthDays), not both`);
-    if (b.every.from === b.every.to) {
+    if (b.every.from === '24:00') {
+      report([...at, 'every', 'from'], 'inventory.blackout_order', `blackout "${b.name}" cannot start at 24:00; start at "00:00"`);
+    } else if (b.every.from === b.every.to) {
       report([...at, 'every', 'to'], 'inventory.blackout_order', `blackout "${b.name}" starts and ends at ${b.every.from}: say "00:00" to "24:00" for whole days, or a later (or, overnight, earlier) end`);
     }
     return;

@@ -96,7 +96,7 @@ test('a bad day name, an unknown time zone, a bad time and a month day 0 are err
   expect(result.diagnostics).toHaveLength(5);
 });
 
-test('from = to, weekdays with month days, fixed and recurring mixed, a fixed window without its end: located errors', () => {
+test('from = to, a start at 24:00, weekdays with month days, fixed and recurring mixed, a fixed window without its end: located errors', () => {
   const result = loadInventoryText(
     inventory(`  - name: zero
     every: { from: "09:00", to: "09:00" }
@@ -108,6 +108,8 @@ test('from = to, weekdays with month days, fixed and recurring mixed, a fixed wi
   - name: half
     start: "2027-01-14T00:00:00+09:00"
   - name: none
+  - name: midnight
+    every: { from: "24:00", to: "06:00" }
 `),
     file,
   );
@@ -118,9 +120,11 @@ test('from = to, weekdays with month days, fixed and recurring mixed, a fixed wi
     ['inventory.blackout_form', 18, 12],
     ['inventory.blackout_form', 21, 12],
     ['inventory.blackout_form', 22, 11],
+    ['inventory.blackout_order', 24, 20],
   ]);
   expect(result.diagnostics[0].message).toContain('"00:00" to "24:00"');
   expect(result.diagnostics[1].message).toContain('not both');
   expect(result.diagnostics[3].message).toContain('needs "end"');
   expect(result.diagnostics[4].message).toContain('start and end (a fixed window) or every (a recurring one)');
+  expect(result.diagnostics[5].message).toContain('cannot start at 24:00');
 });

@@ -11,6 +11,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../src/audit/database';
 import { loadInventoryText, type LoadedInventory } from '../../src/inventory/load';
@@ -19,7 +20,7 @@ import { zonedParts } from '../../src/coverage/periods';
 import { recordSchedulePin, upsertSchedule, nextActionTimes } from '../../src/schedules/manage';
 import { programmeTaskQueue, startProgrammeWorker } from '../../src/schedules/programme-worker';
 import { drillSchedules } from '../../src/schedules/spec';
-import type { RunningWorkers } from '../../src/temporal/worker';
+import { workflowBundle, type RunningWorkers } from '../../src/temporal/worker';
 import { testDb, uniqueId } from '../support/db';
 import { temporalAddress, testClient, testWorkers, uniqueQueue } from '../support/temporal';
 import { testSigner } from '../support/signing';
@@ -220,4 +221,7 @@ test('a drill due in a recurring window (a weekday, from-to in the programme tim
   expect(events[0].data).toMatchObject({ service: svcRecurring, blackouts: [`hours-${tag}`], deferredUntil: new Date(recurringEnd).toISOString() });
   const run = await db.selectFrom('runs').select(['started_at']).where('run_id', '=', `${wf}.run`).executeTakeFirstOrThrow();
   expect(run.started_at.getTime()).toBeGreaterThanOrEqual(recurringEnd);
+  // The rule is evaluated in workflow code (Intl time zone data): its history replays.
+  const history = await client.workflow.getHandle(wf).fetchHistory();
+  await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, wf);
 }, 120_000);

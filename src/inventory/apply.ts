@@ -87,7 +87,16 @@ export async function applyInventory(db: Kysely<Database>, inventory: LoadedInve
     if (inventory.blackouts.length) {
       await trx
         .insertInto('blackout_windows')
-        .values(inventory.blackouts.map((b) => ({ name: b.name, starts_at: b.start, ends_at: b.end, reason: b.reason ?? null, services: b.services ?? null })))
+        .values(
+          inventory.blackouts.map((b) => ({
+            name: b.name,
+            starts_at: b.start ?? null,
+            ends_at: b.end ?? null,
+            recurrence: b.every ? (jsonb(b.every) as unknown as Json) : null,
+            reason: b.reason ?? null,
+            services: b.services ?? null,
+          })),
+        )
         .execute();
     }
     const last = await trx.selectFrom('inventory_applies').select('inventory_hash').orderBy('id', 'desc').limit(1).executeTakeFirst();

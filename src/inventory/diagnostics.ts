@@ -18,6 +18,7 @@ export const INVENTORY_DIAGNOSTIC_CODES = {
   'inventory.cadence_gap': 'a schedule that leaves a cadence period without a drill',
   'inventory.schedule_real_run': 'a schedule on a runbook listed for a real failover or failback (only drills are scheduled)',
   'inventory.blackout_order': 'a blackout window that ends before it starts',
+  'inventory.blackout_form': 'a blackout window that is neither fixed (start, end) nor recurring (every), or mixes the forms',
   'inventory.unknown_service': 'a blackout window naming a service not in the inventory',
   'objectives.disagree': "a runbook's objectives differ from the inventory's targets",
 } as const;

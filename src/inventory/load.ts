@@ -17,7 +17,7 @@ import { loadRunbookFile } from '../runbook/load';
 import { locate, parseRunbookYaml, type RunbookSource } from '../runbook/parse';
 import { issueFindings } from '../runbook/zod-issues';
 import type { InventoryDiagnosticCode, ProgrammeDiagnostic } from './diagnostics';
-import { cadenceOf, InventorySchema, MONTHS, type Cadence, type Inventory, type InventoryService, type ServiceRunbook } from './schema';
+import { cadenceOf, InventorySchema, MONTHS, type Blackout, type Cadence, type Inventory, type InventoryService, type ServiceRunbook } from './schema';
 
 /** A runbook of a service, loaded: its plan and hash as a run would pin them. */
 export interface LoadedServiceRunbook extends ServiceRunbook {
@@ -170,11 +170,33 @@ function checkCadenceCover(cadence: Cadence, months: readonly string[], at: Path
 function checkBlackouts(inventory: Inventory, report: Report): void {
   const names = new Set(inventory.services.map((s) => s.name));
   inventory.blackouts.forEach((b, i) => {
-    if (Date.parse(b.end) <= Date.parse(b.start)) report(['blackouts', i, 'end'], 'inventory.blackout_order', `blackout "${b.name}" ends (${b.end}) before it starts (${b.start})`);
+    checkBlackoutForm(b, ['blackouts', i], report);
     (b.services ?? []).forEach((s, j) => {
       if (!names.has(s)) report(['blackouts', i, 'services', j], 'inventory.unknown_service', `blackout "${b.name}" names service "${s}", which the inventory does not list`);
     });
   });
+}
+
+/** Either fixed (`start` and `end`, in order) or recurring (`every`: weekdays or month days, not both). */
+function checkBlackoutForm(b: Blackout, at: Path, report: Report): void {
+  if (b.every) {
+    for (const key of ['start', 'end'] as const) {
+      if (b[key] !== undefined) report([...at, key], 'inventory.blackout_form', `blackout "${b.name}" is recurring (every) or fixed (start/end), not both`);
+    }
+    if (b.every.days && b.every.monthDays) report([...at, 'every', 'monthDays'], 'inventory.blackout_form', `blackout "${b.name}" recurs on weekdays (days) or on days of the month (monthDays), not both`);
+    if (b.every.from === '24:00') {
+      report([...at, 'every', 'from'], 'inventory.blackout_order', `blackout "${b.name}" cannot start at 24:00; start at "00:00"`);
+    } else if (b.every.from === b.every.to) {
+      report([...at, 'every', 'to'], 'inventory.blackout_order', `blackout "${b.name}" starts and ends at ${b.every.from}: say "00:00" to "24:00" for whole days, or a later (or, overnight, earlier) end`);
+    }
+    return;
+  }
+  if (b.start === undefined || b.end === undefined) {
+    const missing = b.start === undefined ? 'start' : 'end';
+    report(b.start === undefined && b.end === undefined ? [...at, 'name'] : [...at, b.start === undefined ? 'end' : 'start'], 'inventory.blackout_form', `blackout "${b.name}" needs ${b.start === undefined && b.end === undefined ? 'start and end (a fixed window) or every (a recurring one)' : `"${missing}" beside it`}`);
+    return;
+  }
+  if (Date.parse(b.end) <= Date.parse(b.start)) report([...at, 'end'], 'inventory.blackout_order', `blackout "${b.name}" ends (${b.end}) before it starts (${b.start})`);
 }
 
 /** The hash of a service entry as the inventory defines it (after defaults): any change moves it. */

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { DurationSchema } from '../runbook/schema';
+import { parseTimeOfDay, WEEKDAYS } from '../schedules/recurring-blackout';
 
 export const INVENTORY_API_VERSION = 'drillbook/v1';
 export const INVENTORY_KIND = 'ServiceInventory';
@@ -86,10 +87,27 @@ export const ServiceSchema = z.strictObject({
     .meta({ description: 'Overrides of the inventory-wide alert thresholds.' }),
 });
 
+const TimeOfDay = z.string().refine((s) => parseTimeOfDay(s) !== undefined, { error: 'a time of day as HH:MM (24h, 00:00-24:00), e.g. "09:00"' });
+
+/** When a recurring window recurs (src/schedules/recurring-blackout.ts). */
+export const RecurrenceSchema = z.strictObject({
+  days: z.array(z.enum(WEEKDAYS)).min(1).optional().meta({ description: 'Weekdays, e.g. [MON, TUE, WED, THU, FRI].' }),
+  monthDays: z
+    .array(z.int().min(-31).max(31).refine((n) => n !== 0, { error: 'a day of the month is 1..31, or -1 (the last) .. -31' }))
+    .min(1)
+    .optional()
+    .meta({ description: 'Days of the month: 1..31, -1 the last day, -2 the day before it.' }),
+  from: TimeOfDay.meta({ description: 'Local start, HH:MM.' }),
+  to: TimeOfDay.meta({ description: 'Local end, HH:MM; "24:00" is midnight; at or before `from`: the next day (overnight).' }),
+  timezone: TimeZoneSchema.optional().meta({ description: "Default: the inventory's timezone." }),
+});
+
+/** A fixed window (`start`/`end`) or a recurring one (`every`); which one is checked in load.ts. */
 export const BlackoutSchema = z.strictObject({
   name: Name,
-  start: Instant,
-  end: Instant,
+  start: Instant.optional(),
+  end: Instant.optional(),
+  every: RecurrenceSchema.optional(),
   reason: z.string().optional(),
   services: z.array(Name).optional().meta({ description: 'Services it applies to; default: all.' }),
 });
@@ -118,6 +136,7 @@ export type InventoryService = z.output<typeof ServiceSchema>;
 export type ServiceRunbook = z.output<typeof ServiceRunbookSchema>;
 export type DrillSchedule = z.output<typeof DrillScheduleSchema>;
 export type Blackout = z.output<typeof BlackoutSchema>;
+export type Recurrence = z.output<typeof RecurrenceSchema>;
 
 /** The cadence a service must keep: its own, else half-yearly for critical and high services. */
 export function cadenceOf(service: Pick<InventoryService, 'cadence' | 'criticality'>): Cadence {

@@ -37,8 +37,11 @@ export interface ServicesTable {
 
 export interface BlackoutWindowsTable {
   name: string;
-  starts_at: Timestamp;
-  ends_at: Timestamp;
+  /** Fixed windows only (NULL for a recurring one). */
+  starts_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  ends_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** Recurring windows only: the rule as the inventory writes it (days/monthDays, from, to, timezone). */
+  recurrence: ColumnType<Json | null, Json | null | undefined, Json | null>;
   reason: string | null;
   services: string[] | null;
 }

@@ -6,6 +6,7 @@
  */
 import type { ScheduleOptions } from '@temporalio/client';
 import type { LoadedInventory, LoadedService, LoadedServiceRunbook } from '../inventory/load';
+import type { Blackout } from '../inventory/schema';
 import type { ActionSigner } from '../security/action-signer';
 import type { BlackoutWindow } from './blackout';
 import type { ScheduledDrillInput } from './types';
@@ -94,11 +95,25 @@ export function drillSchedule(inventory: LoadedInventory, service: LoadedService
   return { scheduleId, service: service.name, runbook: rb, options, input };
 }
 
-/** Windows that apply to `service` and have not ended by `now`, as absolute intervals. */
-export function blackoutsFor(inventory: Pick<LoadedInventory, 'blackouts'>, service: string, now: Date): BlackoutWindow[] {
+/**
+ * Windows that apply to `service`: fixed ones that have not ended by `now`, as absolute intervals;
+ * recurring ones as their rule, the time zone resolved (default: the inventory's).
+ */
+export function blackoutsFor(inventory: Pick<LoadedInventory, 'blackouts' | 'timezone'>, service: string, now: Date): BlackoutWindow[] {
   return inventory.blackouts
-    .filter((b) => (!b.services || b.services.includes(service)) && Date.parse(b.end) > now.getTime())
-    .map((b) => ({ name: b.name, startMs: Date.parse(b.start), endMs: Date.parse(b.end), ...(b.reason ? { reason: b.reason } : {}) }));
+    .filter((b) => !b.services || b.services.includes(service))
+    .map((b) => pinBlackout(b, inventory.timezone))
+    .filter((w) => 'every' in w || w.endMs > now.getTime());
+}
+
+/** An inventory window as a schedule pins it: a fixed one as an interval, a recurring one with its time zone. */
+export function pinBlackout(b: Blackout, programmeTimeZone: string): BlackoutWindow {
+  const reason = b.reason ? { reason: b.reason } : {};
+  if (b.every) {
+    const { timezone, ...rule } = b.every;
+    return { name: b.name, every: { ...rule, timezone: timezone ?? programmeTimeZone }, ...reason };
+  }
+  return { name: b.name, startMs: Date.parse(b.start!), endMs: Date.parse(b.end!), ...reason };
 }
 
 /** The coverage check's schedule: daily at `at` in the programme's time zone. */

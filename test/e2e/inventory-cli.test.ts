@@ -1,7 +1,8 @@
 /**
  * The programme commands as a user runs them (bin/drillbook.js, built): validate flags a runbook
  * whose RTO disagrees with the inventory; a broken inventory is refused at file:line:col and changes
- * nothing; apply, coverage, and schedule create / next / pause / list against the real dev server.
+ * nothing; apply, coverage, and schedule create / next / pause / list against the real dev server;
+ * check and schedule create list the blackout windows (a recurring one by its rule).
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -29,7 +30,7 @@ beforeAll(async () => {
   );
   writeFileSync(
     path.join(dir, 'inventory.yaml'),
-    `apiVersion: drillbook/v1\nkind: ServiceInventory\ntimezone: Asia/Seoul\nservices:\n  - name: pay-${tag}\n    owner: ops@example\n    criticality: critical\n    sites: [a]\n    objectives: { rto: 30s, rpo: 0s }\n    runbooks:\n      - file: pay.yaml\n        schedule: { months: [JANUARY, JULY], day: 15, at: "10:00" }\n`,
+    `apiVersion: drillbook/v1\nkind: ServiceInventory\ntimezone: Asia/Seoul\nservices:\n  - name: pay-${tag}\n    owner: ops@example\n    criticality: critical\n    sites: [a]\n    objectives: { rto: 30s, rpo: 0s }\n    runbooks:\n      - file: pay.yaml\n        schedule: { months: [JANUARY, JULY], day: 15, at: "10:00" }\nblackouts:\n  - name: month-end\n    every: { monthDays: [-1], from: "00:00", to: "24:00" }\n    reason: closing\n`,
   );
   writeFileSync(path.join(dir, 'broken.yaml'), `apiVersion: drillbook/v1\nkind: ServiceInventory\nservices:\n  - name: x\n    ownr: y\n`);
 });
@@ -55,9 +56,15 @@ test('a broken inventory is refused at file:line:col and changes nothing', async
 });
 
 test('apply, coverage, and schedule create / next / pause / list', async () => {
+  const checked = await drillbook('inventory', 'check', 'inventory.yaml');
+  expect(checked.code).toBe(0);
+  expect(checked.stdout).toContain('  blackout month-end: every month on days -1 00:00-24:00 Asia/Seoul (closing); services: all');
   const applied = await drillbook('inventory', 'apply', 'inventory.yaml', '--json');
   expect(applied.code).toBe(0);
-  expect(JSON.parse(applied.stdout)).toMatchObject({ added: [`pay-${tag}`] });
+  expect(JSON.parse(applied.stdout)).toMatchObject({ added: [`pay-${tag}`], blackouts: 1 });
+  expect(await programmeDb(db).selectFrom('blackout_windows').select(['name', 'starts_at', 'recurrence']).execute()).toEqual([
+    { name: 'month-end', starts_at: null, recurrence: { monthDays: [-1], from: '00:00', to: '24:00' } },
+  ]);
   expect(applied.stderr).toContain('warning: runbook');
 
   const coverage = await drillbook('coverage', '--json');
@@ -70,6 +77,7 @@ test('apply, coverage, and schedule create / next / pause / list', async () => {
   const created = await drillbook('schedule', 'create', 'inventory.yaml', '--no-coverage');
   expect(created.code).toBe(0);
   expect(created.stdout).toContain(`created ${id}`);
+  expect(created.stdout).toContain('  blackout month-end: every month on days -1 00:00-24:00 Asia/Seoul (closing)');
   const next = await drillbook('schedule', 'next', id, '--json', '-n', '2');
   const times = JSON.parse(next.stdout) as string[];
   expect(times).toHaveLength(2);

@@ -2,8 +2,8 @@
  * Drill schedules against the real dev server (the time-skipping server has no Schedules): the next
  * action times fall on the configured day of January and July in the configured time zone; `trigger`
  * starts a real run whose initiator in the audit trail is the schedule, and whose owner is alerted
- * while it runs (RTO share, step overrun); a drill due inside a blackout window waits for its end,
- * and the deferral is audited.
+ * while it runs (RTO share, step overrun); a drill due inside a blackout window — fixed, or a
+ * recurring one (weekday, from-to in Asia/Seoul) — waits for its end, and the deferral is audited.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +11,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../src/audit/database';
 import { loadInventoryText, type LoadedInventory } from '../../src/inventory/load';
@@ -19,7 +20,7 @@ import { zonedParts } from '../../src/coverage/periods';
 import { recordSchedulePin, upsertSchedule, nextActionTimes } from '../../src/schedules/manage';
 import { programmeTaskQueue, startProgrammeWorker } from '../../src/schedules/programme-worker';
 import { drillSchedules } from '../../src/schedules/spec';
-import type { RunningWorkers } from '../../src/temporal/worker';
+import { workflowBundle, type RunningWorkers } from '../../src/temporal/worker';
 import { testDb, uniqueId } from '../support/db';
 import { temporalAddress, testClient, testWorkers, uniqueQueue } from '../support/temporal';
 import { testSigner } from '../support/signing';
@@ -36,6 +37,13 @@ const taskQueue = uniqueQueue('sched');
 const tag = uniqueId('s').slice(2, 10);
 const svc = `svc-${tag}`;
 const svcBlack = `frozen-${tag}`;
+const svcRecurring = `hours-${tag}`;
+// A recurring window (minute granularity) covering now and ending at a full minute 15-75 s away.
+const recurringStart = Math.floor((Date.now() - 60_000) / 60_000) * 60_000;
+let recurringEnd = Math.ceil(Date.now() / 60_000) * 60_000;
+if (recurringEnd - Date.now() < 15_000) recurringEnd += 60_000;
+const seoul = (ms: number) => new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Seoul', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(ms);
+const seoulDay = new Intl.DateTimeFormat('en-US', { timeZone: 'Asia/Seoul', weekday: 'short' }).format(recurringStart).toUpperCase();
 const created: string[] = [];
 let inventory: LoadedInventory;
 
@@ -70,6 +78,7 @@ steps:
 `;
   writeFileSync(path.join(dir, 'a.yaml'), runbook(svc, 2500));
   writeFileSync(path.join(dir, 'b.yaml'), runbook(svcBlack, 10));
+  writeFileSync(path.join(dir, 'c.yaml'), runbook(svcRecurring, 10));
   const blackoutEnd = new Date(Date.now() + 6_000).toISOString();
   const text = `apiVersion: drillbook/v1
 kind: ServiceInventory
@@ -94,7 +103,18 @@ services:
     runbooks:
       - file: b.yaml
         schedule: { months: [JANUARY, JULY], day: 1 }
+  - name: ${svcRecurring}
+    owner: ops@example
+    criticality: high
+    sites: [a]
+    objectives: { rto: 2s, rpo: 0s }
+    runbooks:
+      - file: c.yaml
+        schedule: { months: [JANUARY, JULY], day: 1 }
 blackouts:
+  - name: hours-${tag}
+    every: { days: [${seoulDay}], from: "${seoul(recurringStart)}", to: "${seoul(recurringEnd)}" }
+    services: [${svcRecurring}]
   - name: freeze-${tag}
     start: "${new Date(Date.now() - 60_000).toISOString()}"
     end: "${blackoutEnd}"
@@ -177,7 +197,7 @@ test('trigger starts a real run with the schedule as initiator, and the owner is
 
 test('a drill due in a blackout window waits for its end, and the deferral is audited', async () => {
   const id = `drill-${svcBlack}-${svcBlack}-drill`;
-  const blackoutEnd = inventory.blackouts[0].end;
+  const blackoutEnd = inventory.blackouts[1].end!;
   const wf = await triggerAndFind(id);
   const result = await client.workflow.getHandle(wf).result();
   expect(result.deferredUntil).toBe(new Date(blackoutEnd).toISOString());
@@ -190,3 +210,18 @@ test('a drill due in a blackout window waits for its end, and the deferral is au
   expect(run.started_at.getTime()).toBeGreaterThanOrEqual(Date.parse(blackoutEnd));
   expect(run.initiator).toBe(`schedule:${id}`);
 });
+
+test('a drill due in a recurring window (a weekday, from-to in the programme time zone) waits for the occurrence to end', async () => {
+  const id = `drill-${svcRecurring}-${svcRecurring}-drill`;
+  const wf = await triggerAndFind(id);
+  const result = await client.workflow.getHandle(wf).result();
+  expect(result.deferredUntil).toBe(new Date(recurringEnd).toISOString());
+  const events = await db.selectFrom('audit_events').select(['type', 'data']).where('chain_id', '=', `${wf}.run`).orderBy('seq').execute();
+  expect(events[0].type).toBe('drill.deferred');
+  expect(events[0].data).toMatchObject({ service: svcRecurring, blackouts: [`hours-${tag}`], deferredUntil: new Date(recurringEnd).toISOString() });
+  const run = await db.selectFrom('runs').select(['started_at']).where('run_id', '=', `${wf}.run`).executeTakeFirstOrThrow();
+  expect(run.started_at.getTime()).toBeGreaterThanOrEqual(recurringEnd);
+  // The rule is evaluated in workflow code (Intl time zone data): its history replays.
+  const history = await client.workflow.getHandle(wf).fetchHistory();
+  await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, wf);
+}, 120_000);

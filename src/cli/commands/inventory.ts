@@ -2,6 +2,8 @@ import os from 'node:os';
 import { Command } from 'commander';
 import { applyInventory } from '../../inventory/apply';
 import { formatProgrammeDiagnostic, loadInventoryFile, type LoadedInventory } from '../../inventory/load';
+import { describeBlackout } from '../../schedules/blackout';
+import { pinBlackout } from '../../schedules/spec';
 import { CliError, EXIT } from '../exit-codes';
 import type { CliContext } from '../context';
 import type { CommandResult } from '../run-command';
@@ -24,6 +26,7 @@ export function inventoryCommand(ctx: CliContext, run: (fn: () => Promise<Comman
       run(async () => {
         const inventory = loadInventoryForCommand(file);
         process.stdout.write(`${file}: valid (${inventory.services.length} services, ${inventory.blackouts.length} blackout windows)\n`);
+        writeBlackouts(inventory);
         return EXIT.ok;
       }),
     );
@@ -45,9 +48,17 @@ export function inventoryCommand(ctx: CliContext, run: (fn: () => Promise<Comman
           for (const [what, names] of [['added', result.added], ['changed', result.changed], ['retired', result.retired]] as const) {
             if (names.length) process.stdout.write(`  ${what}: ${names.join(', ')}\n`);
           }
+          writeBlackouts(inventory);
         }
         return EXIT.ok;
       }),
     );
   return cmd;
+}
+
+/** One line per blackout window, fixed or recurring, with the services it holds back. */
+function writeBlackouts(inventory: LoadedInventory): void {
+  for (const b of inventory.blackouts) {
+    process.stdout.write(`  blackout ${describeBlackout(pinBlackout(b, inventory.timezone))}; services: ${b.services?.join(', ') ?? 'all'}\n`);
+  }
 }

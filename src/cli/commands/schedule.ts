@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import { ScheduleNotFoundError } from '@temporalio/client';
+import { describeBlackout } from '../../schedules/blackout';
 import { listSchedules, nextActionTimes, recordSchedulePin, upsertSchedule } from '../../schedules/manage';
 import { programmeTaskQueue, startProgrammeWorker } from '../../schedules/programme-worker';
 import { coverageSchedule, drillSchedules } from '../../schedules/spec';
@@ -54,6 +55,7 @@ export function scheduleCommand(ctx: CliContext, run: Run): Command {
           const what = await upsertSchedule(client, def.options);
           await recordSchedulePin(db, def, opts.actor ?? os.userInfo().username);
           process.stdout.write(`${what} ${def.scheduleId} (${def.runbook.plan.runbook.name} ${def.runbook.plan.runbook.version}, plan ${def.runbook.planHash.slice(0, 12)})\n`);
+          for (const w of def.input.blackouts) process.stdout.write(`  blackout ${describeBlackout(w)}\n`);
           if (!def.input.grant) {
             process.stderr.write(`warning: ${def.scheduleId} is a scheduled ${def.runbook.mode}: only drills get a grant, its runs will be refused (a real run is started by a person, through the API)\n`);
           }

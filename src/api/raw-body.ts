@@ -17,6 +17,7 @@ export function keepRawJsonBodies(app: FastifyInstance): void {
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
     rawBodies.set(req.raw, body as Buffer);
     // Fastify's parser takes a Buffer as well as a string (secure-json-parse decodes it as UTF-8).
-    parseJson(req, body as unknown as string, done);
+    // `void`: its type allows a promise, but the default parser answers through `done` and returns nothing.
+    void parseJson(req, body as unknown as string, done);
   });
 }

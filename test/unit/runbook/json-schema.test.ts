@@ -49,10 +49,10 @@ describe('schema/runbook.schema.json', () => {
       expect(check(runbook(`  - id: x\n    title: X\n    kind: action\n    action: {adapter: exec, input: {argv: [ls]}}\n`))).toBe(true);
     });
 
-    it('accepts the reference runbooks', () => {
-      const dir = path.join(__dirname, '../../../runbooks');
-      for (const f of readdirSync(dir).filter((n) => n.endsWith('.yaml'))) {
-        const ok = check(parse(readFileSync(path.join(dir, f), 'utf8')));
+    it('accepts the reference runbooks and the valid fixtures', () => {
+      const dirs = ['../../../runbooks', '../../fixtures/runbooks/valid', '../../fixtures/runbooks/real'].map((d) => path.join(__dirname, d));
+      for (const f of dirs.flatMap((dir) => readdirSync(dir).filter((n) => n.endsWith('.yaml')).map((n) => path.join(dir, n)))) {
+        const ok = check(parse(readFileSync(f, 'utf8')));
         expect({ f, errors: ok ? null : check.errors }).toEqual({ f, errors: null });
       }
     });

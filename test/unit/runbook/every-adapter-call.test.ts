@@ -4,7 +4,7 @@
  * at file:line:col, with the real adapter registry. The CLI test at the end runs the built bin.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatDiagnostic } from '../../../src/runbook/diagnostics';
@@ -82,9 +82,11 @@ describe('every adapter call is validated', () => {
   });
 
   it('drillbook validate exits 1 and prints the lines (built CLI)', () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'validhole-')), 'hole.yaml');
+    const dir = mkdtempSync(join(tmpdir(), 'drillbook-hole-'));
+    const file = join(dir, 'hole.yaml');
     writeFileSync(file, HOLE);
     const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'drillbook.js'), 'validate', file], { encoding: 'utf8' });
+    rmSync(dir, { recursive: true, force: true });
     const out = r.stdout + r.stderr;
     expect(r.status).toBe(1);
     for (const line of EXPECTED) expect(out).toContain(`${file}:${line}`);

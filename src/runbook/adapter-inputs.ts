@@ -10,8 +10,7 @@ import { adapters, findAdapter } from '../../activities/adapters/index';
 import { isTemplated } from '../plan/template';
 import { didYouMean } from './diagnostics';
 import type { CheckContext } from './findings';
-import { adapterCalls } from './references';
-import type { LooseStep } from './step-graph';
+import type { LooseAdapterCall } from './every-adapter-call';
 import { issueFindings } from './zod-issues';
 
 /** What validation needs of the registry; tests inject a fake one. */
@@ -26,33 +25,32 @@ export const defaultAdapterRegistry: AdapterRegistry = {
   names: () => Object.keys(adapters),
 };
 
-export function checkAdapterInputs(steps: LooseStep[], registry: AdapterRegistry, ctx: CheckContext): void {
-  for (const step of steps) {
-    for (const call of adapterCalls(step)) {
-      if (typeof call.adapter !== 'string') continue; // the schema reports a missing or non-text adapter
-      const adapter = registry.find(call.adapter);
-      if (!adapter) {
-        const names = registry.names();
-        const hint = didYouMean(call.adapter, names) || (names.length ? ` (registered: ${names.join(', ')})` : ' (no adapters are registered)');
-        ctx.report({ path: [...call.path, 'adapter'], code: 'adapter.unknown', message: `unknown adapter "${call.adapter}"${hint}` });
-        continue;
-      }
-      if (call.input === null || typeof call.input !== 'object' || Array.isArray(call.input)) continue; // schema reports it
-      const result = adapter.input.safeParse(call.input);
-      if (result.success) continue;
-      for (const issue of result.error.issues) {
-        // An adapter may flag an issue that holds whatever the template renders to (e.g. SQL text).
-        const forbidsTemplates = issue.code === 'custom' && (issue as { params?: { templatesForbidden?: boolean } }).params?.templatesForbidden;
-        if (!forbidsTemplates && leadsToTemplate(call.input, issue.path)) continue;
-        const findings = issueFindings(issue, {
-          schema: adapter.input,
-          data: call.input,
-          basePath: [...call.path, 'input'],
-          code: 'adapter.input',
-          prefix: `invalid input for adapter "${call.adapter}": `,
-        });
-        findings.forEach(ctx.report);
-      }
+/** Checks each call of everyAdapterCall: the adapter exists, and its input passes the adapter's schema. */
+export function checkAdapterInputs(calls: LooseAdapterCall[], registry: AdapterRegistry, ctx: CheckContext): void {
+  for (const call of calls) {
+    if (typeof call.adapter !== 'string') continue; // the schema reports a missing or non-text adapter
+    const adapter = registry.find(call.adapter);
+    if (!adapter) {
+      const names = registry.names();
+      const hint = didYouMean(call.adapter, names) || (names.length ? ` (registered: ${names.join(', ')})` : ' (no adapters are registered)');
+      ctx.report({ path: [...call.path, 'adapter'], code: 'adapter.unknown', message: `unknown adapter "${call.adapter}"${hint}` });
+      continue;
+    }
+    if (call.input === null || typeof call.input !== 'object' || Array.isArray(call.input)) continue; // schema reports it
+    const result = adapter.input.safeParse(call.input);
+    if (result.success) continue;
+    for (const issue of result.error.issues) {
+      // An adapter may flag an issue that holds whatever the template renders to (e.g. SQL text).
+      const forbidsTemplates = issue.code === 'custom' && (issue as { params?: { templatesForbidden?: boolean } }).params?.templatesForbidden;
+      if (!forbidsTemplates && leadsToTemplate(call.input, issue.path)) continue;
+      const findings = issueFindings(issue, {
+        schema: adapter.input,
+        data: call.input,
+        basePath: [...call.path, 'input'],
+        code: 'adapter.input',
+        prefix: `invalid input for adapter "${call.adapter}": `,
+      });
+      findings.forEach(ctx.report);
     }
   }
 }

@@ -8,7 +8,8 @@ import { parseExpression, type ParseResult } from '../plan/expression-parser';
 import { templateExpressions } from '../plan/template';
 import { MODES } from '../plan/types';
 import { didYouMean } from './diagnostics';
-import { isRecord, type CheckContext, type Path } from './findings';
+import type { LooseAdapterCall } from './every-adapter-call';
+import type { CheckContext, Path } from './findings';
 import type { LooseStep, StepGraph } from './step-graph';
 
 export interface ReferenceScope {
@@ -19,6 +20,8 @@ export interface ReferenceScope {
 
 /** Where an expression sits in a step, and whether it may read `output`. */
 interface ExpressionSite {
+  /** The step it belongs to; absent for a guard's probe (it reads mode and params only). */
+  step?: LooseStep;
   path: Path;
   source: string;
   /** Offset of `source` inside the YAML string (templates). */
@@ -27,60 +30,51 @@ interface ExpressionSite {
   parsed: ParseResult;
 }
 
-/** Adapter calls of a step with the path of their `input` (shared with the adapter-input check). */
-export function adapterCalls(step: LooseStep): { adapter: unknown; input: unknown; path: Path; allowOutput: boolean }[] {
-  const calls: { adapter: unknown; input: unknown; path: Path; allowOutput: boolean }[] = [];
-  const field = step.kind === 'action' ? 'action' : step.kind === 'check' ? 'probe' : step.kind === 'notify' ? 'notify' : undefined;
-  const add = (name: string, allowOutput: boolean, defaultAdapter?: string) => {
-    const call = step.raw[name];
-    if (!isRecord(call)) return;
-    calls.push({ adapter: call.adapter ?? defaultAdapter, input: call.input ?? {}, path: [...step.path, name], allowOutput });
-  };
-  if (field) add(field, false, field === 'notify' ? 'notify' : undefined);
-  // The undo may read what the step itself returned, as `output`.
-  add('compensate', true);
-  return calls;
-}
-
-function expressionSites(step: LooseStep): ExpressionSite[] {
+/** The expressions a step holds itself (`when`, a check's `expect`); its calls' templates come from the walker. */
+function stepExpressionSites(step: LooseStep): ExpressionSite[] {
   const sites: ExpressionSite[] = [];
   const direct = (field: string, allowOutput: boolean) => {
     const source = step.raw[field];
-    if (typeof source === 'string') sites.push({ path: [...step.path, field], source, offset: 0, allowOutput, parsed: parseExpression(source) });
+    if (typeof source === 'string') sites.push({ step, path: [...step.path, field], source, offset: 0, allowOutput, parsed: parseExpression(source) });
   };
   direct('when', false);
   if (step.kind === 'check') direct('expect', true);
-  for (const call of adapterCalls(step)) {
-    for (const t of templateExpressions(call.input)) {
-      sites.push({ path: [...call.path, 'input', ...t.path], source: t.source, offset: t.offset, allowOutput: call.allowOutput, parsed: t.parsed });
-    }
-  }
   return sites;
 }
 
-/** Checks the expressions of every step. */
-export function checkReferences(steps: LooseStep[], graph: StepGraph, scope: ReferenceScope, ctx: CheckContext): void {
-  for (const step of steps) {
-    for (const site of expressionSites(step)) {
-      const parsed = site.parsed;
-      if (!parsed.ok) {
-        ctx.report({ path: site.path, code: 'expression.syntax', message: `${parsed.error} in "${site.source}"`, offset: site.offset + parsed.index });
-        continue;
-      }
-      for (const ref of referencedNames(parsed.expr.ast)) {
-        checkReference(ref, step, site, graph, scope, ctx);
-      }
-      if (scope.modes) {
-        for (const mode of comparedModes(parsed.expr.ast)) {
-          if (!scope.modes.includes(mode)) {
-            const known = (MODES as readonly string[]).includes(mode) ? '' : didYouMean(mode, MODES);
-            ctx.report({
-              path: site.path,
-              code: 'ref.unknown_mode',
-              message: `mode "${mode}" is not a mode of this runbook (${scope.modes.join(', ')})${known}`,
-              offset: site.offset,
-            });
-          }
+/** The templates in an adapter call's input. */
+function callExpressionSites(call: LooseAdapterCall): ExpressionSite[] {
+  return templateExpressions(call.input).map((t) => ({
+    ...(call.step ? { step: call.step } : {}),
+    path: [...call.path, 'input', ...t.path],
+    source: t.source,
+    offset: t.offset,
+    allowOutput: call.allowOutput,
+    parsed: t.parsed,
+  }));
+}
+
+/** Checks the expressions of every step and the templates of every adapter call (everyAdapterCall). */
+export function checkReferences(steps: LooseStep[], calls: LooseAdapterCall[], graph: StepGraph, scope: ReferenceScope, ctx: CheckContext): void {
+  for (const site of [...steps.flatMap(stepExpressionSites), ...calls.flatMap(callExpressionSites)]) {
+    const parsed = site.parsed;
+    if (!parsed.ok) {
+      ctx.report({ path: site.path, code: 'expression.syntax', message: `${parsed.error} in "${site.source}"`, offset: site.offset + parsed.index });
+      continue;
+    }
+    for (const ref of referencedNames(parsed.expr.ast)) {
+      checkReference(ref, site, graph, scope, ctx);
+    }
+    if (scope.modes) {
+      for (const mode of comparedModes(parsed.expr.ast)) {
+        if (!scope.modes.includes(mode)) {
+          const known = (MODES as readonly string[]).includes(mode) ? '' : didYouMean(mode, MODES);
+          ctx.report({
+            path: site.path,
+            code: 'ref.unknown_mode',
+            message: `mode "${mode}" is not a mode of this runbook (${scope.modes.join(', ')})${known}`,
+            offset: site.offset,
+          });
         }
       }
     }
@@ -89,7 +83,6 @@ export function checkReferences(steps: LooseStep[], graph: StepGraph, scope: Ref
 
 function checkReference(
   ref: Reference,
-  step: LooseStep,
   site: ExpressionSite,
   graph: StepGraph,
   scope: ReferenceScope,
@@ -128,6 +121,11 @@ function checkReference(
       }
       if (second !== undefined && !(STEP_FIELDS as readonly string[]).includes(String(second))) {
         report('ref.unknown_step_field', `steps.${id}.${String(second)}: a step exposes only ${STEP_FIELDS.join(' and ')}${didYouMean(String(second), STEP_FIELDS)}`);
+      }
+      const step = site.step;
+      if (step === undefined) {
+        report('ref.not_upstream', `a guard's probe runs beside the steps and cannot read steps.${id}; it reads mode and params`);
+        return;
       }
       if (step.id === undefined) return;
       if (id === step.id) {

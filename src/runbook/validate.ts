@@ -68,11 +68,11 @@ export function validateRunbook(source: RunbookSource, options: ValidateOptions 
   checkParams(value.params, ctx);
   const steps = collectSteps(value);
   const graph = checkStepGraph(steps, ctx);
-  checkReferences(steps, graph, { params: isRecord(value.params) ? Object.keys(value.params) : [], modes: declaredModes(value.modes) }, ctx);
-  checkAdapterInputs(steps, options.registry ?? defaultAdapterRegistry, ctx);
+  const calls = everyAdapterCall(value, steps);
+  checkReferences(steps, calls, graph, { params: isRecord(value.params) ? Object.keys(value.params) : [], modes: declaredModes(value.modes) }, ctx);
+  checkAdapterInputs(calls, options.registry ?? defaultAdapterRegistry, ctx);
   checkMarks(steps, value.objectives, ctx);
   checkLocalSteps(steps, ctx);
-  const calls = everyAdapterCall(value, steps);
   checkShellScripts(calls, value.params, ctx);
   const scope = options.secretScope ?? configuredSecretScope();
   if (scope) checkSecretScope(value, calls, scope, ctx);

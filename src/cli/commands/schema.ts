@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { defaultAdapterRegistry } from '../../runbook/adapter-inputs';
 import { runbookJsonSchemaText } from '../../runbook/json-schema';
 import { EXIT } from '../exit-codes';
 import type { CommandResult } from '../run-command';
@@ -8,7 +9,7 @@ export function schemaCommand(run: (fn: () => Promise<CommandResult>) => Promise
     .description('print the JSON Schema of the runbook format, for editors (also in schema/runbook.schema.json)')
     .action(() =>
       run(async () => {
-        process.stdout.write(runbookJsonSchemaText());
+        process.stdout.write(runbookJsonSchemaText(defaultAdapterRegistry));
         return EXIT.ok;
       }),
     );

@@ -1,4 +1,6 @@
 /** Picks the output fields a step names as `evidence` for its audit event (`['*']`: the whole output). */
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../src/plan/canonical';
 import type { Json } from '../src/plan/types';
 
 export function pickEvidence(output: Json, paths: string[]): Json {
@@ -15,4 +17,9 @@ function readPath(value: Json, path: string): Json {
     current = Array.isArray(current) ? (current[Number(part)] ?? null) : (current[part] ?? null);
   }
   return current;
+}
+
+/** The sha256 of an output's canonical JSON: chained with a step's completion, it is what the dossier's hash of the kept output is checked against. */
+export function outputSha256(output: Json): string {
+  return createHash('sha256').update(canonicalJson(output)).digest('hex');
 }

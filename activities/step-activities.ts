@@ -16,7 +16,7 @@ import { FAILURES } from '../src/plan/failures';
 import type { AdapterCall, Json, Objectives } from '../src/plan/types';
 import { callAdapter as callAdapterRedacted } from './adapter-call';
 import type { AdapterEnvironment as AdapterContext } from './adapter-call';
-import { pickEvidence } from './evidence';
+import { outputSha256, pickEvidence } from './evidence';
 import type {
   ExecuteActionInput,
   ExecuteSequenceInput,
@@ -129,7 +129,7 @@ export function createStepActivities(deps: StepActivityDeps) {
     await appendAuditEventWith(
       db,
       stepEvent(ref, `${purpose}/completed`, `${subject}.completed`, endedAt, {
-        execution: ref.execution, attempt, durationMs, ...detail, evidence: pickEvidence(output, evidence),
+        execution: ref.execution, attempt, durationMs, ...detail, evidence: pickEvidence(output, evidence), outputSha256: outputSha256(output ?? null),
       }),
       recordCompletedStepSql(completed),
       (trx) => recordStepResult(trx, { ...completed, status: 'completed', error: null }),
@@ -250,7 +250,7 @@ export function createStepActivities(deps: StepActivityDeps) {
               member.kind === 'action' ? { output: await callAdapter(member.action, scope, ctx) } : await probeUntilExpected(member, scope, ctx);
             const endedAt = new Date();
             const completed = { runId: ref.runId, stepId: member.id, execution: ref.execution, attempts: attempt, startedAt, endedAt, output };
-            const data = { execution: ref.execution, attempt, durationMs: endedAt.getTime() - startedAt.getTime(), ...detail, evidence: pickEvidence(output, member.evidence) };
+            const data = { execution: ref.execution, attempt, durationMs: endedAt.getTime() - startedAt.getTime(), ...detail, evidence: pickEvidence(output, member.evidence), outputSha256: outputSha256(output ?? null) };
             writes.push(() =>
               appendAuditEventWith(db, stepEvent(ref, 'step/completed', 'step.completed', endedAt, data), recordCompletedStepSql(completed), (trx) =>
                 recordStepResult(trx, { ...completed, status: 'completed', error: null }),

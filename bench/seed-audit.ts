@@ -69,7 +69,7 @@ interface RunSeed {
 
 function describeRun(index: number, size: SeedSize, random: () => number): RunSeed {
   const perRun = Math.floor(size.events / size.runs) + (index < size.events % size.runs ? 1 : 0);
-  // run.started + run.completed, then two events per step (a last odd event is a notify).
+  // run.started + run.completed, then two events per step (a last odd event is a manual step's completion, which the workflow records: no step_results row).
   const stepCount = Math.max(0, Math.floor((perRun - 2) / 2));
   const span = SEED_TO - SEED_FROM;
   const startedAt = SEED_FROM + Math.floor((index / size.runs) * span) + Math.floor(random() * 60_000);
@@ -138,7 +138,7 @@ function runEvents(run: RunSeed, perRun: number, out: EventRows): { seq: number;
       execution: 1, attempt: 1, durationMs: 40, evidence: { ok: true },
     });
   }
-  if (seq + 1 < perRun) push(`${run.runId}/notify/1/step/completed`, 'step.completed', 'notify', 'drillbook-worker', { execution: 1 });
+  if (seq + 1 < perRun) push(`${run.runId}/notify/1/completed`, 'step.completed', 'notify', 'drillbook', { execution: 1, kind: 'manual' });
   at += 5;
   push(`${run.runId}/-/run/ended`, 'run.completed', null, 'drillbook', {
     state: 'completed', verdict: run.verdict, rtoMs: run.rtoMs, rpoMs: 0,

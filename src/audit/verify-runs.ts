@@ -186,7 +186,7 @@ class PlanHashes {
   }
 }
 
-function parseBody(body: string | null): EventBody | undefined {
+export function parseBody(body: string | null): EventBody | undefined {
   if (body === null) return undefined;
   try {
     return JSON.parse(body) as EventBody;
@@ -195,12 +195,12 @@ function parseBody(body: string | null): EventBody | undefined {
   }
 }
 
-function asRecord(data: unknown): Record<string, unknown> {
+export function asRecord(data: unknown): Record<string, unknown> {
   return data !== null && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>) : {};
 }
 
 /** Microseconds since the epoch as the writer's ISO text (milliseconds): a sub-millisecond edit shows as a fraction. */
-function usToIso(us: string): string {
+export function usToIso(us: string): string {
   const n = Number(us);
   return n % 1000 === 0 ? new Date(n / 1000).toISOString() : `${new Date(Math.floor(n / 1000)).toISOString()} +${n % 1000}µs`;
 }

@@ -10,6 +10,7 @@ import { checkCheckpointSignature, signCheckpoint, type SignatureCheck } from '.
 import { ed25519PrivateKey, ed25519PublicKeys } from '../../audit/ed25519-keys';
 import { verifyAuditChain } from '../../audit/verify-chain';
 import { verifyRunProjections } from '../../audit/verify-runs';
+import { verifyStepResults } from '../../audit/verify-step-results';
 import { CliError, EXIT } from '../exit-codes';
 import type { CliContext } from '../context';
 import type { CommandResult } from '../run-command';
@@ -18,7 +19,7 @@ export function auditCommand(ctx: CliContext, run: (fn: () => Promise<CommandRes
   const audit = new Command('audit').description('the tamper-evident audit trail');
   audit
     .command('verify')
-    .description('recompute every hash chain, check each run\'s `runs` row against its events, and report what disagrees')
+    .description('recompute every hash chain, check each run\'s `runs` and `step_results` rows against its events, and report what disagrees')
     .option('--run <run-id>', 'only this run\'s chain and row')
     .option('--checkpoint <file>', 'also prove nothing before this checkpoint (from `audit checkpoint`) changed')
     .option('--public-key <keys>', 'check the checkpoint\'s signature: file:/path.pem (SPKI) or base64 raw keys, comma-separated (default: DRILLBOOK_TRUSTED_KEYS)')
@@ -32,6 +33,7 @@ export function auditCommand(ctx: CliContext, run: (fn: () => Promise<CommandRes
         const db = await ctx.db();
         const result = await verifyAuditChain(db, { chainId: opts.run });
         const runs = await verifyRunProjections(db, { runId: opts.run });
+        const steps = await verifyStepResults(db, { runId: opts.run });
         let against: CheckpointVerifyResult | undefined;
         if (checkpoint) {
           const scoped = opts.run !== undefined ? { ...checkpoint, heads: opts.run in checkpoint.heads ? { [opts.run]: checkpoint.heads[opts.run] } : {} } : checkpoint;
@@ -40,7 +42,7 @@ export function auditCommand(ctx: CliContext, run: (fn: () => Promise<CommandRes
         const seconds = (Date.now() - started) / 1000;
         if (opts.json) {
           const cp = against ? { checkpoint: { file: opts.checkpoint, takenAt: checkpoint!.takenAt, digest: checkpoint!.digest, signature: signature ?? null, ...against } } : {};
-          process.stdout.write(`${JSON.stringify({ ...result, seconds, runs, ...cp }, null, 2)}\n`);
+          process.stdout.write(`${JSON.stringify({ ...result, seconds, runs, steps, ...cp }, null, 2)}\n`);
         } else {
           if (result.ok) {
             process.stdout.write(`audit trail intact: ${result.events} events in ${result.chains} chains verified in ${seconds.toFixed(2)} s\n`);
@@ -52,6 +54,8 @@ export function auditCommand(ctx: CliContext, run: (fn: () => Promise<CommandRes
           }
           if (runs.ok) process.stdout.write(`runs rows: all ${runs.runs} agree with their chains\n`);
           for (const m of runs.mismatches) process.stdout.write(`run ${m.runId}: runs row DISAGREES with its chain: ${m.differences.join('; ')}\n`);
+          if (steps.ok) process.stdout.write(`step_results rows: all ${steps.rows} agree with their chains\n`);
+          for (const m of steps.mismatches) process.stdout.write(`run ${m.runId} step ${m.stepId}${m.execution > 1 ? ` (execution ${m.execution})` : ''}: step_results DISAGREES with its chain: ${m.differences.join('; ')}\n`);
           if (signature?.ok) process.stdout.write(`checkpoint signature: valid, by key ${signature.publicKey}\n`);
           else if (signature) process.stdout.write(`checkpoint signature REFUSED: ${signature.reason}\n`);
           else if (checkpoint?.signature) process.stdout.write('checkpoint signature: not checked (give --public-key or DRILLBOOK_TRUSTED_KEYS)\n');
@@ -60,7 +64,7 @@ export function auditCommand(ctx: CliContext, run: (fn: () => Promise<CommandRes
             for (const m of against.mismatches) process.stdout.write(`checkpoint MISMATCH: chain ${m.chainId} seq ${m.seq}: ${m.reason}\n`);
           }
         }
-        return result.ok && runs.ok && (against?.ok ?? true) && (signature?.ok ?? true) ? EXIT.ok : EXIT.tampered;
+        return result.ok && runs.ok && steps.ok && (against?.ok ?? true) && (signature?.ok ?? true) ? EXIT.ok : EXIT.tampered;
       }),
     );
   audit

@@ -32,8 +32,8 @@ export function findingsCsv(r: FindingsReport): string {
 
 export function integrityCsv(r: IntegrityAttestation): string {
   const v = r.verification;
-  return csv(['period', 'generated_at', 'ok', 'chains', 'events', 'break_chain', 'break_run', 'break_seq', 'break_reason', 'runs_in_period', 'events_in_period', 'checkpoints', 'runs_rows_ok', 'runs_rows_disagreeing'],
-    [[r.period, r.generatedAt, v.ok, v.chains, v.events, v.firstBreak?.chainId ?? null, v.firstBreak?.runId ?? null, v.firstBreak?.seq ?? null, v.firstBreak?.reason ?? null, r.runsInPeriod, r.eventsInPeriod, r.checkpoints.map((c) => `${c.takenAt} ${c.digest}`), r.runsProjection.ok, r.runsProjection.mismatches.map((m) => m.runId)]]);
+  return csv(['period', 'generated_at', 'ok', 'chains', 'events', 'break_chain', 'break_run', 'break_seq', 'break_reason', 'runs_in_period', 'events_in_period', 'checkpoints', 'runs_rows_ok', 'runs_rows_disagreeing', 'step_rows_ok', 'step_rows_disagreeing'],
+    [[r.period, r.generatedAt, v.ok, v.chains, v.events, v.firstBreak?.chainId ?? null, v.firstBreak?.runId ?? null, v.firstBreak?.seq ?? null, v.firstBreak?.reason ?? null, r.runsInPeriod, r.eventsInPeriod, r.checkpoints.map((c) => `${c.takenAt} ${c.digest}`), r.runsProjection.ok, r.runsProjection.mismatches.map((m) => m.runId), r.stepResults.ok, r.stepResults.mismatches.map((m) => `${m.runId} ${m.stepId}#${m.execution}`)]]);
 }
 
 /** The dossier's timeline (one row per executed step) with the run's figures repeated on each row. */

@@ -63,6 +63,7 @@ export function integrityHtml(r: IntegrityAttestation): string {
   return page(`Integrity attestation ${r.period}`, `<p>Generated ${esc(r.generatedAt)}.</p>` +
     `<p class="${v.ok ? 'ok' : 'bad'}">${v.ok ? `Audit trail intact: ${v.events} events in ${v.chains} chains verified.` : `Audit trail BROKEN at chain ${esc(b?.chainId)} seq ${esc(b?.seq)} (run ${esc(b?.runId ?? '-')}): ${esc(b?.reason)}`}</p>` +
     `<p class="${r.runsProjection.ok ? 'ok' : 'bad'}">${r.runsProjection.ok ? `All ${r.runsProjection.runs} runs rows agree with their chains.` : `Runs rows that DISAGREE with their chains: ${r.runsProjection.mismatches.map((m) => `${esc(m.runId)} (${esc(m.differences.join('; '))})`).join(', ')}`}</p>` +
+    `<p class="${r.stepResults.ok ? 'ok' : 'bad'}">${r.stepResults.ok ? `All ${r.stepResults.rows} step_results rows agree with their chains.` : `Step rows that DISAGREE with their chains: ${r.stepResults.mismatches.map((m) => `${esc(m.runId)} step ${esc(m.stepId)} #${m.execution} (${esc(m.differences.join('; '))})`).join(', ')}`}</p>` +
     `<p>Runs started in the period: ${r.runsInPeriod}; audit events in the period: ${r.eventsInPeriod}.</p><h2>Checkpoints taken in the period</h2>` +
     table(['taken at', 'digest (sha256)', 'chains', 'events', 'by'], r.checkpoints.map((c) => [esc(c.takenAt), `<code>${esc(c.digest)}</code>`, String(c.chains), String(c.events), esc(c.by)])));
 }

@@ -10,11 +10,11 @@ export function confirmCommand(run: (fn: () => Promise<CommandResult>) => Promis
       .description('confirm a manual step, with the evidence it requires (through the drillbook API)')
       .argument('<run-id>', 'the run')
       .argument('<step-id>', 'the manual step')
-      .option('-e, --evidence <name=value>', 'an evidence field (repeatable), e.g. ticketUrl=https://…', collectParam, {})
+      .option('-e, --evidence <name=value>', 'an evidence field (repeatable), e.g. ticketUrl=https://…', collectParam)
       .option('--note <text>', 'a note for the trail'),
-  ).action((runId: string, stepId: string, opts: ApiClientOptions & { evidence: Record<string, string>; note?: string }) =>
+  ).action((runId: string, stepId: string, opts: ApiClientOptions & { evidence?: Record<string, string>; note?: string }) =>
     run(async () => {
-      await new ApiClient(opts).post(stepPath(runId, stepId, 'confirm'), { evidence: opts.evidence, ...(opts.note ? { note: opts.note } : {}) });
+      await new ApiClient(opts).post(stepPath(runId, stepId, 'confirm'), { evidence: opts.evidence ?? {}, ...(opts.note ? { note: opts.note } : {}) });
       process.stdout.write(`confirmed ${stepId} of ${runId}\n`);
       return EXIT.ok;
     }),

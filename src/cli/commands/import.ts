@@ -22,8 +22,8 @@ export function importCommand(run: (fn: () => Promise<CommandResult>) => Promise
       .argument('<file>', 'the source file')
       .option('-o, --out <file>', 'write the draft here (default: stdout); script files go to <name>-scripts/ beside it')
       .option('--report <file>', 'also write the mapping report as JSON')
-      .option('--owner <owner>', 'an owner of the runbook (repeatable)', collect, [])
-      .option('--service <name>', 'a service the runbook drills (repeatable)', collect, [])
+      .option('--owner <owner>', 'an owner of the runbook (repeatable)', collect)
+      .option('--service <name>', 'a service the runbook drills (repeatable)', collect)
       .option('--force', 'overwrite the draft, the report and script files that exist')
       .action((file: string, opts: ImportOptions) => run(async () => importFile(tool, file, opts)));
     if (tool === 'rundeck') sub.option('--job <name>', 'which job of a file holding several (name or group/name)');
@@ -35,13 +35,13 @@ export function importCommand(run: (fn: () => Promise<CommandResult>) => Promise
 interface ImportOptions {
   out?: string;
   report?: string;
-  owner: string[];
-  service: string[];
+  owner?: string[];
+  service?: string[];
   force?: boolean;
   job?: string;
 }
 
-function collect(value: string, previous: string[]): string[] {
+function collect(value: string, previous: string[] = []): string[] {
   if (!value.trim()) throw new InvalidArgumentError('must not be empty');
   return [...previous, value];
 }
@@ -62,8 +62,8 @@ function importFile(tool: ImportTool, file: string, opts: ImportOptions): Comman
       text,
       outFile: opts.out,
       cwd: process.cwd(),
-      owners: opts.owner.length ? opts.owner : undefined,
-      services: opts.service.length ? opts.service : undefined,
+      owners: opts.owner?.length ? opts.owner : undefined,
+      services: opts.service?.length ? opts.service : undefined,
       job: opts.job,
     });
   } catch (err) {

@@ -11,11 +11,11 @@ export function planCommand(run: (fn: () => Promise<CommandResult>) => Promise<v
     .description('dry run: print the order in which the steps would run for a mode and parameters (nothing is called)')
     .argument('<file>', 'runbook YAML file')
     .requiredOption('-m, --mode <mode>', 'drill, failover or failback', parseMode)
-    .option('-p, --param <name=value>', 'a parameter (repeatable)', collectParam, {})
+    .option('-p, --param <name=value>', 'a parameter (repeatable)', collectParam)
     .option('--json', 'print the plan as JSON')
-    .action((file: string, opts: { mode: Mode; param: Record<string, string>; json?: boolean }) =>
+    .action((file: string, opts: { mode: Mode; param?: Record<string, string>; json?: boolean }) =>
       run(async () => {
-        const { plan, planHash, params } = loadPlanForRun(file, opts.mode, opts.param);
+        const { plan, planHash, params } = loadPlanForRun(file, opts.mode, opts.param ?? {});
         const order = dryRunOrder(plan, opts.mode, params);
         if (opts.json) {
           process.stdout.write(`${JSON.stringify({ runbook: plan.runbook, planHash, mode: opts.mode, params, ...order }, null, 2)}\n`);

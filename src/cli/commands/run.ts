@@ -11,7 +11,7 @@ import type { CommandResult } from '../run-command';
 
 interface RunOptions extends ApiClientOptions {
   mode: Mode;
-  param: Record<string, string>;
+  param?: Record<string, string>;
   reason?: string;
   initiator?: string;
   watch?: boolean;
@@ -34,7 +34,7 @@ export function runCommand(run: (fn: () => Promise<CommandResult>) => Promise<vo
       .description('start a run of a runbook through the drillbook API (you, the token\'s user, are its initiator)')
       .argument('<file>', 'runbook YAML file')
       .requiredOption('-m, --mode <mode>', 'drill, failover or failback', parseMode)
-      .option('-p, --param <name=value>', 'a parameter (repeatable); secrets as references (env:NAME, file:/path)', collectParam, {})
+      .option('-p, --param <name=value>', 'a parameter (repeatable); secrets as references (env:NAME, file:/path)', collectParam)
       .option('-r, --reason <text>', 'why this run happens (kept in the audit trail)')
       .option('-w, --watch', 'show live progress until the run ends')
       .option('--wait', 'wait for the run to end (without live output)')
@@ -48,7 +48,7 @@ export function runCommand(run: (fn: () => Promise<CommandResult>) => Promise<vo
       }
       if (!opts.reason?.trim()) throw new CliError('--reason is required: every run says why it happens', EXIT.usage);
       // Checked here first, so a broken runbook or param is named at file:line:col before anything is sent.
-      const { params } = loadPlanForRun(file, opts.mode, opts.param);
+      const { params } = loadPlanForRun(file, opts.mode, opts.param ?? {});
       const api = new ApiClient(opts);
       const started = await startRunViaApi(api, {
         runbook: readFileSync(file, 'utf8'),

@@ -40,7 +40,7 @@ export function usersCommand(ctx: CliContext, run: Runner): Command {
   withApiOptions(users.command('add'))
     .description('create a user, or set the roles of an existing one')
     .argument('<name>', 'user name (e.g. alice)')
-    .requiredOption('--role <role>', 'a role (repeatable)', collect, [])
+    .requiredOption('--role <role>', 'a role (repeatable)', collect)
     .option('--display-name <text>', 'full name')
     .action((name: string, opts: ApiClientOptions & { role: string[]; displayName?: string }) =>
       run(async () => {

@@ -12,6 +12,12 @@ export default async function globalTeardown(): Promise<void> {
   if (database) {
     const admin = new Client({ connectionString: process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' });
     await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).finally(() => admin.end());
+    try {
+      // With the databases named after it (the bench smoke test's `<run db>_bench_run`, `_bench_audit`).
+      const { rows } = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname = $1 OR starts_with(datname, $1 || '_')`, [database]);
+      for (const { datname } of rows) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+    } finally {
+      await admin.end();
+    }
   }
 }

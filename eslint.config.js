@@ -11,12 +11,8 @@
 const { builtinModules } = require('node:module');
 const tseslint = require('typescript-eslint');
 
-/**
- * What workflow code may import besides its own folder and packages: src/plan/, and two pure modules
- * of src/schedules that scheduledDrill runs (issue 15 item 3 moves them beside the workflow
- * contracts; then drop them here).
- */
-const WORKFLOW_SAFE = ['src/plan/', 'src/schedules/blackout', 'src/schedules/types'];
+/** What workflow code may import besides its own folder and packages: src/plan/, the workflow-safe code and contracts. */
+const WORKFLOW_SAFE = ['src/plan/'];
 
 const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** `src/plan/` → `plan(/|$)`, `src/schedules/types` → `schedules/types$`: the part after `src/`. */

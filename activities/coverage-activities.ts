@@ -12,7 +12,7 @@ import { coverageNotices, type CoverageNotice } from '../src/coverage/compute';
 import { coverageReport, programmeSettings, type CoverageReport } from '../src/coverage/query';
 import { dueAlerts, runningSteps, type ThresholdAlert } from '../src/coverage/run-thresholds';
 import type { Json } from '../src/plan/types';
-import type { RunThresholds } from '../src/schedules/types';
+import type { RunThresholds } from '../src/plan/programme';
 import { notifyAdapter, notifyInput } from './adapters/notify';
 import { runAdapter } from './adapter-call';
 import { sleepUnlessAborted } from './abortable-sleep';

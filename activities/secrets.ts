@@ -6,28 +6,11 @@
  * `resolveSecret`'s own; what an adapter call does with a value is redacted by activities/redaction.ts.
  */
 import { readFile, realpath } from 'node:fs/promises';
-import { isAbsolute } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { FAILURES } from '../src/plan/failures';
 import { pathInside, secretRefOutOfScope, secretScopeFromEnv, type SecretScope } from '../src/config/secret-scope';
+import { parseSecretRef } from '../src/config/secret-ref';
 import { heldSecret } from './secret-store';
-
-/** `env:NAME` (a POSIX variable name) or `file:/absolute/path`. */
-export const SECRET_REF_PATTERN = /^(?:env:[A-Za-z_][A-Za-z0-9_]*|file:\/.+)$/;
-
-export type SecretRef = { kind: 'env'; name: string } | { kind: 'file'; path: string };
-
-/** Parses a reference; `undefined` when `ref` is not one. Never throws. */
-export function parseSecretRef(ref: string): SecretRef | undefined {
-  if (!SECRET_REF_PATTERN.test(ref)) return undefined;
-  if (ref.startsWith('env:')) return { kind: 'env', name: ref.slice('env:'.length) };
-  const path = ref.slice('file:'.length);
-  return isAbsolute(path) ? { kind: 'file', path } : undefined;
-}
-
-export function isSecretRef(ref: string): boolean {
-  return parseSecretRef(ref) !== undefined;
-}
 
 let configuredScope: SecretScope | undefined;
 

@@ -16,7 +16,7 @@ import { FAILURES } from '../src/plan/failures';
 import type { AdapterCall, Json, Objectives } from '../src/plan/types';
 import { callAdapter as callAdapterRedacted } from './adapter-call';
 import type { AdapterEnvironment as AdapterContext } from './adapter-call';
-import { outputSha256, pickEvidence } from './evidence';
+import { outputSha256, pickEvidence } from '../src/audit/evidence';
 import type {
   ExecuteActionInput,
   ExecuteSequenceInput,

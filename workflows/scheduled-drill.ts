@@ -18,12 +18,12 @@ import {
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { StepActivities } from '../activities/step-activities';
 import type { ProgrammeActivities } from '../activities/coverage-activities';
 import type { RunInput } from '../src/plan/types';
-import { deferralEnd } from '../src/schedules/blackout';
-import { scheduleInitiator, type ScheduledDrillInput, type ScheduledDrillResult } from '../src/schedules/types';
+import { deferralEnd } from '../src/plan/blackout';
+import { runSearchAttributes } from '../src/plan/search-attributes';
+import { scheduleInitiator, type ScheduledDrillInput, type ScheduledDrillResult } from '../src/plan/programme';
 import { runDrill } from './run-drill';
 import { SIGNED_ACTIONS_PATCH, verifiedStart } from './start-verification';
 
@@ -32,15 +32,6 @@ const auditWriter = proxyLocalActivities<StepActivities>({
   // The deferral must reach the trail: retry until the database answers (the write is keyed, idempotent).
   retry: { initialInterval: '200ms', maximumInterval: '10s', backoffCoefficient: 2 },
 });
-
-// Same keys as src/temporal/start-run.ts, so scheduled runs are found like any other.
-const keys = {
-  service: defineSearchAttributeKey('DrillService', SearchAttributeType.KEYWORD_LIST),
-  mode: defineSearchAttributeKey('DrillMode', SearchAttributeType.KEYWORD),
-  runbook: defineSearchAttributeKey('DrillRunbook', SearchAttributeType.KEYWORD),
-  planHash: defineSearchAttributeKey('DrillPlanHash', SearchAttributeType.KEYWORD),
-  initiator: defineSearchAttributeKey('DrillInitiator', SearchAttributeType.KEYWORD),
-};
 
 export async function scheduledDrill(input: ScheduledDrillInput): Promise<ScheduledDrillResult> {
   const self = workflowInfo().workflowId;
@@ -83,13 +74,7 @@ export async function scheduledDrill(input: ScheduledDrillInput): Promise<Schedu
     args: [run],
     // A drill half done must finish (or unwind) on its own, even if this wrapper is terminated.
     parentClosePolicy: ParentClosePolicy.ABANDON,
-    typedSearchAttributes: [
-      { key: keys.service, value: run.plan.services },
-      { key: keys.mode, value: run.mode },
-      { key: keys.runbook, value: run.plan.runbook.name },
-      { key: keys.planHash, value: run.planHash },
-      { key: keys.initiator, value: initiator },
-    ],
+    typedSearchAttributes: runSearchAttributes({ ...run, initiator }),
   });
 
   const watcher = new CancellationScope();

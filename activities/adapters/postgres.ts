@@ -23,7 +23,7 @@ import { Client, type QueryResult } from 'pg';
 import { z } from 'zod';
 import { FAILURES } from '../../src/plan/failures';
 import type { Json } from '../../src/plan/types';
-import { isSecretRef } from '../secrets';
+import { isSecretRef } from '../../src/config/secret-ref';
 import type { Adapter, AdapterContext } from './types';
 import { abortReason, startHeartbeats } from './support/cancellation';
 import { toJson } from './support/json';

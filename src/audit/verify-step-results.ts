@@ -25,7 +25,7 @@ import type { Database, Db } from './database';
 import type { EventBody } from './event-body';
 import type { Json } from '../plan/types';
 import { canonicalJson } from '../plan/canonical';
-import { outputSha256, pickEvidence } from '../../activities/evidence';
+import { outputSha256, pickEvidence } from './evidence';
 import { asRecord, parseBody, usToIso } from './verify-runs';
 
 export interface StepResultMismatch {

@@ -16,7 +16,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
-import { parseSecretRef } from '../../activities/secrets';
+import { parseSecretRef } from './secret-ref';
 
 export interface TemporalTls {
   serverNameOverride?: string;

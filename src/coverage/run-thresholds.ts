@@ -4,7 +4,7 @@
  * sends each alert once (its key is the idempotency key of the `alert.raised` audit event).
  */
 import { formatDuration } from '../plan/duration';
-import type { RunThresholds } from '../schedules/types';
+import type { RunThresholds } from '../plan/programme';
 
 export interface LiveRunState {
   runId: string;

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { DurationSchema } from '../runbook/schema';
-import { parseTimeOfDay, WEEKDAYS } from '../schedules/recurring-blackout';
+import { parseTimeOfDay, WEEKDAYS } from '../plan/recurring-blackout';
 
 export const INVENTORY_API_VERSION = 'drillbook/v1';
 export const INVENTORY_KIND = 'ServiceInventory';
@@ -89,7 +89,7 @@ export const ServiceSchema = z.strictObject({
 
 const TimeOfDay = z.string().refine((s) => parseTimeOfDay(s) !== undefined, { error: 'a time of day as HH:MM (24h, 00:00-24:00), e.g. "09:00"' });
 
-/** When a recurring window recurs (src/schedules/recurring-blackout.ts). */
+/** When a recurring window recurs (src/plan/recurring-blackout.ts). */
 export const RecurrenceSchema = z.strictObject({
   days: z.array(z.enum(WEEKDAYS)).min(1).optional().meta({ description: 'Weekdays, e.g. [MON, TUE, WED, THU, FRI].' }),
   monthDays: z

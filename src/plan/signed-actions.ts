@@ -11,40 +11,16 @@ import { ed25519 } from '@noble/curves/ed25519';
 // The utilities of @noble/curves itself (a dependency of ours; @noble/hashes is only its dependency).
 import { hexToBytes, utf8ToBytes } from '@noble/curves/abstract/utils';
 import { canonicalJson } from './canonical';
+import type { ActionAuth, ScheduleGrant } from './action-auth';
 import type { RunInput } from './types';
+
+export type { ActionAuth, ScheduleGrant } from './action-auth';
 
 /** Separates drillbook's signatures from any other use of the same key. */
 export const SIGNED_ACTION_DOMAIN = 'drillbook.signed-action.v1';
 
 export const SIGNED_ACTIONS = ['start', 'confirm', 'approve', 'decide', 'abort', 'schedule'] as const;
 export type SignedActionName = (typeof SIGNED_ACTIONS)[number];
-
-/** A start or a person's action, signed by the front door for one run. */
-export interface ActionAuth {
-  kind: 'action';
-  /** Which trusted key signed (see `keyIdOf`). */
-  keyId: string;
-  /** The front door's id of the request (also the audit record's and the Temporal update's id): accepted once. */
-  requestId: string;
-  /** When the front door signed it (ISO). */
-  issuedAt: string;
-  /** Ed25519 signature, hex (64 bytes). */
-  signature: string;
-}
-
-/**
- * A drill schedule's standing grant, signed when the schedule was created: it lets the runs the
- * schedule starts (initiator `schedule:<scheduleId>`) begin, for exactly the pinned run (plan hash,
- * plan, mode `drill`, params, reason, task queue) of `service`.
- */
-export interface ScheduleGrant {
-  kind: 'schedule';
-  keyId: string;
-  scheduleId: string;
-  service: string;
-  issuedAt: string;
-  signature: string;
-}
 
 /** A public key a worker trusts: raw 32 bytes as hex, and its id (first 16 hex digits of their sha256). */
 export interface TrustedKey {

@@ -7,7 +7,7 @@
  * never changes a run in flight. Names here are a contract kept in history: add fields, never rename.
  */
 
-import type { ActionAuth, ScheduleGrant } from './signed-actions';
+import type { ActionAuth, ScheduleGrant } from './action-auth';
 
 export const MODES = ['drill', 'failover', 'failback'] as const;
 export type Mode = (typeof MODES)[number];

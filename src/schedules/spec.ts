@@ -8,8 +8,8 @@ import type { ScheduleOptions } from '@temporalio/client';
 import type { LoadedInventory, LoadedService, LoadedServiceRunbook } from '../inventory/load';
 import type { Blackout } from '../inventory/schema';
 import type { ActionSigner } from '../security/action-signer';
-import type { BlackoutWindow } from './blackout';
-import type { ScheduledDrillInput } from './types';
+import type { BlackoutWindow } from '../plan/blackout';
+import type { ScheduledDrillInput } from '../plan/programme';
 
 export interface DrillScheduleDefinition {
   scheduleId: string;

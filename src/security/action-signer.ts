@@ -4,7 +4,8 @@
  * the workflow verifies. The private key never leaves this object.
  */
 import { createHash, createPublicKey, randomUUID, sign, type KeyObject } from 'node:crypto';
-import { actionSigningBytes, grantSigningBytes, type ActionAuth, type ScheduleGrant, type SignedActionName, type TrustedKey } from '../plan/signed-actions';
+import type { ActionAuth, ScheduleGrant } from '../plan/action-auth';
+import { actionSigningBytes, grantSigningBytes, type SignedActionName, type TrustedKey } from '../plan/signed-actions';
 
 export interface ActionSigner {
   /** The public half, as workers trust it. */

@@ -11,7 +11,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseSecretRef } from '../../activities/secrets';
+import { parseSecretRef } from '../config/secret-ref';
 import { dataDir as defaultDataDir } from '../config/paths';
 import type { TrustedKey } from '../plan/signed-actions';
 import { createActionSigner, trustedKeyOf, type ActionSigner } from './action-signer';

@@ -1,11 +1,21 @@
 /**
- * drillbook's search attributes, registered with the dev server at start (and, on a real cluster,
- * with `temporal operator search-attribute create`). Names are a contract: add, never rename.
+ * drillbook's search attributes as the dev server registers them at start (on a real cluster:
+ * `temporal operator search-attribute create --name … --type …`), from the keys runs are started with.
  */
-export const SEARCH_ATTRIBUTES = {
-  DrillService: 'KeywordList',
-  DrillMode: 'Keyword',
-  DrillRunbook: 'Keyword',
-  DrillPlanHash: 'Keyword',
-  DrillInitiator: 'Keyword',
-} as const;
+import { SearchAttributeType } from '@temporalio/common';
+import { RUN_SEARCH_KEYS } from '../plan/search-attributes';
+
+/** The CLI's names for the key types drillbook uses. */
+const CLI_TYPE: Partial<Record<SearchAttributeType, string>> = {
+  [SearchAttributeType.KEYWORD]: 'Keyword',
+  [SearchAttributeType.KEYWORD_LIST]: 'KeywordList',
+};
+
+/** `name` → the CLI's type name, for `--search-attribute name=type`. */
+export const SEARCH_ATTRIBUTES: Record<string, string> = Object.fromEntries(
+  Object.values(RUN_SEARCH_KEYS).map((key) => {
+    const type = CLI_TYPE[key.type];
+    if (!type) throw new Error(`search attribute ${key.name}: no CLI type name for ${key.type}`);
+    return [key.name, type];
+  }),
+);

@@ -7,18 +7,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Client, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
-import { defineSearchAttributeKey, SearchAttributeType, TypedSearchAttributes } from '@temporalio/common';
+import { runSearchAttributes } from '../plan/search-attributes';
 import type { RunInput } from '../plan/types';
 import { signedInput, type ActionSigner } from '../security/action-signer';
 import type { runDrill } from '../../workflows/run-drill';
-
-export const searchKeys = {
-  service: defineSearchAttributeKey('DrillService', SearchAttributeType.KEYWORD_LIST),
-  mode: defineSearchAttributeKey('DrillMode', SearchAttributeType.KEYWORD),
-  runbook: defineSearchAttributeKey('DrillRunbook', SearchAttributeType.KEYWORD),
-  planHash: defineSearchAttributeKey('DrillPlanHash', SearchAttributeType.KEYWORD),
-  initiator: defineSearchAttributeKey('DrillInitiator', SearchAttributeType.KEYWORD),
-};
 
 /** Thrown when a workflow with the run's ID already exists (an ID given by the caller, reused). */
 export class RunAlreadyActiveError extends Error {
@@ -56,13 +48,7 @@ export async function startRun(
       workflowIdConflictPolicy: 'FAIL',
       // Never reused, even after the first run with this ID closed: its trail would swallow the second's.
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      typedSearchAttributes: new TypedSearchAttributes([
-        { key: searchKeys.service, value: input.plan.services },
-        { key: searchKeys.mode, value: input.mode },
-        { key: searchKeys.runbook, value: input.plan.runbook.name },
-        { key: searchKeys.planHash, value: input.planHash },
-        { key: searchKeys.initiator, value: input.initiator },
-      ]),
+      typedSearchAttributes: runSearchAttributes(input),
       memo: { reason: input.reason },
     });
   } catch (err) {

@@ -66,7 +66,7 @@ describe('workflow code', () => {
 test('the workflow-safe folder src/plan/ imports nothing outside itself and no Node built-in', async () => {
   expect(await errors('src/plan/lint-probe.ts', "import { createHash } from 'node:crypto';\nexport const h = createHash;\n")).toContain(restricted);
   expect(await errors('src/plan/lint-probe.ts', "import { loadRunbookText } from '../runbook/load';\nexport const l = loadRunbookText;\n")).toContain(restricted);
-  expect(await errors('src/plan/lint-probe.ts', "import type { Plan } from './types';\nimport type { RunThresholds } from '../schedules/types';\nexport type P = [Plan, RunThresholds];\n")).toEqual([]);
+  expect(await errors('src/plan/lint-probe.ts', "import type { Plan } from './types';\nimport type { DrillScheduleDefinition } from '../schedules/spec';\nexport type P = [Plan, DrillScheduleDefinition];\n")).toEqual([]);
 });
 
 describe('promises', () => {

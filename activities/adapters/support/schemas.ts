@@ -1,6 +1,6 @@
 /** Zod pieces shared by adapter input schemas. */
 import { z } from 'zod';
-import { SECRET_REF_PATTERN } from '../../secrets';
+import { SECRET_REF_PATTERN } from '../../../src/config/secret-ref';
 
 /** A secret reference (`env:NAME`, `file:/absolute/path`), never a secret value. */
 export const secretRefSchema = z

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { Command } from 'commander';
 import { ensureAuditorRole } from '../../audit/auditor-role';
-import { isSecretRef } from '../../../activities/secrets';
+import { isSecretRef } from '../../config/secret-ref';
 import { readKeyReference } from '../../security/signing-keys';
 import { parseCheckpoint, takeCheckpoint, verifyCheckpoint, type Checkpoint, type CheckpointVerifyResult } from '../../audit/checkpoint';
 import { recordCheckpointTaken } from '../../audit/checkpoint-record';

@@ -2,7 +2,7 @@ import os from 'node:os';
 import { Command } from 'commander';
 import { applyInventory } from '../../inventory/apply';
 import { formatProgrammeDiagnostic, loadInventoryFile, type LoadedInventory } from '../../inventory/load';
-import { describeBlackout } from '../../schedules/blackout';
+import { describeBlackout } from '../../plan/blackout';
 import { pinBlackout } from '../../schedules/spec';
 import { CliError, EXIT } from '../exit-codes';
 import type { CliContext } from '../context';

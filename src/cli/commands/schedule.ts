@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import { ScheduleNotFoundError } from '@temporalio/client';
-import { describeBlackout } from '../../schedules/blackout';
+import { describeBlackout } from '../../plan/blackout';
 import { listSchedules, nextActionTimes, recordSchedulePin, upsertSchedule } from '../../schedules/manage';
 import { programmeTaskQueue, startProgrammeWorker } from '../../schedules/programme-worker';
 import { coverageSchedule, drillSchedules } from '../../schedules/spec';

@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FAILURES } from '../../../src/plan/failures';
-import { isSecretRef, resolveSecret } from '../../../activities/secrets';
+import { resolveSecret } from '../../../activities/secrets';
+import { isSecretRef } from '../../../src/config/secret-ref';
 import { failureOf } from './adapter-context';
 
 describe('resolveSecret', () => {

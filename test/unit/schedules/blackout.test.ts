@@ -3,8 +3,8 @@
  * Berlin's DST changes (a skipped and a repeated hour), month ends (Feb 28/29, 30- and 31-day
  * months), chains of adjoining windows, and old schedules' fixed-only windows unchanged.
  */
-import { deferralEnd, describeBlackout, type BlackoutWindow } from '../../../src/schedules/blackout';
-import type { RecurrenceRule } from '../../../src/schedules/recurring-blackout';
+import { deferralEnd, describeBlackout, type BlackoutWindow } from '../../../src/plan/blackout';
+import type { RecurrenceRule } from '../../../src/plan/recurring-blackout';
 
 const at = (iso: string) => Date.parse(iso);
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());

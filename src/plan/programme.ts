@@ -2,8 +2,8 @@
  * The contract between a drill schedule's action and the `scheduledDrill` workflow. Kept in
  * Temporal's history and in each schedule's pinned arguments: add fields, never rename.
  */
-import type { RunInput } from '../plan/types';
-import type { ScheduleGrant } from '../plan/signed-actions';
+import type { RunInput } from './types';
+import type { ScheduleGrant } from './action-auth';
 import type { BlackoutWindow } from './blackout';
 
 export interface RunThresholds {

@@ -1,7 +1,7 @@
 /** Picks the output fields a step names as `evidence` for its audit event (`['*']`: the whole output). */
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '../src/plan/canonical';
-import type { Json } from '../src/plan/types';
+import { canonicalJson } from '../plan/canonical';
+import type { Json } from '../plan/types';
 
 export function pickEvidence(output: Json, paths: string[]): Json {
   if (paths.includes('*')) return output;

@@ -24,7 +24,7 @@ import type { ProgrammeActivities } from '../activities/coverage-activities';
 import type { RunInput } from '../src/plan/types';
 import { deferralEnd } from '../src/schedules/blackout';
 import { scheduleInitiator, type ScheduledDrillInput, type ScheduledDrillResult } from '../src/schedules/types';
-import { runDrill } from './run-drill';
+import { runDrill } from './run-drill/run-drill';
 import { SIGNED_ACTIONS_PATCH, verifiedStart } from './start-verification';
 
 const auditWriter = proxyLocalActivities<StepActivities>({

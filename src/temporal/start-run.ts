@@ -10,7 +10,7 @@ import { Client, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } fro
 import { defineSearchAttributeKey, SearchAttributeType, TypedSearchAttributes } from '@temporalio/common';
 import type { RunInput } from '../plan/types';
 import { signedInput, type ActionSigner } from '../security/action-signer';
-import type { runDrill } from '../../workflows/run-drill';
+import type { runDrill } from '../../workflows/run-drill/run-drill';
 
 export const searchKeys = {
   service: defineSearchAttributeKey('DrillService', SearchAttributeType.KEYWORD_LIST),

@@ -27,7 +27,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { loadRunbookText } from '../../src/runbook/load';
 import { abortRun, approveStep, confirmStep, decideOnFailure, getProgress } from '../../workflows/messages';
-import type { runDrill } from '../../workflows/run-drill';
+import type { runDrill } from '../../workflows/run-drill/run-drill';
 import { startWorkflowHarness, type WorkflowHarness } from '../support/temporal';
 import { waitFor } from '../support/wait-for';
 import { answerJson, startScriptedApi, type ScriptedApi } from '../support/scripted-api';

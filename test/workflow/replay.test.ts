@@ -10,7 +10,7 @@
  * the unpatched path replaying and can no longer be recorded; run-drill-signed-approve-decide.json is
  * a run whose start, approval and decisions were signed; run-drill-abort-mid-step.json is a run aborted
  * while a step without an undo ran (its activity cancelled without waiting) after a step with one:
- * it replays only with the abort-flush-barrier-2026-12 patch (see workflows/run-drill.ts).
+ * it replays only with the abort-flush-barrier-2026-12 patch (see workflows/run-drill/patches.ts).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -100,6 +100,15 @@ const member = (id: string) => `
         action: { adapter: http, input: { method: POST, url: "\${{ params.base }}/do/${id}" } }
         compensate: { adapter: http, input: { method: POST, url: "\${{ params.base }}/undo/${id}" } }`;
 
+/** A step done first, with an undo (undone when the run aborts). */
+const prepare = `
+  - id: prepare
+    title: done, with an undo
+    kind: action
+    action: { adapter: noop, input: {} }
+    compensate: { adapter: http, input: { method: POST, url: "\${{ params.base }}/undo/prepare" } }
+`;
+
 const stepState = async (handle: Handle, id: string) => (await handle.query(getProgress)).steps.find((s) => s.id === id)?.state;
 
 record(
@@ -165,13 +174,7 @@ steps:
 record(
   'run-drill-guard-abort.json',
   `${header('replay-guard-abort-fixture')}${guard('abort')}
-steps:
-  - id: prepare
-    title: done, with an undo
-    kind: action
-    action: { adapter: noop, input: {} }
-    compensate: { adapter: http, input: { method: POST, url: "\${{ params.base }}/undo/prepare" } }
-  - id: slow
+steps:${prepare}  - id: slow
     title: still running at the violation, with an undo
     kind: action
     needs: [prepare]
@@ -252,13 +255,7 @@ steps:
 record(
   'run-drill-sequence-cancelled.json',
   `${header('replay-sequence-cancelled-fixture')}
-steps:
-  - id: prepare
-    title: done, with an undo
-    kind: action
-    action: { adapter: noop, input: {} }
-    compensate: { adapter: http, input: { method: POST, url: "\${{ params.base }}/undo/prepare" } }
-  - id: cutover
+steps:${prepare}  - id: cutover
     title: critical section
     kind: sequence
     needs: [prepare]

@@ -1,4 +1,4 @@
 /** The workflows the worker registers, each export named (an `export *` barrel can lose exports in the bundle). */
-export { runDrill } from './run-drill';
+export { runDrill } from './run-drill/run-drill';
 export { scheduledDrill } from './scheduled-drill';
 export { coverageCheck } from './coverage';

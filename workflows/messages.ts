@@ -4,7 +4,7 @@
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { Json } from '../src/plan/types';
-import type { ActionAuth } from '../src/plan/signed-actions';
+import type { ActionAuth } from '../src/plan/action-auth';
 
 export const STEP_STATES = [
   'pending',

@@ -24,7 +24,7 @@ import type { RunInput } from '../src/plan/types';
 import { deferralEnd } from '../src/plan/blackout';
 import { runSearchAttributes } from '../src/plan/search-attributes';
 import { scheduleInitiator, type ScheduledDrillInput, type ScheduledDrillResult } from '../src/plan/programme';
-import { runDrill } from './run-drill';
+import { runDrill } from './run-drill/run-drill';
 import { SIGNED_ACTIONS_PATCH, verifiedStart } from './start-verification';
 
 const auditWriter = proxyLocalActivities<StepActivities>({

@@ -1,7 +1,7 @@
 /** Waits for a run to end, optionally redrawing its progress in the terminal as it goes. */
 import type { WorkflowHandle } from '@temporalio/client';
 import { getProgress, type RunResult } from '../../workflows/messages';
-import type { runDrill } from '../../workflows/run-drill';
+import type { runDrill } from '../../workflows/run-drill/run-drill';
 import { renderProgress } from './render-progress';
 
 /** How often the live view asks the workflow for progress: fluid for a person, cheap for Temporal. */

@@ -17,7 +17,7 @@ import { labReset } from '../../lab/failback';
 import { labStatus, labUp, type LabStatus } from '../../lab/lab';
 import { findMissingSeqs, startLoad, type LoadReport, type WriteGap } from '../../lab/load-generator';
 import type { RunResult } from '../../workflows/messages';
-import type { runDrill } from '../../workflows/run-drill';
+import type { runDrill } from '../../workflows/run-drill/run-drill';
 import type { ApiClient } from '../cli/api-client';
 import { startRunViaApi } from '../cli/api-runs';
 import type { Db } from '../audit/database';

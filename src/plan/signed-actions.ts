@@ -14,8 +14,6 @@ import { canonicalJson } from './canonical';
 import type { ActionAuth, ScheduleGrant } from './action-auth';
 import type { RunInput } from './types';
 
-export type { ActionAuth, ScheduleGrant } from './action-auth';
-
 /** Separates drillbook's signatures from any other use of the same key. */
 export const SIGNED_ACTION_DOMAIN = 'drillbook.signed-action.v1';
 

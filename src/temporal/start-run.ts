@@ -10,7 +10,7 @@ import { Client, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } fro
 import { runSearchAttributes } from '../plan/search-attributes';
 import type { RunInput } from '../plan/types';
 import { signedInput, type ActionSigner } from '../security/action-signer';
-import type { runDrill } from '../../workflows/run-drill';
+import type { runDrill } from '../../workflows/run-drill/run-drill';
 
 /** Thrown when a workflow with the run's ID already exists (an ID given by the caller, reused). */
 export class RunAlreadyActiveError extends Error {

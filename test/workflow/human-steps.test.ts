@@ -14,7 +14,7 @@ import { verifyAuditChain } from '../../src/audit/verify-chain';
 import { loadRunbookText } from '../../src/runbook/load';
 import type { RunningWorkers } from '../../src/temporal/worker';
 import { approveStep, confirmStep, decideOnFailure, getProgress } from '../../workflows/messages';
-import type { runDrill } from '../../workflows/run-drill';
+import type { runDrill } from '../../workflows/run-drill/run-drill';
 import { testDb } from '../support/db';
 import { testClient, testWorkers, uniqueQueue } from '../support/temporal';
 import { waitFor } from '../support/wait-for';

@@ -2,14 +2,15 @@
  * Replays recorded histories of `runDrill` against today's workflow code: a change to the
  * interpreter that would break runs in flight fails here. An altered history must fail to replay.
  *
- * Record the fixtures that are missing (delete one to record it anew, after a deliberate, patched
- * change) with:
- *   RECORD_HISTORIES=1 npx jest test/workflow/replay.test.ts
+ * Every JSON in test/fixtures/histories is replayed. Record the fixtures that are missing (delete one
+ * to record it anew, after a deliberate, patched change) with:
+ *   RECORD_HISTORIES=1 npx jest test/workflow/replay.test.ts test/workflow/record-histories.test.ts
+ * (record-histories.test.ts records the human-step, guard and sequence histories and says what each covers.)
  * run-drill-decide-abort.json was recorded before signed actions (signed-actions-2026-12): it keeps
  * the unpatched path replaying and can no longer be recorded; run-drill-signed-approve-decide.json is
  * a run whose start, approval and decisions were signed; run-drill-abort-mid-step.json is a run aborted
  * while a step without an undo ran (its activity cancelled without waiting) after a step with one:
- * it replays only with the abort-flush-barrier-2026-12 patch (see workflows/run-drill.ts).
+ * it replays only with the abort-flush-barrier-2026-12 patch (see workflows/run-drill/patches.ts).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';

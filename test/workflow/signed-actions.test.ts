@@ -14,7 +14,7 @@ import { buildDossier } from '../../src/reports/dossier';
 import { loadRunbookText } from '../../src/runbook/load';
 import { createActionSigner, signedInput } from '../../src/security/action-signer';
 import { abortRun, approveStep, confirmStep, decideOnFailure, getProgress, type ApproveStepInput } from '../../workflows/messages';
-import type { runDrill } from '../../workflows/run-drill';
+import type { runDrill } from '../../workflows/run-drill/run-drill';
 import { startWorkflowHarness, type WorkflowHarness } from '../support/temporal';
 import { waitFor } from '../support/wait-for';
 import { signed, startSignedRun, testSigner } from '../support/signing';

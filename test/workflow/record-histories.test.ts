@@ -1,0 +1,275 @@
+/**
+ * Records replay fixtures (test/fixtures/histories/*.json) with today's interpreter: each case runs a
+ * small runbook on the dev server through drillbook's real workers and saves the finished run's
+ * history. replay.test.ts then replays every JSON in that folder, so a change to `runDrill` that
+ * changes its commands fails there. Only runs when asked, and only records the files that are missing:
+ *   RECORD_HISTORIES=1 npx jest test/workflow/record-histories.test.ts
+ * (delete a fixture to record it anew, and only after a deliberate, patched change).
+ *
+ * What each covers:
+ * - run-drill-human-steps.json: a manual step confirmed with evidence, then an approval with a
+ *   reminder (a timer and a notice activity) approved (human-steps-2026-11, new branch).
+ * - run-drill-guard-pause.json: a guard violation pauses the run; the operator decides retry, the
+ *   guard is watched again and the run completes.
+ * - run-drill-guard-abort.json: a guard with onViolation: abort aborts while a step with an undo
+ *   runs: its activity is waited for (undo-cancelled-steps-2026-11, new branch), its recorded result
+ *   read back, and both undos run in reverse (abort-flush-barrier-2026-12).
+ * - run-drill-sequence-completed.json: a local sequence (a member skipped by `when`, a member that
+ *   fails with onFailure: continue) completes and a step reads a member's output.
+ * - run-drill-sequence-failed.json: a sequence member fails for good: the run pauses on the
+ *   sequence, the operator skips it (its unfinished members skipped) and the run goes on.
+ * - run-drill-sequence-cancelled.json: an abort while a sequence runs: the sequence is waited for,
+ *   the members it completed read back and undone in reverse.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { loadRunbookText } from '../../src/runbook/load';
+import { abortRun, approveStep, confirmStep, decideOnFailure, getProgress } from '../../workflows/messages';
+import type { runDrill } from '../../workflows/run-drill/run-drill';
+import { startWorkflowHarness, type WorkflowHarness } from '../support/temporal';
+import { waitFor } from '../support/wait-for';
+import { answerJson, startScriptedApi, type ScriptedApi } from '../support/scripted-api';
+import { signed, startSignedRun } from '../support/signing';
+
+const dir = path.join(__dirname, '..', 'fixtures', 'histories');
+const recording = Boolean(process.env.RECORD_HISTORIES);
+
+let harness: WorkflowHarness;
+let api: ScriptedApi;
+/** What the loopback API's `/health` reports (the guards' probe). */
+let healthy = true;
+
+if (recording) {
+  beforeAll(async () => {
+    harness = await startWorkflowHarness('record');
+    api = await startScriptedApi((p, res) => {
+      // Answers late: a step still running when the run is aborted.
+      if (p.startsWith('/slow')) setTimeout(() => answerJson(res, {}), 3000);
+      else answerJson(res, { path: p, healthy, token: 'tk-1' });
+    });
+  });
+  afterAll(async () => {
+    await harness?.close();
+    api?.close();
+  });
+}
+
+type Handle = WorkflowHandle<typeof runDrill>;
+
+/** Records `file` (only when RECORD_HISTORIES is set and the file is missing): runs `yaml`, lets `drive` steer it, saves its history. */
+function record(file: string, yaml: string, drive: (handle: Handle) => Promise<void>): void {
+  const run = recording && !existsSync(path.join(dir, file)) ? test : test.skip;
+  run(`record ${file}`, async () => {
+    const { plan, planHash, diagnostics } = loadRunbookText(yaml, `${file}.yaml`);
+    if (!plan || !planHash) throw new Error(`runbook invalid: ${JSON.stringify(diagnostics)}`);
+    const handle = await startSignedRun(harness.client, { plan, planHash, mode: 'drill', params: { base: api.base }, initiator: 'alice', reason: 'fixture', taskQueue: harness.taskQueue });
+    await drive(handle);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, file), historyToJSON(await handle.fetchHistory()));
+  });
+}
+
+const header = (name: string) => `
+apiVersion: drillbook/v1
+name: ${name}
+version: "1"
+owners: [team]
+services: [payments]
+objectives: { rto: 1m }
+modes: [drill, failover]
+params:
+  base: { type: string, required: true }
+`;
+
+const guard = (onViolation: string) => `
+guards:
+  - id: primary-healthy
+    title: the primary stays healthy
+    probe: { adapter: http, input: { method: GET, url: "\${{ params.base }}/health" } }
+    expect: output.json.healthy == true
+    every: 100ms
+    onViolation: ${onViolation}
+`;
+
+const member = (id: string) => `
+      - id: ${id}
+        title: ${id}
+        kind: action
+        action: { adapter: http, input: { method: POST, url: "\${{ params.base }}/do/${id}" } }
+        compensate: { adapter: http, input: { method: POST, url: "\${{ params.base }}/undo/${id}" } }`;
+
+/** A step done first, with an undo (undone when the run aborts). */
+const prepare = `
+  - id: prepare
+    title: done, with an undo
+    kind: action
+    action: { adapter: noop, input: {} }
+    compensate: { adapter: http, input: { method: POST, url: "\${{ params.base }}/undo/prepare" } }
+`;
+
+const stepState = async (handle: Handle, id: string) => (await handle.query(getProgress)).steps.find((s) => s.id === id)?.state;
+
+record(
+  'run-drill-human-steps.json',
+  `${header('replay-human-fixture')}
+steps:
+  - id: call-bank
+    title: call the bank
+    kind: manual
+    instructions: Call the DR desk.
+    evidenceFields:
+      - { name: ticketUrl }
+  - id: go
+    title: go / no-go
+    kind: approval
+    needs: [call-bank]
+    role: approver
+    approvers: 1
+    remind: { every: 300ms, notify: { input: { url: "\${{ params.base }}/remind", message: "approval waiting" } } }
+  - id: after
+    title: after
+    kind: action
+    needs: [go]
+    action: { adapter: noop, input: { output: { ok: true } } }
+`,
+  async (handle) => {
+    const id = handle.workflowId;
+    await waitFor(async () => (await handle.query(getProgress)).waiting?.[0]?.stepId === 'call-bank');
+    await handle.executeUpdate(confirmStep, { args: [await signed('confirm', id, { stepId: 'call-bank', actor: 'bob', evidence: { ticketUrl: 'https://tickets/T-1' } })] });
+    await waitFor(async () => (await handle.query(getProgress)).waiting?.[0]?.stepId === 'go');
+    await waitFor(async () => api.calls.includes('POST /remind'));
+    await handle.executeUpdate(approveStep, { args: [await signed('approve', id, { stepId: 'go', actor: 'carol', roles: ['approver'], comment: 'go' })] });
+    expect((await handle.result()).state).toBe('completed');
+  },
+);
+
+record(
+  'run-drill-guard-pause.json',
+  `${header('replay-guard-pause-fixture')}${guard('pause')}
+steps:
+  - id: hold
+    title: hold
+    kind: wait
+    duration: 1500ms
+  - id: next
+    title: next
+    kind: action
+    needs: [hold]
+    action: { adapter: noop, input: {} }
+`,
+  async (handle) => {
+    healthy = true;
+    await waitFor(async () => (await handle.query(getProgress)).guards?.[0]?.state === 'watching');
+    healthy = false;
+    await waitFor(async () => (await handle.query(getProgress)).awaitingDecision?.stepId === 'guard:primary-healthy');
+    await waitFor(async () => (await stepState(handle, 'hold')) === 'completed');
+    healthy = true;
+    await handle.executeUpdate(decideOnFailure, { args: [await signed('decide', handle.workflowId, { stepId: 'guard:primary-healthy', decision: 'retry', actor: 'bob' })] });
+    expect((await handle.result()).state).toBe('completed');
+  },
+);
+
+record(
+  'run-drill-guard-abort.json',
+  `${header('replay-guard-abort-fixture')}${guard('abort')}
+steps:${prepare}  - id: slow
+    title: still running at the violation, with an undo
+    kind: action
+    needs: [prepare]
+    retry: { attempts: 1 }
+    action: { adapter: http, input: { method: POST, url: "\${{ params.base }}/slow/guarded" } }
+    compensate: { adapter: http, input: { method: POST, url: "\${{ params.base }}/undo/slow" } }
+`,
+  async (handle) => {
+    healthy = true;
+    await waitFor(async () => api.calls.includes('POST /slow/guarded'));
+    healthy = false;
+    const result = await handle.result();
+    healthy = true;
+    expect(result.state).toBe('aborted');
+    expect(api.calls).toContain('POST /undo/prepare');
+  },
+);
+
+record(
+  'run-drill-sequence-completed.json',
+  `${header('replay-sequence-completed-fixture')}
+steps:
+  - id: cutover
+    title: critical section
+    kind: sequence
+    local: true
+    steps:${member('fence')}
+      - id: only-failover
+        title: skipped in a drill
+        kind: action
+        when: mode == 'failover'
+        action: { adapter: noop, input: {} }
+      - id: optional
+        title: fails, and the sequence goes on
+        kind: action
+        onFailure: continue
+        action: { adapter: http, input: { method: GET, url: "\${{ params.base }}/refused", expect: { json: { ready: 'never' } } } }
+  - id: after
+    title: reads a member's output
+    kind: action
+    needs: [cutover]
+    action: { adapter: noop, input: { output: { token: "\${{ steps.fence.output.json.token }}" } } }
+`,
+  async (handle) => {
+    const result = await handle.result();
+    expect(result.state).toBe('completed');
+    expect(result.steps.optional.state).toBe('failed');
+  },
+);
+
+record(
+  'run-drill-sequence-failed.json',
+  `${header('replay-sequence-failed-fixture')}
+steps:
+  - id: cutover
+    title: critical section
+    kind: sequence
+    steps:${member('undo-a')}
+      - id: refused
+        title: an answer that is not the expected one (definitive)
+        kind: action
+        action: { adapter: http, input: { method: GET, url: "\${{ params.base }}/refused", expect: { json: { ready: 'never' } } } }${member('never-run')}
+  - id: later
+    title: runs after the skip
+    kind: action
+    needs: [cutover]
+    action: { adapter: noop, input: {} }
+`,
+  async (handle) => {
+    await waitFor(async () => (await handle.query(getProgress)).awaitingDecision?.stepId === 'cutover');
+    await handle.executeUpdate(decideOnFailure, { args: [await signed('decide', handle.workflowId, { stepId: 'cutover', decision: 'skip', reason: 'fixture: done by hand', actor: 'bob' })] });
+    const result = await handle.result();
+    expect(result.state).toBe('completed');
+    expect(result.steps['never-run'].state).toBe('skipped');
+  },
+);
+
+record(
+  'run-drill-sequence-cancelled.json',
+  `${header('replay-sequence-cancelled-fixture')}
+steps:${prepare}  - id: cutover
+    title: critical section
+    kind: sequence
+    needs: [prepare]
+    steps:${member('before-slow')}
+      - id: slow
+        title: answers after 3 s
+        kind: action
+        action: { adapter: http, input: { method: POST, url: "\${{ params.base }}/slow/sequence" } }${member('after-slow')}
+`,
+  async (handle) => {
+    await waitFor(async () => api.calls.includes('POST /slow/sequence'));
+    await handle.executeUpdate(abortRun, { args: [await signed('abort', handle.workflowId, { reason: 'fixture', actor: 'bob' })] });
+    expect((await handle.result()).state).toBe('aborted');
+    expect(api.calls).toContain('POST /undo/before-slow');
+  },
+);
+

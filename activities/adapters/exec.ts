@@ -45,19 +45,23 @@ export const execInput = z.strictObject({
   argv: z
     .array(z.string().refine(noNulBytes, 'must not contain a NUL byte'))
     .min(1)
-    .refine((argv) => argv.length === 0 || argv[0].length > 0, 'argv[0] (the program) must not be empty'),
-  env: z.record(envNameSchema, z.string().refine(noNulBytes, 'must not contain a NUL byte')).default({}),
+    .refine((argv) => argv.length === 0 || argv[0].length > 0, 'argv[0] (the program) must not be empty')
+    .describe('the program and its arguments, each passed literally: no shell, no splitting, no globbing'),
+  env: z
+    .record(envNameSchema, z.string().refine(noNulBytes, 'must not contain a NUL byte'))
+    .default({})
+    .describe('variables added to the short allow-list the process inherits (PATH, HOME, LANG, LC_ALL, TZ, TMPDIR)'),
   /** Variable name -> secret reference, resolved at call time. */
-  envFromSecrets: z.record(envNameSchema, secretRefSchema).default({}),
+  envFromSecrets: z.record(envNameSchema, secretRefSchema).default({}).describe('variable name → secret reference, resolved at call time'),
   /** Absolute, so a step does not depend on where the worker was started. */
-  cwd: z.string().refine(isAbsolute, 'must be an absolute path').optional(),
+  cwd: z.string().refine(isAbsolute, 'must be an absolute path').optional().describe('working folder, an absolute path (default: the worker\'s)'),
   /** Written to the process's stdin, which is then closed; absent: stdin is empty. */
-  stdin: z.string().optional(),
+  stdin: z.string().optional().describe('written to the process\'s stdin, which is then closed (default: empty)'),
   /** 5 min: long enough for a restore script's step, short enough that a hung tool is noticed. */
-  timeoutMs: timeoutMsSchema(5 * 60_000, 24 * 60 * 60_000),
+  timeoutMs: timeoutMsSchema(5 * 60_000, 24 * 60 * 60_000).describe('the process group gets SIGTERM after this long (retryable `AdapterTimedOut`)'),
   /** Between SIGTERM and SIGKILL: time for a tool to clean up (release a lock, close a session). */
-  killGraceMs: z.number().int().min(0).max(60_000).default(5_000),
-  expectExitCode: oneOrMany(z.number().int().min(0).max(255)).default(0),
+  killGraceMs: z.number().int().min(0).max(60_000).default(5_000).describe('between SIGTERM and SIGKILL, on timeout or cancel'),
+  expectExitCode: oneOrMany(z.number().int().min(0).max(255)).default(0).describe('the exit code(s) that mean success; any other fails the step (`ProcessExitCode`, retryable)'),
 });
 
 export type ExecInput = z.output<typeof execInput>;

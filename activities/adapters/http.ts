@@ -25,24 +25,25 @@ const statusSchema = z.number().int().min(100).max(599);
 
 export const httpInput = z
   .strictObject({
-    method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']).default('GET'),
-    url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }),
+    method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']).default('GET').describe('the HTTP method'),
+    url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).describe('an http:// or https:// URL'),
     /** Plain headers. Credentials go in `headersFromSecrets`. */
-    headers: z.record(headerNameSchema, z.string()).default({}),
+    headers: z.record(headerNameSchema, z.string()).default({}).describe('plain headers; `Authorization`, `Proxy-Authorization` and `Cookie` are refused here (use `headersFromSecrets`)'),
     /** Header name -> secret reference; the secret holds the whole value (e.g. `Bearer abc…`). */
-    headersFromSecrets: z.record(headerNameSchema, secretRefSchema).default({}),
+    headersFromSecrets: z.record(headerNameSchema, secretRefSchema).default({}).describe('header name → secret reference; the secret holds the whole value (e.g. `Bearer abc…`)'),
     /** Sent as JSON. */
-    body: jsonSchema.optional(),
+    body: jsonSchema.optional().describe('sent as JSON (not with GET or HEAD)'),
     /** 30 s: an infrastructure API that has not answered by then is down for this attempt; retries decide the rest. */
-    timeoutMs: timeoutMsSchema(30_000, 10 * 60_000),
+    timeoutMs: timeoutMsSchema(30_000, 10 * 60_000).describe('the request is abandoned after this long (retryable)'),
     expect: z
       .strictObject({
         /** Accepted statuses; default any 2xx. */
-        status: oneOrMany(statusSchema).optional(),
+        status: oneOrMany(statusSchema).optional().describe('accepted status(es) (default: any 2xx)'),
         /** Dot path in the JSON body -> the value it must equal, e.g. `{ "data.state": "active" }`. */
-        json: z.record(z.string().min(1), jsonSchema).optional(),
+        json: z.record(z.string().min(1), jsonSchema).optional().describe('dot path in the JSON body → the value it must equal, e.g. `{ "data.state": "active" }`'),
       })
-      .optional(),
+      .optional()
+      .describe('what the answer must be; an unmet expectation fails the step at once (not retried)'),
   })
   .superRefine((input, ctx) => {
     if (input.body !== undefined && (input.method === 'GET' || input.method === 'HEAD')) {

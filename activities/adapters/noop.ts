@@ -10,9 +10,9 @@ import { jsonSchema } from './support/schemas';
 
 export const noopInput = z.strictObject({
   /** Returned as the step's output. */
-  output: jsonSchema.optional(),
+  output: jsonSchema.optional().describe('returned as the step\'s output (default: `{ ok: true }`)'),
   /** Sleeps first, heartbeating; a day at most, since a longer no-op is a mistake (use a `wait` step). */
-  sleepMs: z.number().int().min(0).max(24 * 60 * 60_000).optional(),
+  sleepMs: z.number().int().min(0).max(24 * 60 * 60_000).optional().describe('sleep this long first, heartbeating (at most a day)'),
 });
 
 export type NoopInput = z.output<typeof noopInput>;

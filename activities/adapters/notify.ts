@@ -11,15 +11,15 @@ import { assertStatus, sendHttpRequest } from './support/http-request';
 import { headerNameSchema, jsonSchema, secretRefSchema, timeoutMsSchema } from './support/schemas';
 
 export const notifyInput = z.strictObject({
-  url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }),
-  message: z.string().min(1),
-  channel: z.string().min(1).optional(),
+  url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).describe('the webhook (http:// or https://) the notice is POSTed to as JSON'),
+  message: z.string().min(1).describe('the text of the notice'),
+  channel: z.string().min(1).optional().describe('a channel name for the receiver (e.g. a chat room)'),
   /** Structured context for the receiver (run, step, measurements). */
-  data: jsonSchema.optional(),
+  data: jsonSchema.optional().describe('structured context for the receiver (run, step, measurements)'),
   /** Header name -> secret reference (webhook tokens); the secret holds the whole value. */
-  headersFromSecrets: z.record(headerNameSchema, secretRefSchema).default({}),
+  headersFromSecrets: z.record(headerNameSchema, secretRefSchema).default({}).describe('header name → secret reference (webhook tokens); the secret holds the whole value'),
   /** 10 s: a notice must not hold up a failover; a slow receiver is retried per the step's policy. */
-  timeoutMs: timeoutMsSchema(10_000, 60_000),
+  timeoutMs: timeoutMsSchema(10_000, 60_000).describe('the POST is abandoned after this long (retried per the step\'s policy)'),
 });
 
 export type NotifyInput = z.output<typeof notifyInput>;

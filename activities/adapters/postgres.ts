@@ -72,14 +72,14 @@ const postgresUrlSchema = z.string().superRefine((value, ctx) => {
 
 const targetShape = {
   /** A connection name from this worker's site configuration. */
-  connection: z.string().min(1).optional(),
-  url: postgresUrlSchema.optional(),
+  connection: z.string().min(1).optional().describe('a connection name from this worker\'s `DRILLBOOK_CONNECTIONS` (exactly one of `connection`, `url`)'),
+  url: postgresUrlSchema.optional().describe('a postgres:// URL without a password, or a secret reference holding one (exactly one of `connection`, `url`)'),
   /** 5 s: a server that has not accepted a TCP connection and a login by then is down for this attempt. */
-  connectTimeoutMs: timeoutMsSchema(5_000, 60_000),
+  connectTimeoutMs: timeoutMsSchema(5_000, 60_000).describe('connecting and logging in must take no longer (retryable)'),
 };
 
 const queryOperation = z.strictObject({
-  operation: z.literal('query'),
+  operation: z.literal('query').describe('run one SQL statement with bound parameters'),
   ...targetShape,
   /** One statement; values go in `params`, never into the text (templates are refused here). */
   sql: z
@@ -93,39 +93,41 @@ const queryOperation = z.strictObject({
         message: 'no templates in sql: write $1, $2… and pass the values in params',
         params: { templatesForbidden: true },
       });
-    }),
-  params: z.array(jsonSchema).default([]),
+    })
+    .describe('one statement; values as $1, $2… in `params`, never templates in the text'),
+  params: z.array(jsonSchema).default([]).describe('the values of $1, $2…'),
   /** 30 s: a probe or a small write; a longer statement belongs in a tool run by `exec`. */
-  timeoutMs: timeoutMsSchema(30_000, 60 * 60_000),
-  maxRows: z.number().int().positive().max(10_000).default(MAX_ROWS_DEFAULT),
+  timeoutMs: timeoutMsSchema(30_000, 60 * 60_000).describe('the statement is cancelled after this long'),
+  maxRows: z.number().int().positive().max(10_000).default(MAX_ROWS_DEFAULT).describe('rows kept in the output (the count is exact)'),
   expect: z
     .strictObject({
-      rowCount: z.number().int().min(0).optional(),
-      minRowCount: z.number().int().min(0).optional(),
-      maxRowCount: z.number().int().min(0).optional(),
+      rowCount: z.number().int().min(0).optional().describe('exactly this many rows returned or affected'),
+      minRowCount: z.number().int().min(0).optional().describe('at least this many'),
+      maxRowCount: z.number().int().min(0).optional().describe('at most this many'),
     })
-    .optional(),
+    .optional()
+    .describe('row counts the statement must meet; an unmet one fails the step at once (not retried)'),
 });
 
 const promoteOperation = z.strictObject({
-  operation: z.literal('promote'),
+  operation: z.literal('promote').describe('promote a standby to primary (`pg_promote`, waiting for it)'),
   ...targetShape,
   /** 60 s, pg_promote's own default wait: replaying the remaining WAL can take a while on a lagging standby. */
-  timeoutMs: timeoutMsSchema(60_000, 10 * 60_000),
+  timeoutMs: timeoutMsSchema(60_000, 10 * 60_000).describe('how long to wait for the promotion to finish'),
 });
 
 const replicationLagOperation = z.strictObject({
-  operation: z.literal('replicationLag'),
+  operation: z.literal('replicationLag').describe('on a standby: WAL received but not replayed, and the age of the last replay; on a primary: each standby\'s lag'),
   ...targetShape,
   /** 10 s: catalog reads that answer in milliseconds on a healthy server. */
-  timeoutMs: timeoutMsSchema(10_000, 60_000),
+  timeoutMs: timeoutMsSchema(10_000, 60_000).describe('the call is cancelled after this long'),
 });
 
 const isInRecoveryOperation = z.strictObject({
-  operation: z.literal('isInRecovery'),
+  operation: z.literal('isInRecovery').describe('whether the server is a standby (`pg_is_in_recovery()`)'),
   ...targetShape,
   /** 10 s: one function call that answers in milliseconds on a healthy server. */
-  timeoutMs: timeoutMsSchema(10_000, 60_000),
+  timeoutMs: timeoutMsSchema(10_000, 60_000).describe('the call is cancelled after this long'),
 });
 
 export const postgresInput = z

@@ -6,7 +6,7 @@
 import type { Mode } from '../plan/types';
 import type { RunProgress } from '../../workflows/messages';
 import { ApiClient, runPath } from './api-client';
-import { EXIT, type ExitCode } from './exit-codes';
+import { endedByTrailStatus } from './exit-codes';
 import { renderProgress } from './render-progress';
 
 /** What `POST /api/runs` takes: the runbook's text (the server validates and compiles it itself). */
@@ -54,8 +54,9 @@ export function renderAnswer(answer: RunAnswer): string {
   return `run ${r.runId} — ${r.runbookName} (${r.mode}) — ${r.status.toUpperCase()}${r.verdict ? `, verdict ${r.verdict}` : ''} (from the audit trail)`;
 }
 
-function isEnded(answer: RunAnswer): boolean {
-  return answer.source === 'audit' || Boolean(answer.progress.endedAt);
+/** Whether the run ended: Temporal's progress says so, or the trail's status is not a live one. */
+export function isEnded(answer: RunAnswer): boolean {
+  return answer.source === 'audit' ? endedByTrailStatus(answer.run.status) : Boolean(answer.progress.endedAt);
 }
 
 function outcomeOf(answer: RunAnswer): RunOutcome {
@@ -67,11 +68,6 @@ function outcomeOf(answer: RunAnswer): RunOutcome {
   const steps: RunOutcome['steps'] = {};
   for (const s of p.steps) steps[s.id] = { state: s.state, ...(s.error ? { error: s.error } : {}), ...(s.outputSummary ? { output: s.outputSummary } : {}) };
   return { runId: p.runId, state: p.state, verdict: answer.verdict ?? null, rtoMs: p.rtoMs ?? null, rpoMs: p.rpoMs ?? null, steps };
-}
-
-/** The exit code of a followed run: 0 only for a pass (as `run --wait` always did). */
-export function exitCodeOfOutcome(outcome: RunOutcome): ExitCode {
-  return outcome.verdict === 'pass' ? EXIT.ok : EXIT.runFailed;
 }
 
 /** What changes a screen for a reader of a log: the run's and steps' states (not the ticking clock). */
@@ -98,24 +94,26 @@ export function terminalView(): (text: string, key: string) => void {
 
 /**
  * Polls the run through the API until it ended and its verdict is in the trail (or `once`), showing
- * each screen to `show` when given.
- * @returns the outcome, or undefined with `once` on a run still going.
+ * each screen to `show` when given. A run only the trail knows is answered at once: nothing will
+ * change it any more.
+ * @returns the outcome, and whether the run has ended (false only with `once`, or for a trail-only live run).
  */
 export async function followRunViaApi(
   api: ApiClient,
   runId: string,
   opts: { show?: (text: string, key: string) => void; intervalMs: number; once?: boolean },
-): Promise<RunOutcome | undefined> {
+): Promise<{ outcome: RunOutcome; ended: boolean }> {
   let endedSince: number | undefined;
   for (;;) {
     const answer = await api.get<RunAnswer>(runPath(runId));
     opts.show?.(renderAnswer(answer), stateKey(answer));
-    if (isEnded(answer)) {
+    const outcome = outcomeOf(answer);
+    const ended = isEnded(answer);
+    if (ended) {
       endedSince ??= Date.now();
-      const outcome = outcomeOf(answer);
-      if (outcome.verdict !== null || Date.now() - endedSince > VERDICT_GRACE_MS || opts.once) return outcome;
-    } else if (opts.once) {
-      return undefined;
+      if (outcome.verdict !== null || Date.now() - endedSince > VERDICT_GRACE_MS || opts.once) return { outcome, ended };
+    } else if (opts.once || answer.source === 'audit') {
+      return { outcome, ended };
     }
     await new Promise((r) => setTimeout(r, opts.intervalMs));
   }

@@ -83,6 +83,21 @@ function usageErrorsExitWith(cmd: Command): void {
   for (const sub of cmd.commands) usageErrorsExitWith(sub);
 }
 
+/**
+ * A reader that stops reading (`drillbook validate runbooks/*.yaml | head -1`) closes the pipe: the
+ * next write fails with EPIPE. That ends the output, not the command with a stack trace: exit at
+ * once, quietly, with the code the command reached (0 when it had none yet), as `cat` or `grep` do.
+ */
+export function exitQuietlyWhenOutputCloses(streams: NodeJS.WriteStream[] = [process.stdout, process.stderr]): void {
+  for (const stream of streams) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+      process.exit(typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok);
+    });
+  }
+}
+
 export async function main(argv: string[]): Promise<void> {
+  exitQuietlyWhenOutputCloses();
   await buildProgram().parseAsync(argv);
 }

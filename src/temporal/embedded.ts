@@ -68,6 +68,15 @@ export async function resolveTemporalAddress(config: Config): Promise<string> {
   if (config.TEMPORAL_ADDRESS) return config.TEMPORAL_ADDRESS;
   const embedded = await findEmbeddedServer(config);
   if (embedded) return embedded.address;
+  // Something drillbook did not start (no state file of this data folder) may listen on the port:
+  // say so, instead of claiming there is no server.
+  const port = `127.0.0.1:${config.DRILLBOOK_TEMPORAL_PORT}`;
+  if (await reachable(port)) {
+    throw new Error(
+      `TEMPORAL_ADDRESS is not set and no embedded Temporal server of this data folder (${config.dataDir}) runs, ` +
+        `but something drillbook did not start listens on ${port} (DRILLBOOK_TEMPORAL_PORT): if it is a Temporal server, set TEMPORAL_ADDRESS=${port}`,
+    );
+  }
   throw new Error('no Temporal server: start one with `drillbook dev` (embedded) or set TEMPORAL_ADDRESS');
 }
 

@@ -155,9 +155,18 @@ test('run → visible by search attributes in Temporal, story in PostgreSQL, aud
   const startedEvent = await db.selectFrom('audit_events').select(['actor']).where('chain_id', '=', run.runId).where('type', '=', 'run.started').executeTakeFirstOrThrow();
   expect(startedEvent.actor).toBe('alice');
 
+  // One exit-code rule for run, status and watch: by the verdict (pass → 0).
   const status = await drillbook('status', run.runId, '--json');
   expect(status.code).toBe(0);
   expect(JSON.parse(status.stdout).state).toBe('completed');
+  const watched = await drillbook('watch', run.runId, '--json');
+  expect(watched.code).toBe(0);
+  expect(JSON.parse(watched.stdout)).toMatchObject({ runId: run.runId, state: 'completed', verdict: 'pass', ended: true });
+  // The same run read from the trail only (its row says partial): exit 3, by the verdict, for both.
+  await db.updateTable('runs').set({ verdict: 'partial' }).where('run_id', '=', run.runId).execute();
+  expect((await drillbook('watch', run.runId, '--once')).code).toBe(3);
+  await db.updateTable('runs').set({ verdict: 'pass' }).where('run_id', '=', run.runId).execute();
+  expect((await drillbook('status', 'no-such-run')).code).toBe(4);
   const history = await drillbook('history', '--service', 'payments', '--json');
   expect(JSON.parse(history.stdout).map((r: { runId: string }) => r.runId)).toContain(run.runId);
 

@@ -127,7 +127,7 @@ steps:
   await waitFor(async () => (await handle.query(getProgress)).waiting?.[0]?.stepId === 'go-no-go', 60_000);
 
   const view = drillbook(['watch', runId, '--once'], as(bob));
-  expect(view.code).toBe(EXIT.ok);
+  expect(view.code).toBe(EXIT.running); // not ended yet: neither a pass (0) nor a failure (3)
   expect(view.stdout).toContain(`approval "go-no-go"`);
   expect(view.stdout).toContain(`not ${name('alice')}`);
   expect(view.stdout).toContain(`drillbook approve ${runId} go-no-go`);

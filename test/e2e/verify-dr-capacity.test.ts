@@ -100,9 +100,10 @@ test('passes on a healthy lab under load: read and write test on a scratch clone
   expect(steps['drop-scratch-clone'].state).toBe('completed');
   expect(await isPortOpen(lab.host, lab.ports.scratch)).toBe(false);
 
-  const { run: row, events } = await getRunStory(db, run.runId);
-  expect(row?.rpoMs).not.toBeNull();
-  expect(row!.rpoMs!).toBeLessThanOrEqual(run.targets.rpoMs!);
+  const { events } = await getRunStory(db, run.runId);
+  // A readiness threshold (maxLagMs), not an RPO objective: payments' RPO is the inventory's, measured by failover-to-dr.
+  const lag = steps['record-lag'].output as { lagMs: number | string; targetMs: number | string };
+  expect(Number(lag.lagMs)).toBeLessThanOrEqual(Number(lag.targetMs));
   const writeEvidence = events.find((e) => e.type === 'step.completed' && e.stepId === 'scratch-write-test');
   expect(JSON.stringify(writeEvidence?.data)).toContain(written.rows[0].token);
   expect((await labStatus(lab)).initialTopology).toBe(true);

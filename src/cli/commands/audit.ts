@@ -13,6 +13,7 @@ import { verifyRunProjections } from '../../audit/verify-runs';
 import { verifyStepResults } from '../../audit/verify-step-results';
 import { CliError, EXIT } from '../exit-codes';
 import type { CliContext } from '../context';
+import { printResult } from '../output';
 import type { CommandResult } from '../run-command';
 
 export function auditCommand(ctx: CliContext, run: (fn: () => Promise<CommandResult>) => Promise<void>): Command {
@@ -72,7 +73,8 @@ export function auditCommand(ctx: CliContext, run: (fn: () => Promise<CommandRes
     .description('write a digest of the trail (latest hash per chain, counts, time) to keep on WORM storage')
     .requiredOption('--out <file>', 'where to write the checkpoint (JSON)')
     .option('--signing-key <ref>', 'sign it with this Ed25519 private key (env:NAME or file:/path: PKCS#8 PEM or base64 seed)')
-    .action((opts: { out: string; signingKey?: string }) =>
+    .option('--json', 'print { file, digest, events, chains, takenAt, publicKey } as JSON')
+    .action((opts: { out: string; signingKey?: string; json?: boolean }) =>
       run(async () => {
         const key = opts.signingKey !== undefined ? readSigningKey(opts.signingKey) : undefined;
         const db = await ctx.db();
@@ -81,7 +83,12 @@ export function auditCommand(ctx: CliContext, run: (fn: () => Promise<CommandRes
         writeFileSync(opts.out, `${JSON.stringify(checkpoint, null, 2)}\n`, { flag: 'wx' });
         await recordCheckpointTaken(db, checkpoint, os.userInfo().username, opts.out);
         const signed = checkpoint.signature ? `, signed by key ${checkpoint.signature.publicKey}` : '';
-        process.stdout.write(`checkpoint ${checkpoint.digest} written to ${opts.out}: ${checkpoint.events} events in ${checkpoint.chains} chains, ${checkpoint.takenAt}${signed}\n`);
+        const { digest, events, chains, takenAt } = checkpoint;
+        printResult(
+          opts,
+          { file: opts.out, digest, events, chains, takenAt, publicKey: checkpoint.signature?.publicKey ?? null },
+          `checkpoint ${digest} written to ${opts.out}: ${events} events in ${chains} chains, ${takenAt}${signed}`,
+        );
         return EXIT.ok;
       }),
     );
@@ -90,7 +97,8 @@ export function auditCommand(ctx: CliContext, run: (fn: () => Promise<CommandRes
     .description('create (or refresh) a read-only PostgreSQL role for auditors: SELECT only')
     .option('--name <role>', 'role name', 'drillbook_auditor')
     .option('--password-env <var>', 'give the role LOGIN with the password in this environment variable')
-    .action((opts: { name: string; passwordEnv?: string }) =>
+    .option('--json', 'print { role, login } as JSON')
+    .action((opts: { name: string; passwordEnv?: string; json?: boolean }) =>
       run(async () => {
         let password: string | undefined;
         if (opts.passwordEnv !== undefined) {
@@ -104,7 +112,7 @@ export function auditCommand(ctx: CliContext, run: (fn: () => Promise<CommandRes
           if (err instanceof CliError) throw err;
           throw new CliError(`--name: ${(err as Error).message}`, EXIT.usage);
         }
-        process.stdout.write(`read-only role ${name} ready (SELECT on every table; no writes)\n`);
+        printResult(opts, { role: name, login: password !== undefined }, `read-only role ${name} ready (SELECT on every table; no writes)`);
         return EXIT.ok;
       }),
     );

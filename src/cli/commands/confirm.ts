@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { ApiClient, stepPath, withApiOptions, type ApiClientOptions } from '../api-client';
 import { EXIT } from '../exit-codes';
 import { collectParam } from '../options';
+import { printResult } from '../output';
 import type { CommandResult } from '../run-command';
 
 export function confirmCommand(run: (fn: () => Promise<CommandResult>) => Promise<void>): Command {
@@ -11,11 +12,12 @@ export function confirmCommand(run: (fn: () => Promise<CommandResult>) => Promis
       .argument('<run-id>', 'the run')
       .argument('<step-id>', 'the manual step')
       .option('-e, --evidence <name=value>', 'an evidence field (repeatable), e.g. ticketUrl=https://…', collectParam)
-      .option('--note <text>', 'a note for the trail'),
-  ).action((runId: string, stepId: string, opts: ApiClientOptions & { evidence?: Record<string, string>; note?: string }) =>
+      .option('--note <text>', 'a note for the trail')
+      .option('--json', 'print what was done as JSON'),
+  ).action((runId: string, stepId: string, opts: ApiClientOptions & { evidence?: Record<string, string>; note?: string; json?: boolean }) =>
     run(async () => {
       await new ApiClient(opts).post(stepPath(runId, stepId, 'confirm'), { evidence: opts.evidence ?? {}, ...(opts.note ? { note: opts.note } : {}) });
-      process.stdout.write(`confirmed ${stepId} of ${runId}\n`);
+      printResult(opts, { runId, stepId, action: 'confirm' }, `confirmed ${stepId} of ${runId}`);
       return EXIT.ok;
     }),
   );

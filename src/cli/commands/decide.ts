@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { ApiClient, stepPath, withApiOptions, type ApiClientOptions } from '../api-client';
 import { EXIT } from '../exit-codes';
+import { printResult } from '../output';
 import type { CommandResult } from '../run-command';
 
 const DECISIONS = ['retry', 'skip', 'abort'] as const;
@@ -17,11 +18,12 @@ export function decideCommand(run: (fn: () => Promise<CommandResult>) => Promise
       .argument('<run-id>', 'the run')
       .argument('<step-id>', 'the step waiting for a decision, or guard:<id>')
       .argument('<decision>', 'retry, skip or abort', parseDecision)
-      .option('-r, --reason <text>', 'why (required for skip)'),
-  ).action((runId: string, stepId: string, decision: string, opts: ApiClientOptions & { reason?: string }) =>
+      .option('-r, --reason <text>', 'why (required for skip)')
+      .option('--json', 'print what was done as JSON'),
+  ).action((runId: string, stepId: string, decision: string, opts: ApiClientOptions & { reason?: string; json?: boolean }) =>
     run(async () => {
       await new ApiClient(opts).post(stepPath(runId, stepId, 'decide'), { decision, ...(opts.reason ? { reason: opts.reason } : {}) });
-      process.stdout.write(`decided ${decision} on ${stepId} of ${runId}\n`);
+      printResult(opts, { runId, stepId, action: 'decide', decision }, `decided ${decision} on ${stepId} of ${runId}`);
       return EXIT.ok;
     }),
   );

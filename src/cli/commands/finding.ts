@@ -6,6 +6,7 @@
 import { Command, Option } from 'commander';
 import { ApiClient, ApiRequestError, withApiOptions, type ApiClientOptions } from '../api-client';
 import { CliError, EXIT } from '../exit-codes';
+import { printJson } from '../output';
 import type { CommandResult } from '../run-command';
 
 type Runner = (fn: () => Promise<CommandResult>) => Promise<void>;
@@ -32,7 +33,9 @@ async function register<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+/** Every finding command prints JSON; `--json` is accepted as on every command that prints. */
+const ALREADY_JSON = 'the output is JSON already (accepted, as on every command that prints)';
+const print = printJson;
 const enc = encodeURIComponent;
 
 /** `--as` and `--approver` named someone else: the author is now the token's user, so they are refused with why. */
@@ -48,7 +51,7 @@ function refuseGoneIdentityFlags(o: { as?: string; approver?: string }): void {
 type Opts<T> = T & ApiClientOptions & { as?: string; approver?: string };
 
 function sub(parent: Command, name: string): Command {
-  const cmd = withGoneIdentityFlags(withApiOptions(new Command(name)));
+  const cmd = withGoneIdentityFlags(withApiOptions(new Command(name))).option('--json', ALREADY_JSON);
   parent.addCommand(cmd);
   return cmd;
 }
@@ -136,6 +139,7 @@ export function findingCommand(run: Runner): Command {
   withApiOptions(cmd.command('list'))
     .description('the register: current findings, actions and risk acceptances (JSON; any role)')
     .option('--run <run-id>', 'only findings of this run')
+    .option('--json', ALREADY_JSON)
     .action((o: ApiClientOptions & { run?: string }) =>
       run(async () => {
         print(await new ApiClient(o).get(`/api/findings${o.run ? `?runId=${enc(o.run)}` : ''}`));

@@ -6,6 +6,7 @@ import { importSource, type ImportTool } from '../../import/import-source';
 import { formatReport } from '../../import/mapping-report';
 import { DraftInvalid } from '../../import/write-draft';
 import { CliError, EXIT } from '../exit-codes';
+import { printJson } from '../output';
 import type { CommandResult } from '../run-command';
 
 const TOOLS: Record<ImportTool, string> = {
@@ -25,6 +26,7 @@ export function importCommand(run: (fn: () => Promise<CommandResult>) => Promise
       .option('--owner <owner>', 'an owner of the runbook (repeatable)', collect)
       .option('--service <name>', 'a service the runbook drills (repeatable)', collect)
       .option('--force', 'overwrite the draft, the report and script files that exist')
+      .option('--json', 'print the mapping report as JSON on stdout instead of the text on stderr (with the draft as "yaml" when there is no --out)')
       .action((file: string, opts: ImportOptions) => run(async () => importFile(tool, file, opts)));
     if (tool === 'rundeck') sub.option('--job <name>', 'which job of a file holding several (name or group/name)');
     cmd.addCommand(sub);
@@ -39,6 +41,7 @@ interface ImportOptions {
   service?: string[];
   force?: boolean;
   job?: string;
+  json?: boolean;
 }
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -87,13 +90,14 @@ function importFile(tool: ImportTool, file: string, opts: ImportOptions): Comman
   if (opts.out) {
     mkdirSync(path.dirname(path.resolve(opts.out)), { recursive: true });
     writeFileSync(opts.out, result.yaml);
-  } else {
+  } else if (!opts.json) {
     process.stdout.write(result.yaml);
   }
   if (opts.report) {
     mkdirSync(path.dirname(path.resolve(opts.report)), { recursive: true });
     writeFileSync(opts.report, `${JSON.stringify(result.report, null, 2)}\n`);
   }
-  process.stderr.write(formatReport(result.report));
+  if (opts.json) printJson(opts.out ? result.report : { ...result.report, yaml: result.yaml });
+  else process.stderr.write(formatReport(result.report));
   return EXIT.ok;
 }

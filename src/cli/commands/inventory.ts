@@ -6,6 +6,7 @@ import { describeBlackout } from '../../plan/blackout';
 import { pinBlackout } from '../../schedules/spec';
 import { CliError, EXIT } from '../exit-codes';
 import type { CliContext } from '../context';
+import { printJson } from '../output';
 import type { CommandResult } from '../run-command';
 
 /** Loads an inventory for a command: prints its diagnostics, refuses it when it has errors. */
@@ -22,9 +23,15 @@ export function inventoryCommand(ctx: CliContext, run: (fn: () => Promise<Comman
     .command('check')
     .description('check an inventory file (and the runbooks it names); every problem as file:line:col')
     .argument('<file>', 'inventory YAML file')
-    .action((file: string) =>
+    .option('--json', 'print { file, valid, services, blackouts } as JSON (the problems stay on stderr)')
+    .action((file: string, opts: { json?: boolean }) =>
       run(async () => {
         const inventory = loadInventoryForCommand(file);
+        if (opts.json) {
+          const blackouts = inventory.blackouts.map((b) => ({ window: describeBlackout(pinBlackout(b, inventory.timezone)), services: b.services ?? null }));
+          printJson({ file, valid: true, services: inventory.services.map((s) => s.name), blackouts });
+          return EXIT.ok;
+        }
         process.stdout.write(`${file}: valid (${inventory.services.length} services, ${inventory.blackouts.length} blackout windows)\n`);
         writeBlackouts(inventory);
         return EXIT.ok;

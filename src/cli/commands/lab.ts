@@ -17,6 +17,7 @@ import { labDown, labStatus, labUp, type LabStatus } from '../../../lab/lab';
 import { startLoad, type LoadReport } from '../../../lab/load-generator';
 import { parseDuration } from '../../plan/duration';
 import { CliError, EXIT } from '../exit-codes';
+import { printResult } from '../output';
 import type { CommandResult } from '../run-command';
 
 type Runner = (fn: () => Promise<CommandResult>) => Promise<void>;
@@ -122,10 +123,11 @@ export function labCommand(run: Runner): Command {
   lab
     .command('reset')
     .description('return the lab to its initial topology from whatever a drill left (failed over, split brain, a part crashed)')
-    .action(() =>
+    .option('--json', 'print what was done as JSON')
+    .action((opts: { json?: boolean }) =>
       run(async () => {
         const result = await labReset(labConfig());
-        process.stdout.write(`lab reset in ${Math.round(result.durationMs)} ms: ${result.actions.join(', ') || 'nothing to do'}\n`);
+        printResult(opts, result, `lab reset in ${Math.round(result.durationMs)} ms: ${result.actions.join(', ') || 'nothing to do'}`);
         return EXIT.ok;
       }),
     );

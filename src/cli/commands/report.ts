@@ -13,7 +13,7 @@ import type { CliContext } from '../context';
 import type { CommandResult } from '../run-command';
 
 type Runner = (fn: () => Promise<CommandResult>) => Promise<void>;
-interface Out { format: string; out?: string }
+interface Out { format: string; out?: string; json?: boolean }
 
 function format(value: string): ReportFormat {
   if (!(REPORT_FORMATS as readonly string[]).includes(value)) throw new CliError(`--format: "${value}" is not one of ${REPORT_FORMATS.join(', ')}`, EXIT.usage);
@@ -44,7 +44,8 @@ function currentHalf(): string {
 
 /** Output flags checked before any work: a bad flag changes and costs nothing. */
 function checkOutput(opts: Out): ReportFormat {
-  const fmt = format(opts.format);
+  if (opts.json && opts.format !== 'json' && opts.format !== 'html') throw new CliError(`--json: the same as --format json, not --format ${opts.format}`, EXIT.usage);
+  const fmt = opts.json ? 'json' : format(opts.format);
   if (fmt === 'pdf' && !opts.out) throw new CliError('--out: a PDF needs a file to write to', EXIT.usage);
   return fmt;
 }
@@ -62,7 +63,10 @@ async function emit(report: AnyReport, opts: Out): Promise<CommandResult> {
 }
 
 const withOutput = (cmd: Command) =>
-  cmd.option('--format <format>', `one of ${REPORT_FORMATS.join(', ')}`, 'html').option('--out <file>', 'write to this file (default: stdout; required for pdf)');
+  cmd
+    .option('--format <format>', `one of ${REPORT_FORMATS.join(', ')}`, 'html')
+    .option('--json', 'the same as --format json')
+    .option('--out <file>', 'write to this file (default: stdout; required for pdf)');
 
 export function reportCommand(ctx: CliContext, run: Runner): Command {
   const report = new Command('report').description("the auditor's reports: coverage, attainment, findings, dossier, integrity");

@@ -3,8 +3,8 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import type { Mode } from '../../plan/types';
 import { ApiClient, withApiOptions, type ApiClientOptions } from '../api-client';
-import { exitCodeOfOutcome, followRunViaApi, startRunViaApi, terminalView } from '../api-runs';
-import { CliError, EXIT } from '../exit-codes';
+import { followRunViaApi, startRunViaApi, terminalView } from '../api-runs';
+import { CliError, EXIT, exitCodeOfRun } from '../exit-codes';
 import { loadPlanForRun } from '../load-plan';
 import { collectParam, parseMode } from '../options';
 import type { CommandResult } from '../run-command';
@@ -63,10 +63,10 @@ export function runCommand(run: (fn: () => Promise<CommandResult>) => Promise<vo
         return EXIT.ok;
       }
       const live = !!opts.watch && !opts.json;
-      const outcome = (await followRunViaApi(api, started.runId, { show: live ? terminalView() : undefined, intervalMs: live ? WATCH_INTERVAL_MS : WAIT_INTERVAL_MS }))!;
+      const { outcome, ended } = await followRunViaApi(api, started.runId, { show: live ? terminalView() : undefined, intervalMs: live ? WATCH_INTERVAL_MS : WAIT_INTERVAL_MS });
       if (opts.json) process.stdout.write(`${JSON.stringify({ ...outcome, runId: started.runId, planHash: started.planHash }, null, 2)}\n`);
       else process.stdout.write(`\nrun ${started.runId}: ${outcome.state}, verdict ${outcome.verdict ?? 'none'}\n`);
-      return exitCodeOfOutcome(outcome);
+      return exitCodeOfRun({ ended, verdict: outcome.verdict });
     }),
   );
 }

@@ -10,6 +10,7 @@ import { formatDiagnostic } from '../../runbook/diagnostics';
 import { loadRunbookFile } from '../../runbook/load';
 import { ApiClient, withApiOptions, type ApiClientOptions } from '../api-client';
 import { CliError, EXIT } from '../exit-codes';
+import { printResult } from '../output';
 import type { CommandResult } from '../run-command';
 
 type Runner = (fn: () => Promise<CommandResult>) => Promise<void>;
@@ -82,11 +83,12 @@ export function runbookCommand(run: Runner): Command {
       new Command('revoke')
         .description('revoke a registered runbook version: no new real run starts from it (admin; audited)')
         .argument('<plan-hash>', 'the plan hash, or a unique prefix of at least 8 hex digits')
-        .requiredOption('-r, --reason <text>', 'why it may no longer run for real'),
-    ).action((hash: string, opts: ApiClientOptions & { reason: string }) =>
+        .requiredOption('-r, --reason <text>', 'why it may no longer run for real')
+        .option('--json', 'print the registration, now revoked, as JSON'),
+    ).action((hash: string, opts: ApiClientOptions & { reason: string; json?: boolean }) =>
       run(async () => {
         const answer = await new ApiClient(opts).post<{ planHash: string; runbook: RegistrationAnswer }>(`/api/runbooks/${encodeURIComponent(hash)}/revoke`, { reason: opts.reason });
-        process.stdout.write(`revoked ${answer.planHash} (${describe(answer.runbook)})\n`);
+        printResult(opts, answer.runbook, `revoked ${answer.planHash} (${describe(answer.runbook)})`);
         return EXIT.ok;
       }),
     ),

@@ -9,6 +9,7 @@ import { resolveTemporalAddress } from '../../temporal/embedded';
 import { CliError, EXIT } from '../exit-codes';
 import type { CliContext } from '../context';
 import { parsePositiveInt } from '../options';
+import { printJson, printResult } from '../output';
 import type { CommandResult } from '../run-command';
 import { untilSignal } from '../signals';
 import { loadInventoryForCommand } from './inventory';
@@ -39,7 +40,8 @@ export function scheduleCommand(ctx: CliContext, run: Run): Command {
     .option('--service <name>', 'only this service')
     .option('--no-coverage', 'leave the daily coverage-check schedule alone')
     .option('--actor <name>', 'who creates them (default: the OS user)')
-    .action((file: string, opts: { service?: string; coverage: boolean; actor?: string }) =>
+    .option('--json', 'print the schedules created or updated as JSON')
+    .action((file: string, opts: { service?: string; coverage: boolean; actor?: string; json?: boolean }) =>
       run(async () => {
         const inventory = loadInventoryForCommand(file);
         const queue = ctx.config.DRILLBOOK_TASK_QUEUE;
@@ -51,19 +53,27 @@ export function scheduleCommand(ctx: CliContext, run: Run): Command {
         if (opts.service && !defs.length) throw new CliError(`no scheduled runbook for service "${opts.service}" in ${file}`, EXIT.notFound);
         const client = await ctx.temporal();
         const db = await ctx.db();
+        const done: { scheduleId: string; action: string; runbook?: string; version?: string; planHash?: string; blackouts?: string[] }[] = [];
         for (const def of defs) {
           const what = await upsertSchedule(client, def.options);
           await recordSchedulePin(db, def, opts.actor ?? os.userInfo().username);
-          process.stdout.write(`${what} ${def.scheduleId} (${def.runbook.plan.runbook.name} ${def.runbook.plan.runbook.version}, plan ${def.runbook.planHash.slice(0, 12)})\n`);
-          for (const w of def.input.blackouts) process.stdout.write(`  blackout ${describeBlackout(w)}\n`);
+          const blackouts = def.input.blackouts.map(describeBlackout);
+          const { name, version } = def.runbook.plan.runbook;
+          done.push({ scheduleId: def.scheduleId, action: what, runbook: name, version, planHash: def.runbook.planHash, blackouts });
+          if (!opts.json) {
+            process.stdout.write(`${what} ${def.scheduleId} (${name} ${version}, plan ${def.runbook.planHash.slice(0, 12)})\n`);
+            for (const b of blackouts) process.stdout.write(`  blackout ${b}\n`);
+          }
           if (!def.input.grant) {
             process.stderr.write(`warning: ${def.scheduleId} is a scheduled ${def.runbook.mode}: only drills get a grant, its runs will be refused (a real run is started by a person, through the API)\n`);
           }
         }
         if (opts.coverage && !opts.service) {
           const what = await upsertSchedule(client, coverageSchedule(inventory, { programmeTaskQueue: programmeTaskQueue(queue) }));
-          process.stdout.write(`${what} drillbook-coverage (daily coverage check)\n`);
+          done.push({ scheduleId: 'drillbook-coverage', action: what });
+          if (!opts.json) process.stdout.write(`${what} drillbook-coverage (daily coverage check)\n`);
         }
+        if (opts.json) printJson(done);
         return EXIT.ok;
       }),
     );
@@ -89,11 +99,12 @@ export function scheduleCommand(ctx: CliContext, run: Run): Command {
       .description(verb === 'pause' ? 'stop a schedule from starting drills' : 'let a paused schedule start drills again')
       .argument('<schedule-id>')
       .option('--note <text>', 'why (kept with the schedule)')
-      .action((id: string, opts: { note?: string }) =>
+      .option('--json', 'print what was done as JSON')
+      .action((id: string, opts: { note?: string; json?: boolean }) =>
         run(async () => {
           const handle = (await ctx.temporal()).schedule.getHandle(id);
           await notFound(id, () => handle[verb](opts.note ?? `${verb}d by ${os.userInfo().username} via drillbook`));
-          process.stdout.write(`${verb}d ${id}\n`);
+          printResult(opts, { scheduleId: id, action: verb }, `${verb}d ${id}`);
           return EXIT.ok;
         }),
       );
@@ -102,10 +113,11 @@ export function scheduleCommand(ctx: CliContext, run: Run): Command {
     .command('trigger')
     .description("start a schedule's drill now (blackout windows still apply)")
     .argument('<schedule-id>')
-    .action((id: string) =>
+    .option('--json', 'print what was done as JSON')
+    .action((id: string, opts: { json?: boolean }) =>
       run(async () => {
         await notFound(id, () => ctx.temporal().then((c) => c.schedule.getHandle(id).trigger()));
-        process.stdout.write(`triggered ${id}\n`);
+        printResult(opts, { scheduleId: id, action: 'trigger' }, `triggered ${id}`);
         return EXIT.ok;
       }),
     );
@@ -115,11 +127,13 @@ export function scheduleCommand(ctx: CliContext, run: Run): Command {
     .argument('<schedule-id>')
     .requiredOption('--from <instant>', 'start, ISO', parseInstant)
     .requiredOption('--to <instant>', 'end, ISO', parseInstant)
-    .action((id: string, opts: { from: Date; to: Date }) =>
+    .option('--json', 'print what was done as JSON')
+    .action((id: string, opts: { from: Date; to: Date; json?: boolean }) =>
       run(async () => {
         if (opts.to <= opts.from) throw new CliError('--to must be after --from', EXIT.usage);
         await notFound(id, () => ctx.temporal().then((c) => c.schedule.getHandle(id).backfill({ start: opts.from, end: opts.to, overlap: 'SKIP' })));
-        process.stdout.write(`backfilled ${id} from ${opts.from.toISOString()} to ${opts.to.toISOString()}\n`);
+        const [from, to] = [opts.from.toISOString(), opts.to.toISOString()];
+        printResult(opts, { scheduleId: id, action: 'backfill', from, to }, `backfilled ${id} from ${from} to ${to}`);
         return EXIT.ok;
       }),
     );

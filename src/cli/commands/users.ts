@@ -14,6 +14,7 @@ import { ApiClient, withApiOptions, type ApiClientOptions } from '../api-client'
 import { CliError, EXIT } from '../exit-codes';
 import type { CliContext } from '../context';
 import { parsePositiveInt } from '../options';
+import { printJson, printResult } from '../output';
 import type { CommandResult } from '../run-command';
 
 type Runner = (fn: () => Promise<CommandResult>) => Promise<void>;
@@ -28,8 +29,10 @@ interface IssuedAnswer {
   label: string;
 }
 
-function printToken(issued: { token: string; prefix: string; label: string }, name: string): void {
-  process.stdout.write(`${issued.token}\n`);
+/** The token alone on stdout (for `$(…)`), or with --json `{ name, token, prefix, label }`; the note on stderr. */
+function printToken(issued: { token: string; prefix: string; label: string }, name: string, json: boolean | undefined): void {
+  if (json) printJson({ name, token: issued.token, prefix: issued.prefix, label: issued.label });
+  else process.stdout.write(`${issued.token}\n`);
   process.stderr.write(`token ${issued.prefix}… for ${name} (${issued.label}); shown once: store it now (e.g. export DRILLBOOK_TOKEN=…)\n`);
 }
 
@@ -42,10 +45,11 @@ export function usersCommand(ctx: CliContext, run: Runner): Command {
     .argument('<name>', 'user name (e.g. alice)')
     .requiredOption('--role <role>', 'a role (repeatable)', collect)
     .option('--display-name <text>', 'full name')
-    .action((name: string, opts: ApiClientOptions & { role: string[]; displayName?: string }) =>
+    .option('--json', 'print the user as JSON')
+    .action((name: string, opts: ApiClientOptions & { role: string[]; displayName?: string; json?: boolean }) =>
       run(async () => {
         const { user } = await new ApiClient(opts).post<{ user: User }>('/api/users', { name, roles: opts.role, ...(opts.displayName ? { displayName: opts.displayName } : {}) });
-        process.stdout.write(`user ${user.name}: ${user.roles.join(', ')}\n`);
+        printResult(opts, user, `user ${user.name}: ${user.roles.join(', ')}`);
         return EXIT.ok;
       }),
     );
@@ -54,10 +58,11 @@ export function usersCommand(ctx: CliContext, run: Runner): Command {
     .argument('<name>', 'user name')
     .option('--label <text>', 'what the token is for', 'cli')
     .option('--expires-in-days <days>', 'expiry', parsePositiveInt)
-    .action((name: string, opts: ApiClientOptions & { label: string; expiresInDays?: number }) =>
+    .option('--json', 'print { name, token, prefix, label } as JSON')
+    .action((name: string, opts: ApiClientOptions & { label: string; expiresInDays?: number; json?: boolean }) =>
       run(async () => {
         const issued = await new ApiClient(opts).post<IssuedAnswer>(`/api/users/${enc(name)}/tokens`, { label: opts.label, ...(opts.expiresInDays ? { expiresInDays: opts.expiresInDays } : {}) });
-        printToken(issued, name);
+        printToken(issued, name, opts.json);
         return EXIT.ok;
       }),
     );
@@ -65,10 +70,11 @@ export function usersCommand(ctx: CliContext, run: Runner): Command {
     .description("revoke a user's tokens (all, or the one with a prefix)")
     .argument('<name>', 'user name')
     .option('--prefix <prefix>', 'only the token with this prefix (as it was shown at issue)')
-    .action((name: string, opts: ApiClientOptions & { prefix?: string }) =>
+    .option('--json', 'print { name, revoked } as JSON')
+    .action((name: string, opts: ApiClientOptions & { prefix?: string; json?: boolean }) =>
       run(async () => {
         const { revoked } = await new ApiClient(opts).post<{ revoked: number }>(`/api/users/${enc(name)}/tokens/revoke`, opts.prefix ? { prefix: opts.prefix } : {});
-        process.stdout.write(`${revoked} token(s) revoked\n`);
+        printResult(opts, { name, revoked }, `${revoked} token(s) revoked`);
         return EXIT.ok;
       }),
     );
@@ -76,10 +82,11 @@ export function usersCommand(ctx: CliContext, run: Runner): Command {
     withApiOptions(users.command(verb))
       .description(verb === 'disable' ? 'disable a user (their tokens stop working)' : 'enable a disabled user again')
       .argument('<name>', 'user name')
-      .action((name: string, opts: ApiClientOptions) =>
+      .option('--json', `print { name, action: "${verb}" } as JSON`)
+      .action((name: string, opts: ApiClientOptions & { json?: boolean }) =>
         run(async () => {
           await new ApiClient(opts).post(`/api/users/${enc(name)}/${verb}`, {});
-          process.stdout.write(`${name} ${verb}d\n`);
+          printResult(opts, { name, action: verb }, `${name} ${verb}d`);
           return EXIT.ok;
         }),
       );
@@ -100,7 +107,8 @@ export function usersCommand(ctx: CliContext, run: Runner): Command {
     .description("ON THE SERVER'S HOST, once: make the first admin straight in the database and print their token (refused once an admin exists)")
     .argument('<name>', 'the first admin (e.g. the on-call lead)')
     .option('--label <text>', 'what the token is for', 'bootstrap')
-    .action((name: string, opts: { label: string }) =>
+    .option('--json', 'print { name, token, prefix, label } as JSON')
+    .action((name: string, opts: { label: string; json?: boolean }) =>
       run(async () => {
         if (!USER_NAME_PATTERN.test(name)) throw new CliError(`NAME: "${name}" is not a user name (lowercase letters, digits, ".", "_", "-", starting with a letter)`, EXIT.usage);
         const db = await ctx.db();
@@ -109,7 +117,7 @@ export function usersCommand(ctx: CliContext, run: Runner): Command {
         const requestId = randomUUID();
         try {
           const { issued } = await bootstrapFirstAdmin(db, { actor, requestId }, { name, label: opts.label });
-          printToken(issued, name);
+          printToken(issued, name, opts.json);
           return EXIT.ok;
         } catch (err) {
           if (!(err instanceof UserChangeError)) throw err;

@@ -1,8 +1,9 @@
 import { Command } from 'commander';
 import { ApiClient, withApiOptions, type ApiClientOptions } from '../api-client';
-import { exitCodeOfOutcome, followRunViaApi, terminalView } from '../api-runs';
-import { EXIT } from '../exit-codes';
+import { followRunViaApi, terminalView } from '../api-runs';
+import { exitCodeOfRun } from '../exit-codes';
 import { parsePositiveInt } from '../options';
+import { printJson } from '../output';
 import type { CommandResult } from '../run-command';
 
 /** Redraw every second: a person reads it, and each redraw is one query to the workflow. */
@@ -13,13 +14,19 @@ export function watchCommand(run: (fn: () => Promise<CommandResult>) => Promise<
     new Command('watch')
       .description('a live view of a run: what runs, what waits for whom, instructions, elapsed vs RTO budget, and the command to act')
       .argument('<run-id>', 'the run')
-      .option('--once', 'print one view and exit')
-      .option('--interval <ms>', 'refresh interval', parsePositiveInt),
-  ).action((runId: string, opts: ApiClientOptions & { once?: boolean; interval?: number }) =>
+      .option('--once', 'print one view and exit (exit 9 while the run has not ended)')
+      .option('--interval <ms>', 'refresh interval', parsePositiveInt)
+      .option('--json', 'no live view: print the run\'s outcome as JSON once it ended (with --once: at once)'),
+  ).action((runId: string, opts: ApiClientOptions & { once?: boolean; interval?: number; json?: boolean }) =>
     run(async () => {
-      const outcome = await followRunViaApi(new ApiClient(opts), runId, { show: terminalView(), intervalMs: opts.interval ?? DEFAULT_INTERVAL_MS, once: opts.once });
-      // A run still going (--once) is fine; an ended one exits by its verdict, as `run --watch` does.
-      return outcome ? exitCodeOfOutcome(outcome) : EXIT.ok;
+      const { outcome, ended } = await followRunViaApi(new ApiClient(opts), runId, {
+        show: opts.json ? undefined : terminalView(),
+        intervalMs: opts.interval ?? DEFAULT_INTERVAL_MS,
+        once: opts.once,
+      });
+      if (opts.json) printJson({ ...outcome, ended });
+      // The rule of `run` and `status`: by the verdict once ended, 9 while it goes on.
+      return exitCodeOfRun({ ended, verdict: outcome.verdict });
     }),
   );
 }

@@ -56,7 +56,7 @@ import { earlierStart, idempotencyKeyOf, startOnce, startRequestHash } from './i
 import { answerRefusal, mustRecord, recordedBody } from './refusal-record';
 import { releaseServiceLocks } from '../real-runs/service-locks';
 import { checkPathParams, RunParams, StepParams } from './path-params';
-import { answers, registerOpenApi } from './openapi';
+import { answers, auditedRoute, registerOpenApi } from './openapi';
 import { ActAnswer, HealthAnswer, MeAnswer, RunAnswer, RunEventsAnswer, StartAnswer } from './answer-schemas';
 import { IdempotencyHeaders } from './idempotency';
 
@@ -135,9 +135,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
 
   const handle = (runId: string) => temporal.workflow.getHandle(runId);
   /** A human act's route options: its path parameters, its body and every answer it can get. */
-  const actRoute = (summary: string, params: z.ZodType, body: z.ZodType) => ({
-    schema: { summary, params, body, response: answers({ status: 200, schema: ActAnswer }, [403, 404, 409], { body: true, audited: true }) },
-  });
+  const actRoute = (summary: string, params: z.ZodType, body: z.ZodType) => auditedRoute(summary, body, { status: 200, schema: ActAnswer }, params);
 
   app.get('/api/health', { schema: { summary: 'liveness', security: [], response: { 200: HealthAnswer } } }, async () => ({ ok: true }));
 
@@ -293,16 +291,16 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     }),
   );
 
+  const start = auditedRoute(
+    'start a run (operator): a drill from any valid runbook; a real one (failover, failback) from a registered runbook version, its services free',
+    StartBody,
+    { status: 201, schema: StartAnswer },
+    undefined,
+    [403, 409, 422],
+  );
   app.post(
     '/api/runs',
-    {
-      schema: {
-        summary: 'start a run (operator): a drill from any valid runbook; a real one (failover, failback) from a registered runbook version, its services free',
-        headers: IdempotencyHeaders,
-        body: StartBody,
-        response: answers({ status: 201, schema: StartAnswer }, [403, 409, 422], { body: true, audited: true }),
-      },
-    },
+    { schema: { ...start.schema, headers: IdempotencyHeaders } },
     async (req, reply) => {
     const requestId = randomUUID();
     let identity: Identity | undefined;

@@ -65,6 +65,14 @@ export function answers(ok: { status: 200 | 201; schema: z.ZodType }, refusals: 
   return response;
 }
 
+/**
+ * The options of a route that acts on a JSON body and is audited (its refusals recorded, 503 when the
+ * trail cannot take them): its summary, body, success, path parameters and its own refusals.
+ */
+export function auditedRoute(summary: string, body: z.ZodType, ok: { status: 200 | 201; schema: z.ZodType }, params?: z.ZodType, refusals: RefusalStatus[] = [403, 404, 409]) {
+  return { schema: { summary, ...(params ? { params } : {}), body, response: answers(ok, refusals, { body: true, audited: true }) } };
+}
+
 /** The bearer token every route but /api/health needs; and Retry-After on each 429. */
 function completeDocument(doc: Parameters<typeof jsonSchemaTransformObject>[0]) {
   const openapi = jsonSchemaTransformObject(doc);
@@ -78,11 +86,23 @@ function completeDocument(doc: Parameters<typeof jsonSchemaTransformObject>[0]) 
   return openapi;
 }
 
+const registeredRoutes = new WeakMap<FastifyInstance, string[]>();
+
+/** Every route of the app but Fastify's HEAD twins, as `METHOD /path/:param`: what the document must name. */
+export function routesOf(app: FastifyInstance): string[] {
+  return [...(registeredRoutes.get(app) ?? [])];
+}
+
 /**
  * Registers the schema compilers, the document's collection (before any route: it sees the routes
  * registered after it) and `GET /api/openapi.json`.
  */
 export async function registerOpenApi(app: FastifyInstance, db: Kysely<Database>): Promise<void> {
+  const routes: string[] = [];
+  registeredRoutes.set(app, routes);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push(`${method} ${route.url}`);
+  });
   // Described, not enforced here: each route checks its input in its audited order (see above).
   app.setValidatorCompiler(() => (data: unknown) => ({ value: data }));
   app.setSerializerCompiler(() => (data: unknown) => JSON.stringify(data));

@@ -31,7 +31,7 @@ import {
 import type { ApiDeps } from '../app';
 import { auditedRequest } from '../audited-request';
 import { ApiError, toErrorAnswer } from '../errors';
-import { answers } from '../openapi';
+import { answers, auditedRoute } from '../openapi';
 import { checkPathParams } from '../path-params';
 import { FindingActionAnswer, FindingAnswer, RegisterAnswer, RiskAcceptanceAnswer } from '../answer-schemas';
 
@@ -57,10 +57,8 @@ async function inRegister<T>(fn: () => Promise<T>): Promise<T> {
 const FindingParams = z.object({ findingId: z.string().min(1) });
 const ActionParams = z.object({ actionId: z.string().min(1) });
 
-/** A register change's route options: its path parameters, its body and every answer it can get. */
-const change = (summary: string, params: z.ZodType | undefined, body: z.ZodType, ok: z.ZodType) => ({
-  schema: { summary, ...(params ? { params } : {}), body, response: answers({ status: 201, schema: ok }, [403, 404, 409], { body: true, audited: true }) },
-});
+/** A register change's route options: every change answers 201. */
+const change = (summary: string, params: z.ZodType | undefined, body: z.ZodType, ok: z.ZodType) => auditedRoute(summary, body, { status: 201, schema: ok }, params);
 
 export function registerFindingRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const { db } = deps;

@@ -21,7 +21,7 @@ import { listRegistrations, registerRunbook, RegistryError, revokeRunbook, type 
 import { parseBody } from '../bodies';
 import { ApiError, toErrorAnswer } from '../errors';
 import { answerRefusal } from '../refusal-record';
-import { answers } from '../openapi';
+import { answers, auditedRoute } from '../openapi';
 import { RunbookChangeAnswer, RunbooksAnswer } from '../answer-schemas';
 import type { RunbookParsePool } from '../runbook-parse-pool';
 
@@ -65,13 +65,7 @@ export function registerRunbookRoutes(app: FastifyInstance, deps: { db: Kysely<D
 
   app.post(
     '/api/runbooks',
-    {
-      schema: {
-        summary: 'register a runbook version for real runs (admin)',
-        body: RegisterRunbookBody,
-        response: answers({ status: 201, schema: RunbookChangeAnswer }, [403, 409], { body: true, audited: true }),
-      },
-    },
+    auditedRoute('register a runbook version for real runs (admin)', RegisterRunbookBody, { status: 201, schema: RunbookChangeAnswer }, undefined, [403, 409]),
     (req, reply) =>
     change(req, reply, 'register-runbook', async (identity, requestId) => {
       const body = parseBody(RegisterRunbookBody, req.body);
@@ -91,14 +85,12 @@ export function registerRunbookRoutes(app: FastifyInstance, deps: { db: Kysely<D
 
   app.post<{ Params: { planHash: string } }>(
     '/api/runbooks/:planHash/revoke',
-    {
-      schema: {
-        summary: 'revoke a registered runbook version (admin)',
-        params: z.object({ planHash: z.string().min(1).describe('the plan hash, or a unique prefix of 8+ hex digits') }),
-        body: RevokeRunbookBody,
-        response: answers({ status: 200, schema: RunbookChangeAnswer }, [403, 404, 409], { body: true, audited: true }),
-      },
-    },
+    auditedRoute(
+      'revoke a registered runbook version (admin)',
+      RevokeRunbookBody,
+      { status: 200, schema: RunbookChangeAnswer },
+      z.object({ planHash: z.string().min(1).describe('the plan hash, or a unique prefix of 8+ hex digits') }),
+    ),
     (req, reply) =>
     change(req, reply, 'revoke-runbook', async (identity, requestId) => {
       const body = parseBody(RevokeRunbookBody, req.body);

@@ -19,7 +19,7 @@ import { USER_NAME_PATTERN, listUsers } from '../../auth/users';
 import type { ApiDeps } from '../app';
 import { auditedRequest } from '../audited-request';
 import { ApiError, toErrorAnswer } from '../errors';
-import { answers } from '../openapi';
+import { answers, auditedRoute } from '../openapi';
 import { DisabledAnswer, RevokedAnswer, TokenAnswer, UserAnswer, UsersAnswer } from '../answer-schemas';
 
 const UserName = z.string().regex(USER_NAME_PATTERN, 'lowercase letters, digits, ".", "_", "-", starting with a letter (at most 64)');
@@ -37,10 +37,8 @@ const RevokeBody = z.strictObject({ prefix: z.string().min(1).max(40).optional()
 const EmptyBody = z.strictObject({});
 const NameParams = z.object({ name: z.string().min(1).describe('a user name') });
 
-/** A user change's route options (admin): its path parameters, its body and every answer it can get. */
-const change = (summary: string, params: z.ZodType | undefined, body: z.ZodType, ok: { status: 200 | 201; schema: z.ZodType }) => ({
-  schema: { summary: `${summary} (admin)`, ...(params ? { params } : {}), body, response: answers(ok, [403, 404, 409], { body: true, audited: true }) },
-});
+/** A user change's route options (admin). */
+const change = (summary: string, params: z.ZodType | undefined, body: z.ZodType, ok: { status: 200 | 201; schema: z.ZodType }) => auditedRoute(`${summary} (admin)`, body, ok, params);
 
 /** The path's user name, checked like a body field. */
 function pathName(name: string): string {

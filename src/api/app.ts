@@ -21,6 +21,7 @@
  *   GET  /api/runbooks, POST /api/runbooks, POST /api/runbooks/:planHash/revoke   the runbook registry (routes/runbooks.ts)
  *   /api/findings…, /api/finding-actions…              the remediation register (routes/findings.ts)
  *   /api/users…                                        users, roles, tokens; admin (routes/users.ts)
+ *   GET  /api/openapi.json                             the OpenAPI 3 document of all of these, from their schemas (openapi.ts)
  */
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -54,7 +55,10 @@ import { registerFrontDoor } from './front-door';
 import { earlierStart, idempotencyKeyOf, startOnce, startRequestHash } from './idempotency';
 import { answerRefusal, mustRecord, recordedBody } from './refusal-record';
 import { releaseServiceLocks } from '../real-runs/service-locks';
-import { checkPathParams } from './path-params';
+import { checkPathParams, RunParams, StepParams } from './path-params';
+import { answers, auditedRoute, registerOpenApi } from './openapi';
+import { ActAnswer, HealthAnswer, MeAnswer, RunAnswer, RunEventsAnswer, StartAnswer } from './answer-schemas';
+import { IdempotencyHeaders } from './idempotency';
 
 export interface ApiDeps {
   db: Kysely<Database>;
@@ -95,6 +99,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({ logger: deps.logger ?? false, bodyLimit: limits.bodyLimit, trustProxy: limits.trustProxy });
   // Raw bodies kept for refusals, lockout, framework refusals recorded, 5xx without internal text, parse pool.
   const { parsePool } = registerFrontDoor(app, db, limits);
+  // Before the routes: the document is collected from the routes registered after it.
+  await registerOpenApi(app, db);
 
   /**
    * The one path of every human action on a run: authenticate → the run → authorise (roles and the
@@ -128,12 +134,14 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   }
 
   const handle = (runId: string) => temporal.workflow.getHandle(runId);
+  /** A human act's route options: its path parameters, its body and every answer it can get. */
+  const actRoute = (summary: string, params: z.ZodType, body: z.ZodType) => auditedRoute(summary, body, { status: 200, schema: ActAnswer }, params);
 
-  app.get('/api/health', async () => ({ ok: true }));
+  app.get('/api/health', { schema: { summary: 'liveness', security: [], response: { 200: HealthAnswer } } }, async () => ({ ok: true }));
 
   registerRunbookRoutes(app, { db, parsePool });
 
-  app.get('/api/me', async (req, reply) => {
+  app.get('/api/me', { schema: { summary: 'who the token belongs to', response: answers({ status: 200, schema: MeAnswer }, []) } }, async (req, reply) => {
     try {
       const identity = await authenticate(db, req.headers.authorization);
       return { name: identity.name, roles: identity.roles };
@@ -143,7 +151,9 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     }
   });
 
-  app.get<{ Params: { runId: string } }>('/api/runs/:runId', async (req, reply) => {
+  const runRead = (summary: string, schema: z.ZodType, refusals: (400 | 403 | 404)[]) => ({ schema: { summary, params: RunParams, response: answers({ status: 200, schema }, refusals) } });
+
+  app.get<{ Params: { runId: string } }>('/api/runs/:runId', runRead("a run's live progress (from the audit trail once Temporal forgot it)", RunAnswer, [400, 403, 404]), async (req, reply) => {
     try {
       const identity = await authenticate(db, req.headers.authorization);
       authorize(identity, 'read');
@@ -167,7 +177,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     }
   });
 
-  app.get<{ Params: { runId: string } }>('/api/runs/:runId/events', async (req, reply) => {
+  app.get<{ Params: { runId: string } }>('/api/runs/:runId/events', runRead("the run's audit events", RunEventsAnswer, [400, 403]), async (req, reply) => {
     try {
       authorize(await authenticate(db, req.headers.authorization), 'read');
       checkPathParams({ runId: req.params.runId });
@@ -179,7 +189,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     }
   });
 
-  app.post<{ Params: { runId: string; stepId: string } }>('/api/runs/:runId/steps/:stepId/confirm', (req, reply) => {
+  app.post<{ Params: { runId: string; stepId: string } }>('/api/runs/:runId/steps/:stepId/confirm', actRoute('confirm a manual step, with its evidence', StepParams, ConfirmBody), (req, reply) => {
     const { runId, stepId } = req.params;
     return act(req, reply, runId, stepId, {
       action: 'confirm',
@@ -209,7 +219,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     });
   });
 
-  app.post<{ Params: { runId: string; stepId: string } }>('/api/runs/:runId/steps/:stepId/approve', (req, reply) => {
+  app.post<{ Params: { runId: string; stepId: string } }>('/api/runs/:runId/steps/:stepId/approve', actRoute("approve an approval step (four-eyes: never the run's initiator)", StepParams, ApproveBody), (req, reply) => {
     const { runId, stepId } = req.params;
     return act(req, reply, runId, stepId, {
       action: 'approve',
@@ -226,7 +236,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     });
   });
 
-  app.post<{ Params: { runId: string; stepId: string } }>('/api/runs/:runId/steps/:stepId/decide', (req, reply) => {
+  app.post<{ Params: { runId: string; stepId: string } }>('/api/runs/:runId/steps/:stepId/decide', actRoute('decide after a failed step or a violated guard (`guard:<id>`)', StepParams, DecideBody), (req, reply) => {
     const { runId, stepId } = req.params;
     return act(req, reply, runId, stepId, {
       action: 'decide',
@@ -246,7 +256,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     });
   });
 
-  app.post<{ Params: { runId: string } }>('/api/runs/:runId/abort', (req, reply) =>
+  app.post<{ Params: { runId: string } }>('/api/runs/:runId/abort', actRoute('abort a run: its compensations run', RunParams, AbortBody), (req, reply) =>
     act(req, reply, req.params.runId, undefined, {
       action: 'abort',
       body: AbortBody,
@@ -255,7 +265,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     }),
   );
 
-  app.post<{ Params: { runId: string } }>('/api/runs/:runId/terminate', (req, reply) =>
+  app.post<{ Params: { runId: string } }>('/api/runs/:runId/terminate', actRoute('terminate a run (admin): an emergency stop, no compensation', RunParams, TerminateBody), (req, reply) =>
     act(req, reply, req.params.runId, undefined, {
       action: 'terminate',
       body: TerminateBody,
@@ -266,7 +276,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     }),
   );
 
-  app.post<{ Params: { runId: string } }>('/api/runs/:runId/signoff', (req, reply) =>
+  app.post<{ Params: { runId: string } }>('/api/runs/:runId/signoff', actRoute('sign off an ended run (drill-owner, business-owner, independent-reviewer)', RunParams, SignoffBody), (req, reply) =>
     act(req, reply, req.params.runId, undefined, {
       action: 'signoff',
       body: SignoffBody,
@@ -281,7 +291,17 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     }),
   );
 
-  app.post('/api/runs', async (req, reply) => {
+  const start = auditedRoute(
+    'start a run (operator): a drill from any valid runbook; a real one (failover, failback) from a registered runbook version, its services free',
+    StartBody,
+    { status: 201, schema: StartAnswer },
+    undefined,
+    [403, 409, 422],
+  );
+  app.post(
+    '/api/runs',
+    { schema: { ...start.schema, headers: IdempotencyHeaders } },
+    async (req, reply) => {
     const requestId = randomUUID();
     let identity: Identity | undefined;
     let request: Json | undefined;
@@ -322,7 +342,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       const refusal = err instanceof RunAlreadyActiveError ? new ApiError(409, 'run_already_active', err.message) : err;
       return answerRefusal(db, req, reply, refusal, { requestId, action: 'start', identity, runKnown: false, request });
     }
-  });
+  },
+  );
 
   registerFindingRoutes(app, deps);
   registerUserRoutes(app, deps);

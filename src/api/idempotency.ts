@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { z } from 'zod';
 import type { Database } from '../audit/database';
 import { canonicalJson } from '../plan/canonical';
 import type { Json } from '../plan/types';
@@ -15,6 +16,11 @@ import { ApiError } from './errors';
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 /** Printable ASCII, 1 to 200 characters (a UUID is the usual choice). */
 const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
+
+/** The start's optional header, for the API's document (checked by `idempotencyKeyOf`, after the token). */
+export const IdempotencyHeaders = z.looseObject({
+  [IDEMPOTENCY_HEADER]: z.string().regex(KEY_PATTERN).optional().describe('a retry with the same key and request gets the run the first attempt started (a UUID is the usual choice)'),
+});
 
 interface StartKeysTable {
   user_name: string;

@@ -31,6 +31,9 @@ import {
 import type { ApiDeps } from '../app';
 import { auditedRequest } from '../audited-request';
 import { ApiError, toErrorAnswer } from '../errors';
+import { answers, auditedRoute } from '../openapi';
+import { checkPathParams } from '../path-params';
+import { FindingActionAnswer, FindingAnswer, RegisterAnswer, RiskAcceptanceAnswer } from '../answer-schemas';
 
 const RaiseBody = RaiseFindingInput.omit({ actor: true, at: true });
 const ReviseBody = ReviseFindingInput.omit({ findingId: true, actor: true, at: true });
@@ -51,20 +54,38 @@ async function inRegister<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+const FindingParams = z.object({ findingId: z.string().min(1) });
+const ActionParams = z.object({ actionId: z.string().min(1) });
+
+/** A register change's route options: every change answers 201. */
+const change = (summary: string, params: z.ZodType | undefined, body: z.ZodType, ok: z.ZodType) => auditedRoute(summary, body, { status: 201, schema: ok }, params);
+
 export function registerFindingRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const { db } = deps;
 
-  app.get<{ Querystring: { runId?: string } }>('/api/findings', async (req, reply) => {
+  app.get<{ Querystring: { runId?: string } }>(
+    '/api/findings',
+    {
+      schema: {
+        summary: 'the register: the current revision of every finding and action, and the risk acceptances',
+        querystring: z.object({ runId: z.string().optional().describe("only this run's findings") }),
+        response: answers({ status: 200, schema: RegisterAnswer }, [400, 403]),
+      },
+    },
+    async (req, reply) => {
     try {
       authorize(await authenticate(db, req.headers.authorization), 'read');
-      return await readRegister(db, { runId: typeof req.query.runId === 'string' && req.query.runId ? req.query.runId : undefined });
+      const runId = typeof req.query.runId === 'string' && req.query.runId ? req.query.runId : undefined;
+      checkPathParams({ runId });
+      return await readRegister(db, { runId });
     } catch (err) {
       const answer = toErrorAnswer(err);
       return reply.code(answer.status).send(answer.body);
     }
-  });
+  },
+  );
 
-  app.post('/api/findings', (req, reply) =>
+  app.post('/api/findings', change('raise a finding (operator, approver, auditor)', undefined, RaiseBody, FindingAnswer), (req, reply) =>
     auditedRequest(db, req, reply, {
       action: 'raiseFinding',
       body: RaiseBody,
@@ -72,7 +93,7 @@ export function registerFindingRoutes(app: FastifyInstance, deps: ApiDeps): void
     }),
   );
 
-  app.post<{ Params: { findingId: string } }>('/api/findings/:findingId/revisions', (req, reply) =>
+  app.post<{ Params: { findingId: string } }>('/api/findings/:findingId/revisions', change('revise a finding (closing it: an auditor)', FindingParams, ReviseBody, FindingAnswer), (req, reply) =>
     auditedRequest(db, req, reply, {
       action: 'reviseFinding',
       body: ReviseBody,
@@ -90,7 +111,7 @@ export function registerFindingRoutes(app: FastifyInstance, deps: ApiDeps): void
     }),
   );
 
-  app.post<{ Params: { findingId: string } }>('/api/findings/:findingId/actions', (req, reply) =>
+  app.post<{ Params: { findingId: string } }>('/api/findings/:findingId/actions', change('add a remediation action (operator)', FindingParams, AddActionBody, FindingActionAnswer), (req, reply) =>
     auditedRequest(db, req, reply, {
       action: 'manageFindingActions',
       body: AddActionBody,
@@ -102,7 +123,7 @@ export function registerFindingRoutes(app: FastifyInstance, deps: ApiDeps): void
     }),
   );
 
-  app.post<{ Params: { actionId: string } }>('/api/finding-actions/:actionId/revisions', (req, reply) =>
+  app.post<{ Params: { actionId: string } }>('/api/finding-actions/:actionId/revisions', change('update a remediation action (operator)', ActionParams, UpdateActionBody, FindingActionAnswer), (req, reply) =>
     auditedRequest(db, req, reply, {
       action: 'manageFindingActions',
       body: UpdateActionBody,
@@ -114,7 +135,7 @@ export function registerFindingRoutes(app: FastifyInstance, deps: ApiDeps): void
     }),
   );
 
-  app.post<{ Params: { findingId: string } }>('/api/findings/:findingId/risk-acceptances', (req, reply) =>
+  app.post<{ Params: { findingId: string } }>('/api/findings/:findingId/risk-acceptances', change('accept the risk of a finding (approver)', FindingParams, AcceptRiskBody, RiskAcceptanceAnswer), (req, reply) =>
     auditedRequest(db, req, reply, {
       action: 'acceptRisk',
       body: AcceptRiskBody,

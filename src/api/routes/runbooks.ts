@@ -21,6 +21,8 @@ import { listRegistrations, registerRunbook, RegistryError, revokeRunbook, type 
 import { parseBody } from '../bodies';
 import { ApiError, toErrorAnswer } from '../errors';
 import { answerRefusal } from '../refusal-record';
+import { answers, auditedRoute } from '../openapi';
+import { RunbookChangeAnswer, RunbooksAnswer } from '../answer-schemas';
 import type { RunbookParsePool } from '../runbook-parse-pool';
 
 const Reason = z.string().trim().min(1, 'a reason is required').max(2000);
@@ -51,7 +53,7 @@ export function registerRunbookRoutes(app: FastifyInstance, deps: { db: Kysely<D
     }
   }
 
-  app.get('/api/runbooks', async (req, reply) => {
+  app.get('/api/runbooks', { schema: { summary: 'every registered (and revoked) runbook version', response: answers({ status: 200, schema: RunbooksAnswer }, [403]) } }, async (req, reply) => {
     try {
       authorize(await authenticate(db, req.headers.authorization), 'read');
       return { runbooks: (await listRegistrations(db)).map(toAnswer) };
@@ -61,7 +63,10 @@ export function registerRunbookRoutes(app: FastifyInstance, deps: { db: Kysely<D
     }
   });
 
-  app.post('/api/runbooks', (req, reply) =>
+  app.post(
+    '/api/runbooks',
+    auditedRoute('register a runbook version for real runs (admin)', RegisterRunbookBody, { status: 201, schema: RunbookChangeAnswer }, undefined, [403, 409]),
+    (req, reply) =>
     change(req, reply, 'register-runbook', async (identity, requestId) => {
       const body = parseBody(RegisterRunbookBody, req.body);
       // Off the event loop, as for a start (src/api/runbook-parse-pool.ts).
@@ -78,7 +83,15 @@ export function registerRunbookRoutes(app: FastifyInstance, deps: { db: Kysely<D
     }),
   );
 
-  app.post<{ Params: { planHash: string } }>('/api/runbooks/:planHash/revoke', (req, reply) =>
+  app.post<{ Params: { planHash: string } }>(
+    '/api/runbooks/:planHash/revoke',
+    auditedRoute(
+      'revoke a registered runbook version (admin)',
+      RevokeRunbookBody,
+      { status: 200, schema: RunbookChangeAnswer },
+      z.object({ planHash: z.string().min(1).describe('the plan hash, or a unique prefix of 8+ hex digits') }),
+    ),
+    (req, reply) =>
     change(req, reply, 'revoke-runbook', async (identity, requestId) => {
       const body = parseBody(RevokeRunbookBody, req.body);
       const registration = await revokeRunbook(db, { planHash: req.params.planHash, reason: body.reason, actor: identity.name, requestId });

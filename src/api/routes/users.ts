@@ -19,6 +19,8 @@ import { USER_NAME_PATTERN, listUsers } from '../../auth/users';
 import type { ApiDeps } from '../app';
 import { auditedRequest } from '../audited-request';
 import { ApiError, toErrorAnswer } from '../errors';
+import { answers, auditedRoute } from '../openapi';
+import { DisabledAnswer, RevokedAnswer, TokenAnswer, UserAnswer, UsersAnswer } from '../answer-schemas';
 
 const UserName = z.string().regex(USER_NAME_PATTERN, 'lowercase letters, digits, ".", "_", "-", starting with a letter (at most 64)');
 
@@ -33,6 +35,10 @@ const IssueTokenBody = z.strictObject({
 });
 const RevokeBody = z.strictObject({ prefix: z.string().min(1).max(40).optional() });
 const EmptyBody = z.strictObject({});
+const NameParams = z.object({ name: z.string().min(1).describe('a user name') });
+
+/** A user change's route options (admin). */
+const change = (summary: string, params: z.ZodType | undefined, body: z.ZodType, ok: { status: 200 | 201; schema: z.ZodType }) => auditedRoute(`${summary} (admin)`, body, ok, params);
 
 /** The path's user name, checked like a body field. */
 function pathName(name: string): string {
@@ -54,7 +60,7 @@ async function inUsers<T>(fn: () => Promise<T>): Promise<T> {
 export function registerUserRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const { db } = deps;
 
-  app.get('/api/users', async (req, reply) => {
+  app.get('/api/users', { schema: { summary: 'users, their roles, disabled (admin)', response: answers({ status: 200, schema: UsersAnswer }, [403]) } }, async (req, reply) => {
     try {
       authorize(await authenticate(db, req.headers.authorization), 'manageUsers');
       return { users: await listUsers(db) };
@@ -64,7 +70,7 @@ export function registerUserRoutes(app: FastifyInstance, deps: ApiDeps): void {
     }
   });
 
-  app.post('/api/users', (req, reply) =>
+  app.post('/api/users', change('create a user, or set their roles', undefined, AddUserBody, { status: 200, schema: UserAnswer }), (req, reply) =>
     auditedRequest(db, req, reply, {
       action: 'manageUsers',
       body: AddUserBody,
@@ -73,7 +79,7 @@ export function registerUserRoutes(app: FastifyInstance, deps: ApiDeps): void {
     }),
   );
 
-  app.post<{ Params: { name: string } }>('/api/users/:name/tokens', (req, reply) =>
+  app.post<{ Params: { name: string } }>('/api/users/:name/tokens', change("issue a token (in the answer once, never stored)", NameParams, IssueTokenBody, { status: 201, schema: TokenAnswer }), (req, reply) =>
     auditedRequest(db, req, reply, {
       action: 'manageUsers',
       body: IssueTokenBody,
@@ -86,7 +92,7 @@ export function registerUserRoutes(app: FastifyInstance, deps: ApiDeps): void {
     }),
   );
 
-  app.post<{ Params: { name: string } }>('/api/users/:name/tokens/revoke', (req, reply) =>
+  app.post<{ Params: { name: string } }>('/api/users/:name/tokens/revoke', change("revoke the user's tokens, all or one (prefix)", NameParams, RevokeBody, { status: 200, schema: RevokedAnswer }), (req, reply) =>
     auditedRequest(db, req, reply, {
       action: 'manageUsers',
       body: RevokeBody,
@@ -99,7 +105,7 @@ export function registerUserRoutes(app: FastifyInstance, deps: ApiDeps): void {
   );
 
   for (const verb of ['disable', 'enable'] as const) {
-    app.post<{ Params: { name: string } }>(`/api/users/:name/${verb}`, (req, reply) =>
+    app.post<{ Params: { name: string } }>(`/api/users/:name/${verb}`, change(`${verb} a user`, NameParams, EmptyBody, { status: 200, schema: DisabledAnswer }), (req, reply) =>
       auditedRequest(db, req, reply, {
         action: 'manageUsers',
         body: EmptyBody,

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { getProgress } from '../../../workflows/messages';
-import type { runDrill } from '../../../workflows/run-drill';
+import type { runDrill } from '../../../workflows/run-drill/run-drill';
 import { getRunStory } from '../../audit/run-story';
 import { CliError, EXIT, endedByTrailStatus, exitCodeOfRun } from '../exit-codes';
 import type { CliContext } from '../context';

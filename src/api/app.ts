@@ -23,6 +23,7 @@
  *   POST /api/runs/:runId/terminate                    { reason } — admin; emergency stop, no compensation
  *   POST /api/runs/:runId/signoff                      { role, comment? } — an ended run; drill-owner, business-owner, independent-reviewer
  *   GET  /api/runbooks, POST /api/runbooks, POST /api/runbooks/:planHash/revoke   the runbook registry (routes/runbooks.ts)
+ *   POST /api/runbooks/check                           a runbook compiled, nothing stored: the console's start form (routes/runbook-check.ts)
  *   /api/findings…, /api/finding-actions…              the remediation register (routes/findings.ts)
  *   /api/users…                                        users, roles, tokens; admin (routes/users.ts)
  *   GET  /api/openapi.json                             the OpenAPI 3 document of all of these, from their schemas (openapi.ts)
@@ -57,6 +58,7 @@ import { registerFindingRoutes } from './routes/findings';
 import { registerUserRoutes } from './routes/users';
 import { registerSessionRoutes } from './routes/session';
 import { registerRunViewRoutes } from './routes/run-views';
+import { registerRunbookCheckRoute } from './routes/runbook-check';
 import { registerConsole } from './console';
 import { viaOf } from './audited-request';
 import { apiLimitsFromEnv, type ApiLimits } from './api-limits';
@@ -153,6 +155,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   app.get('/api/health', { schema: { summary: 'liveness', security: [], response: { 200: HealthAnswer } } }, async () => ({ ok: true }));
 
   registerRunbookRoutes(app, { db, parsePool });
+  registerRunbookCheckRoute(app, { db, parsePool });
 
   app.get('/api/me', { schema: { summary: 'who the token belongs to', response: answers({ status: 200, schema: MeAnswer }, []) } }, async (req, reply) => {
     try {

@@ -27,7 +27,7 @@ export const CheckRunbookBody = z.strictObject({
 export function registerRunbookCheckRoute(app: FastifyInstance, deps: { db: Kysely<Database>; parsePool: RunbookParsePool }): void {
   app.post(
     '/api/runbooks/check',
-    { schema: { summary: "check a runbook (operator): its plan hash, whether that version is registered for real runs, its modes and parameters; nothing is started or stored", body: CheckRunbookBody, response: answers({ status: 200, schema: RunbookCheckAnswer }, [403], { body: true }) } },
+    { schema: { summary: "check a runbook (operator): its plan hash, whether that version is registered for real runs, its modes and parameters; nothing is started or stored", body: CheckRunbookBody, response: answers({ status: 200, schema: RunbookCheckAnswer }, [403], { body: true, audited: true }) } },
     async (req, reply) => {
       try {
         authorize(await authenticate(deps.db, req), 'start');

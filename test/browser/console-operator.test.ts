@@ -170,3 +170,40 @@ steps:
     await context.close();
   }
 });
+
+test('forms show only what each person may do; a refusal shows its field on the page; an admin terminates from the console', async () => {
+  const starter = await h.api.tokenFor('ivan', ['operator']);
+  h.loopback.failuresLeft.set('/switch', 1);
+  const runId = await h.start(starter, RUNBOOK);
+  const olga = await signedIn(h.browser, h.api.url, await h.api.tokenFor('olga', ['operator']));
+  const audrey = await signedIn(h.browser, h.api.url, await h.api.tokenFor('audrey', ['auditor']));
+  const adam = await signedIn(h.browser, h.api.url, await h.api.tokenFor('adam', ['admin']));
+  try {
+    for (const who of [olga, audrey, adam]) {
+      await who.page.goto(`${h.api.url}/console/#/runs/${runId}`);
+      await who.page.getByTestId('why').waitFor({ timeout: 20_000 });
+    }
+    // The auditor reads why, and finds no form at all; the admin may terminate, not decide.
+    expect(await audrey.page.locator('main form, main button').count()).toBe(0);
+    expect(await audrey.page.getByText('You cannot decide: it needs the role "operator".').count()).toBe(1);
+    expect(await adam.page.getByRole('button', { name: 'Retry the step' }).count()).toBe(0);
+
+    // Skip without a reason: the server's refusal, with its field, where the operator clicked.
+    await olga.page.getByRole('button', { name: 'Skip the step' }).click();
+    const problem = olga.page.locator('form[aria-label="decide on switch"] .problem');
+    await problem.waitFor();
+    expect(await problem.textContent()).toMatch(/reason: skip needs a reason/);
+    expect(await problem.locator('.problem-field').textContent()).toBe('field: reason');
+
+    // The admin's emergency stop.
+    await adam.page.getByText('Stop the run').click();
+    await adam.page.getByLabel('Reason for terminating (admin; recorded)').fill('lab on fire');
+    await adam.page.getByRole('button', { name: 'Terminate (no compensation)' }).click();
+    await adam.page.getByText('Terminated: the run stopped without compensation.').waitFor();
+    for (const who of [olga, audrey, adam]) await who.page.locator('[data-testid="run"][data-state="terminated"]').waitFor({ timeout: 10_000 });
+    const [terminated] = await h.events(runId, 'run.terminated');
+    expect(terminated.actor).toBe('adam');
+  } finally {
+    for (const who of [olga, audrey, adam]) await who.context.close();
+  }
+});

@@ -6,28 +6,11 @@
  */
 import path from 'node:path';
 import { ARTIFACTS, signedIn } from '../support/browser';
-import { startConsoleHarness, type ConsoleHarness } from '../support/console-harness';
+import { drillRunbook, useConsoleHarness } from '../support/console-harness';
 
-let h: ConsoleHarness;
+const h = useConsoleHarness('console-four-eyes');
 
-beforeAll(async () => {
-  h = await startConsoleHarness('console-four-eyes');
-}, 120_000);
-
-afterAll(async () => {
-  await h?.close();
-}, 60_000);
-
-const RUNBOOK = `
-apiVersion: drillbook/v1
-name: console-four-eyes
-version: "1.0.0"
-owners: [infra-payments@bank.example]
-services: [payments]
-objectives: { rto: 5m }
-modes: [drill]
-params:
-  base: { type: string, required: true }
+const RUNBOOK = drillRunbook('console-four-eyes', `
 steps:
   - id: go-ahead
     title: Two approvers let the failover go ahead
@@ -40,7 +23,7 @@ steps:
     kind: action
     needs: [go-ahead]
     action: { adapter: noop, input: {} }
-`;
+`);
 
 test('the initiator sees no approve button and a forged approval with her session and CSRF token is refused; two distinct approvers approve and the run completes', async () => {
   const initiatorToken = await h.api.tokenFor('ines', ['operator', 'approver']);

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * Issue 16, done when: four-eyes in separate browser contexts. The run's initiator — who holds the
  * approver role — sees no approve button, and a forged POST with her session (and even her valid CSRF
@@ -70,6 +71,11 @@ test('the initiator sees no approve button and a forged approval with her sessio
     await bert.page.getByTestId('no-approve').waitFor();
     expect(await bert.page.getByTestId('no-approve').textContent()).toMatch(/approved already/);
     await cleo.page.screenshot({ path: path.join(ARTIFACTS, 'run-approval.png'), fullPage: true });
+    // At tablet width the page still fits: one column, nothing wider than the screen.
+    await cleo.page.setViewportSize({ width: 820, height: 1180 });
+    expect(await cleo.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(820);
+    await cleo.page.screenshot({ path: path.join(ARTIFACTS, 'run-approval-tablet.png'), fullPage: true });
+    await cleo.page.setViewportSize({ width: 1280, height: 800 });
 
     await cleo.page.getByRole('button', { name: 'Approve' }).click();
     for (const who of [ines, bert, cleo]) await who.page.locator('[data-testid="run"][data-state="completed"]').waitFor({ timeout: 20_000 });

@@ -15,6 +15,7 @@ import { startWorkflowHarness, type WorkflowHarness } from '../support/temporal'
 import { waitFor } from '../support/wait-for';
 import { answerJson, startScriptedApi, type ScriptedApi } from '../support/scripted-api';
 import { startSignedRun, signed } from '../support/signing';
+import { compensatedStep } from '../support/runbook-steps';
 
 let harness: WorkflowHarness;
 let db: Kysely<Database>;
@@ -195,16 +196,8 @@ steps:
 
 test('abort runs the compensations of completed steps in reverse order; a failing one does not stop the others', async () => {
   failuresLeft.set('/undo/two', 100);
-  const step = (id: string, needs: string[]) => `
-  - id: ${id}
-    title: ${id}
-    kind: action
-    needs: [${needs.join(', ')}]
-    action: { adapter: http, input: { method: POST, url: "\${{ params.base }}/do/${id}" } }
-    retry: { attempts: 1 }
-    compensate: { adapter: http, input: { method: POST, url: "\${{ params.base }}/undo/${id}" } }`;
   const handle = await start(`${header}
-steps:${step('one', [])}${step('two', ['one'])}${step('three', ['two'])}
+steps:${compensatedStep('one', [])}${compensatedStep('two', ['one'])}${compensatedStep('three', ['two'])}
   - id: hold
     title: hold
     kind: wait

@@ -11,6 +11,7 @@ import { followRunViaApi } from '../../src/cli/api-runs';
 import { loadRunbookText } from '../../src/runbook/load';
 import { abortRun, getProgress } from '../../workflows/messages';
 import { startTestApi, type TestApi } from '../support/api';
+import { compensatedStep } from '../support/runbook-steps';
 import { answerJson, startScriptedApi, type ScriptedApi } from '../support/scripted-api';
 import { signed, startSignedRun } from '../support/signing';
 import { startWorkflowHarness, type WorkflowHarness } from '../support/temporal';
@@ -38,15 +39,6 @@ afterAll(async () => {
   await harness?.close();
 });
 
-const step = (id: string, needs: string[]) => `
-  - id: ${id}
-    title: ${id}
-    kind: action
-    needs: [${needs.join(', ')}]
-    action: { adapter: http, input: { method: POST, url: "\${{ params.base }}/do/${id}" } }
-    retry: { attempts: 1 }
-    compensate: { adapter: http, input: { method: POST, url: "\${{ params.base }}/undo/${id}" } }`;
-
 const runbook = `
 apiVersion: drillbook/v1
 name: watch-aborted
@@ -57,7 +49,7 @@ objectives: { rto: 1m, rpo: 0s }
 modes: [drill]
 params:
   base: { type: string, required: true }
-steps:${step('one', [])}${step('two', ['one'])}${step('three', ['two'])}
+steps:${compensatedStep('one', [])}${compensatedStep('two', ['one'])}${compensatedStep('three', ['two'])}
   - id: hold
     title: hold
     kind: wait

@@ -11,3 +11,14 @@ export function compensatedStep(id: string, needs: string[]): string {
     retry: { attempts: 1 }
     compensate: { adapter: http, input: { method: POST, url: "\${{ params.base }}/undo/${id}" } }`;
 }
+
+/** Steps one → two → three, each with its undo, then `hold`, a wait of an hour: a run to abort while it holds. */
+export function undoableChainThenHold(): string {
+  return `${compensatedStep('one', [])}${compensatedStep('two', ['one'])}${compensatedStep('three', ['two'])}
+  - id: hold
+    title: hold
+    kind: wait
+    needs: [three]
+    duration: 1h
+`;
+}

@@ -15,7 +15,7 @@ import { startWorkflowHarness, type WorkflowHarness } from '../support/temporal'
 import { waitFor } from '../support/wait-for';
 import { answerJson, startScriptedApi, type ScriptedApi } from '../support/scripted-api';
 import { startSignedRun, signed } from '../support/signing';
-import { compensatedStep } from '../support/runbook-steps';
+import { undoableChainThenHold } from '../support/runbook-steps';
 
 let harness: WorkflowHarness;
 let db: Kysely<Database>;
@@ -197,13 +197,7 @@ steps:
 test('abort runs the compensations of completed steps in reverse order; a failing one does not stop the others', async () => {
   failuresLeft.set('/undo/two', 100);
   const handle = await start(`${header}
-steps:${compensatedStep('one', [])}${compensatedStep('two', ['one'])}${compensatedStep('three', ['two'])}
-  - id: hold
-    title: hold
-    kind: wait
-    needs: [three]
-    duration: 1h
-`);
+steps:${undoableChainThenHold()}`);
   await waitFor(async () => (await handle.query(getProgress)).steps.find((s) => s.id === 'hold')?.state === 'running');
   await handle.executeUpdate(abortRun, { args: [await signed('abort', handle.workflowId, { reason: 'drill window closed', actor: 'carol' })] });
   const result = await handle.result();

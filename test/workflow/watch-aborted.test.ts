@@ -11,7 +11,7 @@ import { followRunViaApi } from '../../src/cli/api-runs';
 import { loadRunbookText } from '../../src/runbook/load';
 import { abortRun, getProgress } from '../../workflows/messages';
 import { startTestApi, type TestApi } from '../support/api';
-import { compensatedStep } from '../support/runbook-steps';
+import { undoableChainThenHold } from '../support/runbook-steps';
 import { answerJson, startScriptedApi, type ScriptedApi } from '../support/scripted-api';
 import { signed, startSignedRun } from '../support/signing';
 import { startWorkflowHarness, type WorkflowHarness } from '../support/temporal';
@@ -49,13 +49,7 @@ objectives: { rto: 1m, rpo: 0s }
 modes: [drill]
 params:
   base: { type: string, required: true }
-steps:${compensatedStep('one', [])}${compensatedStep('two', ['one'])}${compensatedStep('three', ['two'])}
-  - id: hold
-    title: hold
-    kind: wait
-    needs: [three]
-    duration: 1h
-`;
+steps:${undoableChainThenHold()}`;
 
 /** A Temporal client after the run's retention: every run is unknown to it. */
 const temporalThatForgot = {

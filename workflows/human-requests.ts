@@ -5,7 +5,7 @@
  */
 import { ApplicationFailure } from '@temporalio/workflow';
 import { FAILURES } from '../src/plan/failures';
-import type { ApproveStepInput, ConfirmStepInput, HumanWait } from './messages';
+import type { ApproveStepInput, ConfirmStepInput, HumanWait } from '../src/plan/run-messages';
 
 /** A confirm carries an actor and exactly the evidence fields the manual step takes, required ones filled. */
 export function checkConfirm(wait: HumanWait, request: ConfirmStepInput): void {

@@ -41,7 +41,7 @@ import { configuredSecretRefCheck } from '../config/secret-scope';
 import { formatDiagnostic } from '../runbook/diagnostics';
 import { RunAlreadyActiveError, startRun } from '../temporal/start-run';
 import { signedInput, type ActionSigner } from '../security/action-signer';
-import { abortRun, approveStep, confirmStep, decideOnFailure, getProgress } from '../../workflows/messages';
+import { abortRun, approveStep, confirmStep, decideOnFailure, getProgress } from '../plan/run-messages';
 import { recordSignoff } from '../findings/signoffs';
 import { signoffRefusal } from '../findings/signoff-rules';
 import { AbortBody, ApproveBody, ConfirmBody, DecideBody, SignoffBody, StartBody, TerminateBody, parseBody } from './bodies';

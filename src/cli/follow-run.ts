@@ -1,6 +1,6 @@
 /** Waits for a run to end, optionally redrawing its progress in the terminal as it goes. */
 import type { WorkflowHandle } from '@temporalio/client';
-import { getProgress, type RunResult } from '../../workflows/messages';
+import { getProgress, type RunResult } from '../plan/run-messages';
 import type { runDrill } from '../../workflows/run-drill/run-drill';
 import { renderProgress } from './render-progress';
 

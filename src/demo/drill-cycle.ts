@@ -16,7 +16,7 @@ import { infraApiUrl, siteConnectionString, switchConnectionString, type LabConf
 import { labReset } from '../../lab/failback';
 import { labStatus, labUp, type LabStatus } from '../../lab/lab';
 import { findMissingSeqs, startLoad, type LoadReport, type WriteGap } from '../../lab/load-generator';
-import type { RunResult } from '../../workflows/messages';
+import type { RunResult } from '../plan/run-messages';
 import type { runDrill } from '../../workflows/run-drill/run-drill';
 import type { ApiClient } from '../cli/api-client';
 import { startRunViaApi } from '../cli/api-runs';

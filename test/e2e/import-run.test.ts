@@ -14,7 +14,7 @@ import { loadRunbookText } from '../../src/runbook/load';
 import type { Plan } from '../../src/plan/types';
 import { resolveParams } from '../../src/plan/params';
 import { signed, startSignedRun } from '../support/signing';
-import { abortRun, getProgress } from '../../workflows/messages';
+import { abortRun, getProgress } from '../../src/plan/run-messages';
 import { startWorkflowHarness, type WorkflowHarness } from '../support/temporal';
 import { waitFor } from '../support/wait-for';
 

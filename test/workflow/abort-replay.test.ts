@@ -7,7 +7,7 @@ import type { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { loadRunbookText } from '../../src/runbook/load';
 import { workflowBundle } from '../../src/temporal/worker';
-import { abortRun, getProgress } from '../../workflows/messages';
+import { abortRun, getProgress } from '../../src/plan/run-messages';
 import { startWorkflowHarness, type WorkflowHarness } from '../support/temporal';
 import { waitFor } from '../support/wait-for';
 import { answerJson, startScriptedApi, type ScriptedApi } from '../support/scripted-api';

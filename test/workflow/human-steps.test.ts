@@ -13,7 +13,7 @@ import { getRunStory } from '../../src/audit/run-story';
 import { verifyAuditChain } from '../../src/audit/verify-chain';
 import { loadRunbookText } from '../../src/runbook/load';
 import type { RunningWorkers } from '../../src/temporal/worker';
-import { approveStep, confirmStep, decideOnFailure, getProgress } from '../../workflows/messages';
+import { approveStep, confirmStep, decideOnFailure, getProgress } from '../../src/plan/run-messages';
 import type { runDrill } from '../../workflows/run-drill/run-drill';
 import { testDb } from '../support/db';
 import { testClient, testWorkers, uniqueQueue } from '../support/temporal';

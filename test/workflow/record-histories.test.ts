@@ -26,7 +26,7 @@ import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { loadRunbookText } from '../../src/runbook/load';
-import { abortRun, approveStep, confirmStep, decideOnFailure, getProgress } from '../../workflows/messages';
+import { abortRun, approveStep, confirmStep, decideOnFailure, getProgress } from '../../src/plan/run-messages';
 import type { runDrill } from '../../workflows/run-drill/run-drill';
 import { startWorkflowHarness, type WorkflowHarness } from '../support/temporal';
 import { waitFor } from '../support/wait-for';

@@ -22,7 +22,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../src/audit/database';
 import { loadRunbookText } from '../../src/runbook/load';
 import { workflowBundle } from '../../src/temporal/worker';
-import { abortRun, approveStep, decideOnFailure, getProgress } from '../../workflows/messages';
+import { abortRun, approveStep, decideOnFailure, getProgress } from '../../src/plan/run-messages';
 import { testDb } from '../support/db';
 import { testClient, testWorkers, uniqueQueue } from '../support/temporal';
 import { waitFor } from '../support/wait-for';

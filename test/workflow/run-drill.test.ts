@@ -10,7 +10,7 @@ import { getRunStory } from '../../src/audit/run-story';
 import { verifyAuditChain } from '../../src/audit/verify-chain';
 import { loadRunbookText } from '../../src/runbook/load';
 import type { Mode } from '../../src/plan/types';
-import { abortRun, decideOnFailure, getProgress } from '../../workflows/messages';
+import { abortRun, decideOnFailure, getProgress } from '../../src/plan/run-messages';
 import { startWorkflowHarness, type WorkflowHarness } from '../support/temporal';
 import { waitFor } from '../support/wait-for';
 import { answerJson, startScriptedApi, type ScriptedApi } from '../support/scripted-api';

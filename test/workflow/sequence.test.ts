@@ -9,7 +9,7 @@ import type { Database } from '../../src/audit/database';
 import { getRunStory } from '../../src/audit/run-story';
 import { verifyAuditChain } from '../../src/audit/verify-chain';
 import { loadRunbookText } from '../../src/runbook/load';
-import { abortRun, getProgress } from '../../workflows/messages';
+import { abortRun, getProgress } from '../../src/plan/run-messages';
 import { startWorkflowHarness, type WorkflowHarness } from '../support/temporal';
 import { waitFor } from '../support/wait-for';
 import { answerJson, startScriptedApi, type ScriptedApi } from '../support/scripted-api';

@@ -13,7 +13,7 @@ import type { RunInput } from '../../src/plan/types';
 import { buildDossier } from '../../src/reports/dossier';
 import { loadRunbookText } from '../../src/runbook/load';
 import { createActionSigner, signedInput } from '../../src/security/action-signer';
-import { abortRun, approveStep, confirmStep, decideOnFailure, getProgress, type ApproveStepInput } from '../../workflows/messages';
+import { abortRun, approveStep, confirmStep, decideOnFailure, getProgress, type ApproveStepInput } from '../../src/plan/run-messages';
 import type { runDrill } from '../../workflows/run-drill/run-drill';
 import { startWorkflowHarness, type WorkflowHarness } from '../support/temporal';
 import { waitFor } from '../support/wait-for';

@@ -17,7 +17,7 @@ import { coverageReport } from '../../src/coverage/query';
 import { applyInventory } from '../../src/inventory/apply';
 import { loadInventoryText } from '../../src/inventory/load';
 import { programmeDb } from '../../src/inventory/tables';
-import { startProgrammeWorker } from '../../src/schedules/programme-worker';
+import { startProgrammeWorker } from '../../src/temporal/programme-worker';
 import type { RunningWorkers } from '../../src/temporal/worker';
 import { coverageCheck } from '../../workflows/coverage';
 import { destroyTestDb, isolatedTestDb, uniqueId } from '../support/db';

@@ -18,7 +18,7 @@ import { loadInventoryText, type LoadedInventory } from '../../src/inventory/loa
 import { programmeDb } from '../../src/inventory/tables';
 import { zonedParts } from '../../src/coverage/periods';
 import { recordSchedulePin, upsertSchedule, nextActionTimes } from '../../src/schedules/manage';
-import { programmeTaskQueue, startProgrammeWorker } from '../../src/schedules/programme-worker';
+import { programmeTaskQueue, startProgrammeWorker } from '../../src/temporal/programme-worker';
 import { drillSchedules } from '../../src/schedules/spec';
 import { workflowBundle, type RunningWorkers } from '../../src/temporal/worker';
 import { testDb, uniqueId } from '../support/db';

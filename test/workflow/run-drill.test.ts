@@ -8,6 +8,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../src/audit/database';
 import { getRunStory } from '../../src/audit/run-story';
 import { verifyAuditChain } from '../../src/audit/verify-chain';
+import { adapterRegistry } from '../../activities/adapters/index';
 import { loadRunbookText } from '../../src/runbook/load';
 import type { Mode } from '../../src/plan/types';
 import { abortRun, decideOnFailure, getProgress } from '../../src/plan/run-messages';
@@ -44,7 +45,7 @@ afterAll(async () => {
 });
 
 function compile(yaml: string) {
-  const { plan, planHash, diagnostics } = loadRunbookText(yaml, 'test.yaml');
+  const { plan, planHash, diagnostics } = loadRunbookText(yaml, 'test.yaml', { registry: adapterRegistry });
   if (!plan || !planHash) throw new Error(`runbook invalid: ${JSON.stringify(diagnostics)}`);
   return { plan, planHash };
 }

@@ -18,6 +18,7 @@ import { labStatus, labUp, type LabStatus } from '../../../lab/lab';
 import { findMissingSeqs, startLoad, type LoadReport, type WriteGap } from '../../../lab/load-generator';
 import type { RunResult } from '../../plan/run-messages';
 import type { runDrill } from '../../../workflows/run-drill/run-drill';
+import { adapterRegistry } from '../../../activities/adapters/index';
 import type { ApiClient } from '../api-client';
 import { startRunViaApi } from '../api-runs';
 import type { Db } from '../../audit/database';
@@ -67,7 +68,7 @@ export interface LabRunOptions {
 export async function runLabRunbook(options: LabRunOptions): Promise<{ runId: string; result: RunResult; targets: { rtoMs?: number; rpoMs?: number } }> {
   const file = path.relative(projectRoot, path.join(RUNBOOKS_DIR, `${options.runbook}.yaml`));
   const text = readFileSync(path.join(projectRoot, file), 'utf8');
-  const { plan, diagnostics } = loadRunbookText(text, file);
+  const { plan, diagnostics } = loadRunbookText(text, file, { registry: adapterRegistry });
   if (!plan) {
     throw new Error(diagnostics.map(formatDiagnostic).join('\n'));
   }

@@ -1,7 +1,8 @@
 /**
  * The lint that `npm test` runs (eslint.config.js) must catch what it is there for: a Node built-in
- * or non-workflow-safe code imported into workflow code, and a promise left floating. Each snippet is
- * linted with the project's own config as if it were a file at the given path.
+ * or non-workflow-safe code imported into workflow code, an import pointing up the rooms (shared code
+ * reaching activities/ or the CLI, activities reaching workflows/), and a promise left floating. Each
+ * snippet is linted with the project's own config as if it were a file at the given path.
  */
 import path from 'node:path';
 import { ESLint, type Linter } from 'eslint';
@@ -11,10 +12,27 @@ const root = path.join(__dirname, '..', '..');
 // import(), which jest's module sandbox refuses. One instance: the TypeScript program is built once.
 const config = require(path.join(root, 'eslint.config.js')) as Linter.Config[];
 // The probes exist only in memory: TypeScript's project service types them in its default project.
-const probes = ['workflows/lint-probe.ts', 'workflows/run-drill/lint-probe.ts', 'src/plan/lint-probe.ts', 'src/lint-probe.ts'];
+const probes = [
+  'workflows/lint-probe.ts',
+  'workflows/run-drill/lint-probe.ts',
+  'src/plan/lint-probe.ts',
+  'src/lint-probe.ts',
+  'src/audit/lint-probe.ts',
+  'src/import/rundeck/lint-probe.ts',
+  'src/temporal/lint-probe.ts',
+  'src/cli/lint-probe.ts',
+  'activities/lint-probe.ts',
+  'activities/adapters/lint-probe.ts',
+];
 const inMemoryProbes: Linter.Config = {
   files: probes,
-  languageOptions: { parserOptions: { projectService: { allowDefaultProject: probes, defaultProject: 'tsconfig.json' }, tsconfigRootDir: root } },
+  languageOptions: {
+    parserOptions: {
+      // The limit (8) guards against slow globs over real files; these few files exist only in memory.
+      projectService: { allowDefaultProject: probes, defaultProject: 'tsconfig.json', maximumDefaultProjectFileMatchCount_THIS_WILL_SLOW_DOWN_LINTING: probes.length },
+      tsconfigRootDir: root,
+    },
+  },
 };
 const eslint = new ESLint({ cwd: root, overrideConfigFile: true, overrideConfig: [...config, inMemoryProbes] });
 
@@ -47,7 +65,7 @@ describe('workflow code', () => {
     expect(await errors('workflows/lint-probe.ts', "export const fs = require('node:fs');\n")).toContain('@typescript-eslint/no-require-imports');
   });
 
-  test('accepts the workflow SDK, src/plan/ and type-only imports from anywhere', async () => {
+  test('accepts the workflow SDK, src/plan/ and type-only imports from the rooms below', async () => {
     const code = [
       "import { sleep } from '@temporalio/workflow';",
       "import type { StepActivities } from '../activities/step-activities';",
@@ -67,6 +85,60 @@ test('the workflow-safe folder src/plan/ imports nothing outside itself and no N
   expect(await errors('src/plan/lint-probe.ts', "import { createHash } from 'node:crypto';\nexport const h = createHash;\n")).toContain(restricted);
   expect(await errors('src/plan/lint-probe.ts', "import { loadRunbookText } from '../runbook/load';\nexport const l = loadRunbookText;\n")).toContain(restricted);
   expect(await errors('src/plan/lint-probe.ts', "import type { Plan } from './types';\nimport type { DrillScheduleDefinition } from '../schedules/spec';\nexport type P = [Plan, DrillScheduleDefinition];\n")).toEqual([]);
+});
+
+describe('rooms import only downward: interfaces → src/temporal → workflows/ → activities/, all over the shared code', () => {
+  test('shared code of src/ imports no activities/ or workflows/ code, not even a type', async () => {
+    expect(await errors('src/audit/lint-probe.ts', "import { adapterRegistry } from '../../activities/adapters/index';\nexport const r = adapterRegistry;\n")).toContain(restricted);
+    expect(await errors('src/audit/lint-probe.ts', "import type { StepActivities } from '../../activities/step-activities';\nexport type S = StepActivities;\n")).toContain(restricted);
+    expect(await errors('src/audit/lint-probe.ts', "import type { runDrill } from '../../workflows/run-drill/run-drill';\nexport type R = typeof runDrill;\n")).toContain(restricted);
+    expect(await errors('src/import/rundeck/lint-probe.ts', "import { execAdapter } from '../../../activities/adapters/exec';\nexport const e = execAdapter;\n")).toContain(restricted);
+  });
+
+  test('shared code imports neither the interfaces nor the client, at any depth', async () => {
+    expect(await errors('src/audit/lint-probe.ts', "import { ApiClient } from '../cli/api-client';\nexport const c = ApiClient;\n")).toContain(restricted);
+    expect(await errors('src/import/rundeck/lint-probe.ts', "import type { ApiError } from '../../api/errors';\nexport type E = ApiError;\n")).toContain(restricted);
+    expect(await errors('src/audit/lint-probe.ts', "import { startRun } from '../temporal/start-run';\nexport const s = startRun;\n")).toContain(restricted);
+    expect(await errors('src/plan/lint-probe.ts', "import type { CliContext } from '../cli/context';\nexport type C = CliContext;\n")).toContain(restricted);
+  });
+
+  test('shared code imports shared code', async () => {
+    const code = "import { canonicalJson } from '../plan/canonical';\nimport { loadRunbookText } from '../runbook/load';\nexport const f = [canonicalJson, loadRunbookText];\n";
+    expect(await errors('src/audit/lint-probe.ts', code)).toEqual([]);
+  });
+
+  test('the client (src/temporal) imports workflows/ and activities/, never the interfaces', async () => {
+    expect(await errors('src/temporal/lint-probe.ts', "import { buildApp } from '../api/app';\nexport const b = buildApp;\n")).toContain(restricted);
+    const wiring = "import { createStepActivities } from '../../activities/step-activities';\nimport type { runDrill } from '../../workflows/run-drill/run-drill';\nexport const c = createStepActivities;\nexport type R = typeof runDrill;\n";
+    expect(await errors('src/temporal/lint-probe.ts', wiring)).toEqual([]);
+  });
+
+  test('activities/ imports no workflows/, client or interface code, not even a type; shared code it may', async () => {
+    expect(await errors('activities/lint-probe.ts', "import type { runDrill } from '../workflows/run-drill/run-drill';\nexport type R = typeof runDrill;\n")).toContain(restricted);
+    expect(await errors('activities/lint-probe.ts', "import { startRun } from '../src/temporal/start-run';\nexport const s = startRun;\n")).toContain(restricted);
+    expect(await errors('activities/adapters/lint-probe.ts', "import { printJson } from '../../src/cli/output';\nexport const p = printJson;\n")).toContain(restricted);
+    expect(await errors('activities/lint-probe.ts', "import { ApiError } from '../src/api/errors';\nexport const e = ApiError;\n")).toContain(restricted);
+    const shared = "import { FAILURES } from '../src/plan/failures';\nimport type { Database } from '../src/audit/database';\nexport const f = FAILURES;\nexport type D = Database;\n";
+    expect(await errors('activities/lint-probe.ts', shared)).toEqual([]);
+  });
+
+  test('workflow code imports nothing of the client or the interfaces, not even a type', async () => {
+    expect(await errors('workflows/lint-probe.ts', "import type { RunAlreadyActiveError } from '../src/temporal/start-run';\nexport type E = RunAlreadyActiveError;\n")).toContain(restricted);
+    expect(await errors('workflows/run-drill/lint-probe.ts', "import type { CliContext } from '../../src/cli/context';\nexport type C = CliContext;\n")).toContain(restricted);
+  });
+
+  test('the interfaces import every room below them', async () => {
+    const code = [
+      "import { adapterRegistry } from '../../activities/adapters/index';",
+      "import type { runDrill } from '../../workflows/run-drill/run-drill';",
+      "import { startRun } from '../temporal/start-run';",
+      "import { ApiError } from '../api/errors';",
+      'export const f = [adapterRegistry, startRun, ApiError];',
+      'export type R = typeof runDrill;',
+      '',
+    ].join('\n');
+    expect(await errors('src/cli/lint-probe.ts', code)).toEqual([]);
+  });
 });
 
 describe('promises', () => {

@@ -88,56 +88,42 @@ test('the workflow-safe folder src/plan/ imports nothing outside itself and no N
 });
 
 describe('rooms import only downward: interfaces → src/temporal → workflows/ → activities/, all over the shared code', () => {
-  test('shared code of src/ imports no activities/ or workflows/ code, not even a type', async () => {
-    expect(await errors('src/audit/lint-probe.ts', "import { adapterRegistry } from '../../activities/adapters/index';\nexport const r = adapterRegistry;\n")).toContain(restricted);
-    expect(await errors('src/audit/lint-probe.ts', "import type { StepActivities } from '../../activities/step-activities';\nexport type S = StepActivities;\n")).toContain(restricted);
-    expect(await errors('src/audit/lint-probe.ts', "import type { runDrill } from '../../workflows/run-drill/run-drill';\nexport type R = typeof runDrill;\n")).toContain(restricted);
-    expect(await errors('src/import/rundeck/lint-probe.ts', "import { execAdapter } from '../../../activities/adapters/exec';\nexport const e = execAdapter;\n")).toContain(restricted);
+  test.each([
+    ['shared code → activities/', 'src/audit/lint-probe.ts', "import { adapterRegistry } from '../../activities/adapters/index';"],
+    ['shared code → activities/, a type', 'src/audit/lint-probe.ts', "import type { StepActivities } from '../../activities/step-activities';"],
+    ['shared code → workflows/, a type', 'src/audit/lint-probe.ts', "import type { runDrill } from '../../workflows/run-drill/run-drill';"],
+    ['shared code, deeper → activities/', 'src/import/rundeck/lint-probe.ts', "import { execAdapter } from '../../../activities/adapters/exec';"],
+    ['shared code → an interface', 'src/audit/lint-probe.ts', "import { ApiClient } from '../cli/api-client';"],
+    ['shared code, deeper → an interface, a type', 'src/import/rundeck/lint-probe.ts', "import type { ApiError } from '../../api/errors';"],
+    ['shared code → the client', 'src/audit/lint-probe.ts', "import { startRun } from '../temporal/start-run';"],
+    ['src/plan → an interface, a type', 'src/plan/lint-probe.ts', "import type { CliContext } from '../cli/context';"],
+    ['the client → an interface', 'src/temporal/lint-probe.ts', "import { buildApp } from '../api/app';"],
+    ['activities/ → workflows/, a type', 'activities/lint-probe.ts', "import type { runDrill } from '../workflows/run-drill/run-drill';"],
+    ['activities/ → the client', 'activities/lint-probe.ts', "import { startRun } from '../src/temporal/start-run';"],
+    ['activities/, deeper → an interface', 'activities/adapters/lint-probe.ts', "import { printJson } from '../../src/cli/output';"],
+    ['activities/ → an interface', 'activities/lint-probe.ts', "import { ApiError } from '../src/api/errors';"],
+    ['workflow code → the client, a type', 'workflows/lint-probe.ts', "import type { RunAlreadyActiveError } from '../src/temporal/start-run';"],
+    ['workflow code, deeper → an interface, a type', 'workflows/run-drill/lint-probe.ts', "import type { CliContext } from '../../src/cli/context';"],
+  ])('refuses an import up the rooms: %s', async (_what, file, statement) => {
+    expect(await errors(file, `${statement}\n`)).toContain(restricted);
   });
 
-  test('shared code imports neither the interfaces nor the client, at any depth', async () => {
-    expect(await errors('src/audit/lint-probe.ts', "import { ApiClient } from '../cli/api-client';\nexport const c = ApiClient;\n")).toContain(restricted);
-    expect(await errors('src/import/rundeck/lint-probe.ts', "import type { ApiError } from '../../api/errors';\nexport type E = ApiError;\n")).toContain(restricted);
-    expect(await errors('src/audit/lint-probe.ts', "import { startRun } from '../temporal/start-run';\nexport const s = startRun;\n")).toContain(restricted);
-    expect(await errors('src/plan/lint-probe.ts', "import type { CliContext } from '../cli/context';\nexport type C = CliContext;\n")).toContain(restricted);
-  });
-
-  test('shared code imports shared code', async () => {
-    const code = "import { canonicalJson } from '../plan/canonical';\nimport { loadRunbookText } from '../runbook/load';\nexport const f = [canonicalJson, loadRunbookText];\n";
-    expect(await errors('src/audit/lint-probe.ts', code)).toEqual([]);
-  });
-
-  test('the client (src/temporal) imports workflows/ and activities/, never the interfaces', async () => {
-    expect(await errors('src/temporal/lint-probe.ts', "import { buildApp } from '../api/app';\nexport const b = buildApp;\n")).toContain(restricted);
-    const wiring = "import { createStepActivities } from '../../activities/step-activities';\nimport type { runDrill } from '../../workflows/run-drill/run-drill';\nexport const c = createStepActivities;\nexport type R = typeof runDrill;\n";
-    expect(await errors('src/temporal/lint-probe.ts', wiring)).toEqual([]);
-  });
-
-  test('activities/ imports no workflows/, client or interface code, not even a type; shared code it may', async () => {
-    expect(await errors('activities/lint-probe.ts', "import type { runDrill } from '../workflows/run-drill/run-drill';\nexport type R = typeof runDrill;\n")).toContain(restricted);
-    expect(await errors('activities/lint-probe.ts', "import { startRun } from '../src/temporal/start-run';\nexport const s = startRun;\n")).toContain(restricted);
-    expect(await errors('activities/adapters/lint-probe.ts', "import { printJson } from '../../src/cli/output';\nexport const p = printJson;\n")).toContain(restricted);
-    expect(await errors('activities/lint-probe.ts', "import { ApiError } from '../src/api/errors';\nexport const e = ApiError;\n")).toContain(restricted);
-    const shared = "import { FAILURES } from '../src/plan/failures';\nimport type { Database } from '../src/audit/database';\nexport const f = FAILURES;\nexport type D = Database;\n";
-    expect(await errors('activities/lint-probe.ts', shared)).toEqual([]);
-  });
-
-  test('workflow code imports nothing of the client or the interfaces, not even a type', async () => {
-    expect(await errors('workflows/lint-probe.ts', "import type { RunAlreadyActiveError } from '../src/temporal/start-run';\nexport type E = RunAlreadyActiveError;\n")).toContain(restricted);
-    expect(await errors('workflows/run-drill/lint-probe.ts', "import type { CliContext } from '../../src/cli/context';\nexport type C = CliContext;\n")).toContain(restricted);
-  });
-
-  test('the interfaces import every room below them', async () => {
-    const code = [
-      "import { adapterRegistry } from '../../activities/adapters/index';",
-      "import type { runDrill } from '../../workflows/run-drill/run-drill';",
-      "import { startRun } from '../temporal/start-run';",
-      "import { ApiError } from '../api/errors';",
-      'export const f = [adapterRegistry, startRun, ApiError];',
-      'export type R = typeof runDrill;',
-      '',
-    ].join('\n');
-    expect(await errors('src/cli/lint-probe.ts', code)).toEqual([]);
+  test.each([
+    ['shared code → shared code', 'src/audit/lint-probe.ts', ["import { canonicalJson } from '../plan/canonical';", "import { loadRunbookText } from '../runbook/load';"]],
+    ['the client → activities/ and workflows/', 'src/temporal/lint-probe.ts', ["import { createStepActivities } from '../../activities/step-activities';", "import type { runDrill } from '../../workflows/run-drill/run-drill';"]],
+    ['activities/ → shared code', 'activities/lint-probe.ts', ["import { FAILURES } from '../src/plan/failures';", "import type { Database } from '../src/audit/database';"]],
+    [
+      'an interface → every room below',
+      'src/cli/lint-probe.ts',
+      [
+        "import { adapterRegistry } from '../../activities/adapters/index';",
+        "import type { runDrill } from '../../workflows/run-drill/run-drill';",
+        "import { startRun } from '../temporal/start-run';",
+        "import { ApiError } from '../api/errors';",
+      ],
+    ],
+  ])('accepts an import down the rooms: %s', async (_what, file, statements) => {
+    expect(await errors(file, `${statements.join('\n')}\n`)).toEqual([]);
   });
 });
 

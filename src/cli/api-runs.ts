@@ -4,7 +4,7 @@
  * Shared by `drillbook run`, `drillbook watch` and the demo.
  */
 import type { Mode } from '../plan/types';
-import type { RunProgress } from '../../workflows/messages';
+import type { RunProgress } from '../plan/run-messages';
 import { ApiClient, runPath } from './api-client';
 import { endedByTrailStatus } from './exit-codes';
 import { renderProgress } from './render-progress';

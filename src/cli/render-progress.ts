@@ -1,5 +1,5 @@
 /** Renders a run's live progress for a terminal: one line per step, then what happens now. */
-import type { RunProgress, StepProgress } from '../../workflows/messages';
+import type { RunProgress, StepProgress } from '../plan/run-messages';
 
 const ICON: Record<StepProgress['state'], string> = {
   pending: '·',

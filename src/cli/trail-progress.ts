@@ -4,7 +4,7 @@
  * step that did something, its attempts, its error or skip reason, and the outcome of its undo.
  */
 import type { Json } from '../plan/types';
-import { RUN_STATES, type RunProgress, type RunState, type StepProgress } from '../../workflows/messages';
+import { RUN_STATES, type RunProgress, type RunState, type StepProgress } from '../plan/run-messages';
 
 /** What the trail's `runs` row says (as the API sends it: dates as ISO text, or as read: Dates). */
 export interface TrailRun {

@@ -9,7 +9,8 @@ import type { Database } from '../../src/audit/database';
 import type { ApiClient } from '../../src/cli/api-client';
 import { followRunViaApi } from '../../src/cli/api-runs';
 import { loadRunbookText } from '../../src/runbook/load';
-import { abortRun, getProgress } from '../../workflows/messages';
+import { adapterRegistry } from '../../activities/adapters';
+import { abortRun, getProgress } from '../../src/plan/run-messages';
 import { startTestApi, type TestApi } from '../support/api';
 import { undoableChainThenHold } from '../support/runbook-steps';
 import { answerJson, startScriptedApi, type ScriptedApi } from '../support/scripted-api';
@@ -87,7 +88,7 @@ function expectCompensationsShown(view: Awaited<ReturnType<typeof watch>>) {
 
 test('an aborted run shows its compensations and their outcome, live and from the audit trail', async () => {
   infra.failuresLeft.set('/undo/two', 100);
-  const { plan, planHash, diagnostics } = loadRunbookText(runbook, 'watch-aborted.yaml');
+  const { plan, planHash, diagnostics } = loadRunbookText(runbook, 'watch-aborted.yaml', { registry: adapterRegistry });
   if (!plan || !planHash) throw new Error(JSON.stringify(diagnostics));
   const handle = await startSignedRun(client, { plan, planHash, mode: 'drill', params: { base: infra.base }, initiator: 'alice', reason: 'test', taskQueue });
   await waitFor(async () => (await handle.query(getProgress)).steps.find((s) => s.id === 'hold')?.state === 'running');

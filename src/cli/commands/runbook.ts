@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
+import { adapterRegistry } from '../../../activities/adapters/index';
 import { formatDiagnostic } from '../../runbook/diagnostics';
 import { loadRunbookFile } from '../../runbook/load';
 import { ApiClient, withApiOptions, type ApiClientOptions } from '../api-client';
@@ -40,7 +41,7 @@ export function runbookCommand(run: Runner): Command {
     ).action((file: string, opts: ApiClientOptions & { reason: string; json?: boolean }) =>
       run(async () => {
         // Checked here first, to print its errors at file:line:col; the server compiles it again.
-        const { plan, diagnostics } = loadRunbookFile(file);
+        const { plan, diagnostics } = loadRunbookFile(file, { registry: adapterRegistry });
         for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
         if (!plan) throw new CliError(`${file}: the runbook has errors; nothing was registered`, EXIT.invalid);
         const text = readFileSync(file, 'utf8');

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { getProgress } from '../../../workflows/messages';
+import { getProgress } from '../../plan/run-messages';
 import type { runDrill } from '../../../workflows/run-drill/run-drill';
 import { getRunStory } from '../../audit/run-story';
 import { CliError, EXIT, endedByTrailStatus, exitCodeOfRun } from '../exit-codes';

@@ -14,7 +14,7 @@ import { issueToken, upsertUser } from '../../../src/auth/users';
 import { hashToken } from '../../../src/auth/tokens';
 import { authDb } from '../../../src/auth/tables';
 import type { RunningWorkers } from '../../../src/temporal/worker';
-import { getProgress, type RunProgress } from '../../../workflows/messages';
+import { getProgress, type RunProgress } from '../../../src/plan/run-messages';
 import { testDb, uniqueId } from '../../support/db';
 import { testClient, testWorkers, uniqueQueue } from '../../support/temporal';
 import { waitFor } from '../../support/wait-for';

@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { adapterRegistry } from '../../../activities/adapters/index';
+import type { z } from 'zod';
+import type { RunbooksAnswer } from '../../api/answer-schemas';
 import { formatDiagnostic } from '../../runbook/diagnostics';
 import { loadRunbookFile } from '../../runbook/load';
 import { ApiClient, withApiOptions, type ApiClientOptions } from '../api-client';
@@ -16,17 +18,8 @@ import type { CommandResult } from '../run-command';
 
 type Runner = (fn: () => Promise<CommandResult>) => Promise<void>;
 
-interface RegistrationAnswer {
-  planHash: string;
-  runbook: string;
-  version: string;
-  services: string[];
-  modes: string[];
-  file: string | null;
-  status: 'registered' | 'revoked';
-  registered: { by: string; at: string; reason: string } | null;
-  revoked: { by: string; at: string; reason: string } | null;
-}
+/** A registration as the API answers it (its schema is the API's, src/api/answer-schemas.ts). */
+type RegistrationAnswer = z.infer<typeof RunbooksAnswer>['runbooks'][number];
 
 export function runbookCommand(run: Runner): Command {
   const runbook = new Command('runbook').description('the runbook versions registered for real runs (failover, failback), through the drillbook API');

@@ -87,56 +87,35 @@ const activityCode = {
   },
 };
 
+/**
+ * A rule set for code that runs in the workflow sandbox: no Node built-in, nothing from `refused`, and
+ * other code only as `import type` (`typesOnly` matches it). No `require()`, which would slip past.
+ * The types pattern must not match what `refused` refuses outright: a type import passes when any
+ * pattern that allows types matches it.
+ */
+function sandboxRules(refused, typesOnly) {
+  return {
+    '@typescript-eslint/no-restricted-imports': ['error', { patterns: [nodeBuiltins, ...refused, { ...typesOnly, allowTypeImports: true }] }],
+    '@typescript-eslint/no-require-imports': 'error',
+  };
+}
+
 /** Workflow code: packages, its own folder and the workflow-safe modules; activities/ and the shared code of src/ only as `import type`. */
 const workflowCode = {
   files: ['workflows/**/*.ts', 'bench/baseline/workflows.ts'],
-  rules: {
-    '@typescript-eslint/no-restricted-imports': [
-      'error',
-      {
-        patterns: [
-          nodeBuiltins,
-          upward.interfaces,
-          upward.client,
-          {
-            // Types from anywhere but the rooms above: a type import passes when any pattern that allows
-            // types matches it, so this one must not match what the patterns above refuse outright.
-            regex: `(^|/)(activities|src/(?!${[...safeUnderSrc, anyOf(ABOVE_WORKFLOWS)].join('|')})[^/]+)(/|$)`,
-            allowTypeImports: true,
-            message: `Workflow code may import only ${WORKFLOW_SAFE.join(', ')} (workflow-safe); other code only as \`import type\`.`,
-          },
-        ],
-      },
-    ],
-    // `require()` would slip past the import rule above.
-    '@typescript-eslint/no-require-imports': 'error',
-  },
+  rules: sandboxRules([upward.interfaces, upward.client], {
+    regex: `(^|/)(activities|src/(?!${[...safeUnderSrc, anyOf(ABOVE_WORKFLOWS)].join('|')})[^/]+)(/|$)`,
+    message: `Workflow code may import only ${WORKFLOW_SAFE.join(', ')} (workflow-safe); other code only as \`import type\`.`,
+  }),
 };
 
 /** The workflow-safe modules: what workflows run, so they reach nothing outside their own folder (types of the shared code excepted). */
 const workflowSafeModules = {
   files: WORKFLOW_SAFE.map((m) => (m.endsWith('/') ? `${m}**/*.ts` : `${m}.ts`)),
-  rules: {
-    '@typescript-eslint/no-restricted-imports': [
-      'error',
-      {
-        patterns: [
-          nodeBuiltins,
-          upward.interfaces,
-          upward.client,
-          upward.runtime,
-          {
-            // Types from anywhere but the rooms above: a type import passes when any pattern that allows
-            // types matches it, so this one must not match what the patterns above refuse outright.
-            regex: `^\\.\\./(?!(\\.\\./)*(src/)?${anyOf(ABOVE_SHARED)})`,
-            allowTypeImports: true,
-            message: 'Workflow-safe code is self-contained: import only files of its own folder (other code only as `import type`).',
-          },
-        ],
-      },
-    ],
-    '@typescript-eslint/no-require-imports': 'error',
-  },
+  rules: sandboxRules([upward.interfaces, upward.client, upward.runtime], {
+    regex: `^\\.\\./(?!(\\.\\./)*(src/)?${anyOf(ABOVE_SHARED)})`,
+    message: 'Workflow-safe code is self-contained: import only files of its own folder (other code only as `import type`).',
+  }),
 };
 
 module.exports = tseslint.config(

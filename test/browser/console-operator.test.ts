@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { ARTIFACTS, signedIn } from '../support/browser';
+import { issueToken, revokeTokens, upsertUser } from '../../src/auth/users';
 import { drillRunbook, useConsoleHarness } from '../support/console-harness';
 import { waitFor } from '../support/wait-for';
 
@@ -219,6 +220,22 @@ steps:
     expect(errors).toEqual([]);
   } finally {
     h.loopback.failuresLeft.set('/health', 0);
+    await context.close();
+  }
+});
+
+test('a session that ends elsewhere (its token revoked) takes the open page back to the sign-in form, saying so', async () => {
+  await upsertUser(h.db, { name: 'otto', roles: ['operator'] });
+  const issued = await issueToken(h.db, 'otto', { label: 'revoked-while-open' });
+  const { page, context } = await signedIn(h.browser, h.api.url, issued.token);
+  try {
+    await page.locator('[data-testid="live"][data-live="true"]').waitFor();
+    await revokeTokens(h.db, 'otto', issued.prefix);
+    // The stream checks its caller every 5 s: then the page drops what it showed and asks for a sign-in.
+    await page.getByLabel('API token').waitFor({ timeout: 10_000 });
+    expect(await page.getByText('You are signed out (signed out, or the session expired).').count()).toBe(1);
+    expect(await page.getByTestId('who').count()).toBe(0);
+  } finally {
     await context.close();
   }
 });

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * Issue 16, done when: an operator signs in, sees a run paused on a failed step, reads why, chooses
  * retry, and the run completes; the page showed each change within 1 s; the trail records the
@@ -183,7 +184,7 @@ test('forms show only what each person may do; a refusal shows its field on the 
   }
 });
 
-test('a violated guard: the page says which and why, the operator skips it with a reason, the run goes on', async () => {
+test('a violated guard: the page says which and why, the operator ignores it with a reason (by keyboard), the run goes on', async () => {
   const token = await h.api.tokenFor('olga', ['operator']);
   const { page, context, errors } = await signedIn(h.browser, h.api.url, token);
   h.loopback.failuresLeft.set('/health', 1_000_000);
@@ -210,8 +211,13 @@ steps:
     await page.locator('li[data-wait="guard:primary-healthy"][data-kind="decision"]').waitFor({ timeout: 20_000 });
     await page.locator('li[data-guard="primary-healthy"] [data-state="violated"]').waitFor();
     expect(await page.getByTestId('why').textContent()).toMatch(/\S/);
-    await page.getByLabel(/^Reason \(required to ignore/).fill('the primary is fenced on purpose in this drill');
-    await page.getByRole('button', { name: 'Ignore it for this run' }).click();
+    // By keyboard only: type the reason, Tab past "Watch it again" to "Ignore it for this run", Enter.
+    await page.getByLabel(/^Reason \(required to ignore/).focus();
+    await page.keyboard.type('the primary is fenced on purpose in this drill');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Ignore it for this run');
+    await page.keyboard.press('Enter');
     await page.getByText('Sent: guard:primary-healthy is ignored for the rest of the run.').waitFor();
     await page.locator('li[data-guard="primary-healthy"] [data-state="ignored"]').waitFor({ timeout: 10_000 });
     await page.locator('[data-testid="run"][data-state="completed"]').waitFor({ timeout: 20_000 });

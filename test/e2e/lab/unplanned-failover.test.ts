@@ -181,7 +181,7 @@ test('primary SIGKILLed under load: a failover-mode run promotes site B, the cli
     [
       `unplanned failover ${runId}: ${result.state}, verdict ${result.verdict}`,
       `  site A's postmaster ${fault!.pid} SIGKILLed at ${fault!.at}; fenced at ${new Date(fencedAt).toISOString()}`,
-      `  RTO: drillbook ${rtoMs} ms (fence -> verified write at site B), clients ${report.longestWriteGapMs} ms (crash -> first acknowledged write at site B); target 30000 ms`,
+      `  RTO: drillbook ${rtoMs} ms (fence -> verified write at site B), clients ${report.longestWriteGapMs} ms (last acknowledged write at site A -> first at site B); target 30000 ms`,
       `  RPO: drillbook upper bound ${rpoMs} ms (site B's last replayed commit -> fence), clients ${report.missingCommitted.length} acknowledged write(s) lost spanning ${report.lostWindow?.ms ?? 0} ms; target 0 ms`,
       `  load: ${report.committed} acknowledged, ${report.failedNoAnswer} without answer (${report.noAnswerButCommitted} committed after all), ${report.rejected} refused`,
     ].join('\n'),

@@ -320,13 +320,18 @@ export function createStepActivities(deps: StepActivityDeps) {
 
     async recordRunEnded(input: RunEndedInput): Promise<void> {
       const events = input.events.map(toAuditInput);
+      // Whole milliseconds, rounded up (the runs row holds bigints; a runbook's RPO may be fractional,
+      // e.g. an upper bound computed from timestamps): against a whole-millisecond objective the
+      // verdict is the same, and a loss of 0.4 ms is not recorded as none.
+      const rtoMs = wholeMs(input.rtoMs);
+      const rpoMs = wholeMs(input.rpoMs);
       events.push({
         key: `${input.runId}/-/run/ended`,
         runId: input.runId,
         type: `run.${input.state}`,
         actor: 'drillbook',
         at: new Date(input.endedAt),
-        data: { state: input.state, verdict: input.verdict, rtoMs: input.rtoMs ?? null, rpoMs: input.rpoMs ?? null },
+        data: { state: input.state, verdict: input.verdict, rtoMs, rpoMs },
       });
       await appendAuditEvents(db, events, async (trx) => {
         await recordRunEnded(trx, {
@@ -334,12 +339,16 @@ export function createStepActivities(deps: StepActivityDeps) {
           status: input.state,
           verdict: input.verdict,
           endedAt: new Date(input.endedAt),
-          rtoMs: input.rtoMs ?? null,
-          rpoMs: input.rpoMs ?? null,
+          rtoMs,
+          rpoMs,
         });
       });
     },
   };
+}
+
+function wholeMs(ms: number | undefined): number | null {
+  return ms === undefined ? null : Math.ceil(ms);
 }
 
 export type StepActivities = ReturnType<typeof createStepActivities>;

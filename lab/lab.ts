@@ -232,7 +232,7 @@ function removeLabFiles(config: LabConfig): void {
   const paths = labPaths(config);
   const ours = [
     ...SITES.map((site) => paths.siteDir[site]),
-    paths.scratchDir, paths.socketDir, paths.configFile, paths.daemonPidFile, paths.daemonLog, paths.daemonStateFile,
+    paths.scratchDir, paths.socketDir, paths.configFile, paths.daemonPidFile, paths.daemonLog, paths.daemonStateFile, paths.faultLog,
     `${paths.daemonStateFile}.tmp`,
   ];
   for (const entry of ours) rmSync(entry, { recursive: true, force: true });

@@ -69,6 +69,11 @@ export interface LoadReport {
   noAnswerSeqs: number[];
   /** Client-side RPO: acknowledged writes absent from the primary at the end. */
   missingCommitted: number[];
+  /**
+   * The same RPO as a time window: from the last acknowledged write kept before the first lost one
+   * (or the start) to the acknowledgement of the last lost one; null when none was lost.
+   */
+  lostWindow: WriteGap | null;
   /** Writes with no answer that turned out to be committed. */
   noAnswerButCommitted: number;
   verified: boolean;
@@ -122,6 +127,8 @@ export function startLoad(options: LoadOptions): LoadHandle {
 
   const counts = { attempted: 0, committed: 0, failedNoAnswer: 0, rejected: 0, connectFailures: 0 };
   const committedSeqs: number[] = [];
+  /** When each of committedSeqs was acknowledged (wall clock, ms). */
+  const committedAt: number[] = [];
   const noAnswerSeqs: number[] = [];
   let longestGap: WriteGap | null = null;
   const writeGaps: WriteGap[] = [];
@@ -175,6 +182,7 @@ export function startLoad(options: LoadOptions): LoadHandle {
           lastAck = { perf: nowPerf, wall: nowWall };
           counts.committed += 1;
           committedSeqs.push(seq);
+          committedAt.push(nowWall);
         } catch (error) {
           if (isServerAnswer(error)) {
             counts.rejected += 1;
@@ -213,6 +221,7 @@ export function startLoad(options: LoadOptions): LoadHandle {
       committedSeqs,
       noAnswerSeqs,
       missingCommitted: [],
+      lostWindow: null,
       noAnswerButCommitted: 0,
       verified: false,
     };
@@ -224,6 +233,7 @@ export function startLoad(options: LoadOptions): LoadHandle {
           options.verifyTimeoutMs ?? 15_000,
         );
         report.missingCommitted = committedSeqs.filter((seq) => !present.has(seq));
+        report.lostWindow = lostWindow(committedSeqs, committedAt, present, startedWall);
         report.noAnswerButCommitted = noAnswerSeqs.filter((seq) => present.has(seq)).length;
         report.verified = true;
       } catch (error) {
@@ -246,6 +256,16 @@ export function startLoad(options: LoadOptions): LoadHandle {
       msSinceLastCommit: lastAck ? performance.now() - lastAck.perf : null,
     }),
   };
+}
+
+/** See LoadReport.lostWindow. */
+function lostWindow(seqs: number[], ackedAt: number[], present: Set<number>, startedWall: number): WriteGap | null {
+  const first = seqs.findIndex((seq) => !present.has(seq));
+  if (first < 0) return null;
+  let last = first;
+  for (let i = first; i < seqs.length; i++) if (!present.has(seqs[i])) last = i;
+  const from = first > 0 ? ackedAt[first - 1] : startedWall;
+  return { from: new Date(from).toISOString(), to: new Date(ackedAt[last]).toISOString(), ms: ackedAt[last] - from };
 }
 
 /** Writes until `durationMs` passes or `signal` aborts, then reports. */

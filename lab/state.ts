@@ -21,6 +21,8 @@ export interface LabPaths {
   daemonPidFile: string;
   daemonLog: string;
   daemonStateFile: string;
+  /** Faults injected on purpose (`drillbook lab kill-primary`), one JSON line each. */
+  faultLog: string;
 }
 
 export function labPaths(config: LabConfig): LabPaths {
@@ -42,6 +44,7 @@ export function labPaths(config: LabConfig): LabPaths {
     daemonPidFile: path.join(root, 'lab-daemon.pid'),
     daemonLog: path.join(root, 'lab-daemon.log'),
     daemonStateFile: path.join(root, 'lab-daemon-state.json'),
+    faultLog: path.join(root, 'lab-faults.log'),
   };
 }
 

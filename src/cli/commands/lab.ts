@@ -1,5 +1,5 @@
 /**
- * `drillbook lab up|down|status|reset|load`: the DR lab on loopback (lab/), by the same functions
+ * `drillbook lab up|down|status|reset|load|kill-primary`: the DR lab on loopback (lab/), by the same functions
  * the lab's tests and the demo use. Where it lives and its ports come from DRILLBOOK_LAB_DIR and
  * DRILLBOOK_LAB_PORT_BASE (defaults /tmp/drillbook-lab and 25432).
  */
@@ -13,6 +13,7 @@ import {
   type LabConfig,
 } from '../../../lab/config';
 import { labReset } from '../../../lab/failback';
+import { killPrimary } from '../../../lab/faults';
 import { labDown, labStatus, labUp, type LabStatus } from '../../../lab/lab';
 import { startLoad, type LoadReport } from '../../../lab/load-generator';
 import { parseDuration } from '../../plan/duration';
@@ -128,6 +129,22 @@ export function labCommand(run: Runner): Command {
       run(async () => {
         const result = await labReset(labConfig());
         printResult(opts, result, `lab reset in ${Math.round(result.durationMs)} ms: ${result.actions.join(', ') || 'nothing to do'}`);
+        return EXIT.ok;
+      }),
+    );
+
+  lab
+    .command('kill-primary')
+    .description("crash the primary: SIGKILL its postmaster (for an unplanned failover); recorded in the lab's fault log")
+    .option('--site <site>', 'site-a or site-b (default: the site that accepts writes)')
+    .option('--json', 'print the record as JSON')
+    .action((opts: { site?: string; json?: boolean }) =>
+      run(async () => {
+        if (opts.site !== undefined && opts.site !== 'site-a' && opts.site !== 'site-b') {
+          throw new CliError(`--site: expected site-a or site-b, got "${opts.site}"`, EXIT.usage);
+        }
+        const record = await killPrimary(labConfig(), { site: opts.site as 'site-a' | 'site-b' | undefined });
+        printResult(opts, record, `${record.site}: postmaster ${record.pid} killed (SIGKILL) at ${record.at}, down after ${record.downAfterMs} ms`);
         return EXIT.ok;
       }),
     );

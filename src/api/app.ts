@@ -21,6 +21,9 @@
  *   GET  /api/runbooks, POST /api/runbooks, POST /api/runbooks/:planHash/revoke   the runbook registry (routes/runbooks.ts)
  *   /api/findings…, /api/finding-actions…              the remediation register (routes/findings.ts)
  *   /api/users…                                        users, roles, tokens; admin (routes/users.ts)
+ *   GET  /api/reports/…, /api/history?service=, /api/runs/:runId/dossier[/download]   the auditor's reads (routes/reports.ts)
+ *   GET  /api/programme                                schedules, next drills, blackouts, overdue (routes/programme.ts)
+ *   GET  /api/roles, /api/users/:name/tokens           the access review; admin, auditor (routes/access.ts)
  *   GET  /api/openapi.json                             the OpenAPI 3 document of all of these, from their schemas (openapi.ts)
  */
 import { randomUUID } from 'node:crypto';
@@ -50,6 +53,9 @@ import { admitRun } from './admit-real-run';
 import { registerRunbookRoutes } from './routes/runbooks';
 import { registerFindingRoutes } from './routes/findings';
 import { registerUserRoutes } from './routes/users';
+import { registerReportRoutes } from './routes/reports';
+import { registerProgrammeRoutes } from './routes/programme';
+import { registerAccessRoutes } from './routes/access';
 import { apiLimitsFromEnv, type ApiLimits } from './api-limits';
 import { registerFrontDoor } from './front-door';
 import { earlierStart, idempotencyKeyOf, startOnce, startRequestHash } from './idempotency';
@@ -347,6 +353,9 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
 
   registerFindingRoutes(app, deps);
   registerUserRoutes(app, deps);
+  registerReportRoutes(app, deps);
+  registerProgrammeRoutes(app, deps);
+  registerAccessRoutes(app, deps);
   return app;
 }
 

@@ -93,3 +93,17 @@ export const UserAnswer = changed({ user: User });
 export const TokenAnswer = changed({ name: z.string(), token: z.string().describe('shown once, never stored'), prefix: z.string(), label: z.string(), expiresAt: Nullable(When) });
 export const RevokedAnswer = changed({ revoked: z.number().int().describe('how many tokens were revoked') });
 export const DisabledAnswer = changed({ name: z.string(), disabled: z.boolean() });
+
+/** The console's session (routes/session.ts): who, and the CSRF token its changes carry. */
+const SignedIn = {
+  signedIn: z.literal(true),
+  name: z.string(),
+  roles: z.array(z.string()),
+  csrfToken: z.string().describe('send it as X-CSRF-Token with every POST, PUT, PATCH, DELETE made with the session cookie'),
+  session: z.string().describe("the session's public reference, as the audit trail records it"),
+  expiresAt: When.describe('the absolute expiry (DRILLBOOK_SESSION_MAX after the sign-in)'),
+  idleExpiresAt: When.describe('the end of the session unless a request comes first (DRILLBOOK_SESSION_IDLE)'),
+};
+export const SignInAnswer = z.looseObject({ ok: z.literal(true), ...SignedIn, requestId: z.string() });
+export const SessionAnswer = z.union([z.looseObject(SignedIn), z.looseObject({ signedIn: z.literal(false), reason: z.string() })]);
+export const SignOutAnswer = z.looseObject({ ok: z.literal(true), signedOut: z.boolean(), requestId: z.string().optional() });

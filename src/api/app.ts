@@ -5,8 +5,11 @@
  * front door's key (src/security/action-signer.ts), and only then sent to the workflow as an Update,
  * whose synchronous validator verifies the signature (and the runbook's rules) as the second line.
  *
- * Routes (JSON; `Authorization: Bearer <token>` on all but /api/health):
+ * Routes (JSON; `Authorization: Bearer <token>`, or the console's session cookie with X-CSRF-Token on
+ * changes, on all but /api/health and /api/session):
  *   GET  /api/health                                   liveness
+ *   POST|GET|DELETE /api/session                       the console's sign-in, who is signed in, sign-out (routes/session.ts)
+ *   GET  /console/…                                    the console's pages (console.ts)
  *   GET  /api/me                                       who the token belongs to
  *   POST /api/runs                                     start a run (operator) { runbook, file?, mode, params?, reason };
  *                                                      a real one from a registered runbook, its services free
@@ -28,6 +31,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import fastifyCookie from '@fastify/cookie';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import type { z } from 'zod';
@@ -56,6 +60,8 @@ import { registerUserRoutes } from './routes/users';
 import { registerReportRoutes } from './routes/reports';
 import { registerProgrammeRoutes } from './routes/programme';
 import { registerAccessRoutes } from './routes/access';
+import { registerSessionRoutes } from './routes/session';
+import { registerConsole } from './console';
 import { apiLimitsFromEnv, type ApiLimits } from './api-limits';
 import { registerFrontDoor } from './front-door';
 import { earlierStart, idempotencyKeyOf, startOnce, startRequestHash } from './idempotency';
@@ -107,6 +113,10 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   const { parsePool } = registerFrontDoor(app, db, limits);
   // Before the routes: the document is collected from the routes registered after it.
   await registerOpenApi(app, db);
+  // The console's session cookie (authenticate.ts reads it), its pages, and the CSP on every answer.
+  await app.register(fastifyCookie);
+  await registerConsole(app);
+  registerSessionRoutes(app, { ...deps, limits });
 
   /**
    * The one path of every human action on a run: authenticate → the run → authorise (roles and the
@@ -119,7 +129,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     let run: RunRecord | undefined;
     let request: Json | undefined;
     try {
-      identity = await authenticate(db, req.headers.authorization);
+      identity = await authenticate(db, req);
       checkPathParams({ runId, stepId });
       run = await getRun(db, runId);
       if (!run) throw new ApiError(404, 'run_not_found', `no run ${runId}`);
@@ -149,7 +159,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
 
   app.get('/api/me', { schema: { summary: 'who the token belongs to', response: answers({ status: 200, schema: MeAnswer }, []) } }, async (req, reply) => {
     try {
-      const identity = await authenticate(db, req.headers.authorization);
+      const identity = await authenticate(db, req);
       return { name: identity.name, roles: identity.roles };
     } catch (err) {
       const answer = toErrorAnswer(err);
@@ -161,7 +171,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
 
   app.get<{ Params: { runId: string } }>('/api/runs/:runId', runRead("a run's live progress (from the audit trail once Temporal forgot it)", RunAnswer, [400, 403, 404]), async (req, reply) => {
     try {
-      const identity = await authenticate(db, req.headers.authorization);
+      const identity = await authenticate(db, req);
       authorize(identity, 'read');
       const { runId } = req.params;
       checkPathParams({ runId });
@@ -185,7 +195,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
 
   app.get<{ Params: { runId: string } }>('/api/runs/:runId/events', runRead("the run's audit events", RunEventsAnswer, [400, 403]), async (req, reply) => {
     try {
-      authorize(await authenticate(db, req.headers.authorization), 'read');
+      authorize(await authenticate(db, req), 'read');
       checkPathParams({ runId: req.params.runId });
       const events = await listRunEvents(db, req.params.runId);
       return { events: events.map(({ body: _body, ...e }) => e) };
@@ -312,7 +322,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     let identity: Identity | undefined;
     let request: Json | undefined;
     try {
-      identity = await authenticate(db, req.headers.authorization);
+      identity = await authenticate(db, req);
       authorize(identity, 'start');
       const idempotencyKey = idempotencyKeyOf(req.headers);
       const body = parseBody(StartBody, req.body);

@@ -32,7 +32,7 @@ export async function auditedRequest<S extends z.ZodType>(db: Kysely<Database>, 
   let identity: Identity | undefined;
   let request: Json | undefined;
   try {
-    identity = await authenticate(db, req.headers.authorization);
+    identity = await authenticate(db, req);
     authorize(identity, spec.action);
     const body = parseBody(spec.body, req.body);
     request = recordedBody(spec.recorded ? spec.recorded(body) : body);

@@ -15,7 +15,7 @@ export type ReadHandler<R extends FastifyRequest> = (req: R, reply: FastifyReply
 export function behindGate<R extends FastifyRequest>(db: Kysely<Database>, handler: ReadHandler<R>, action: HumanAction = 'read') {
   return async (req: R, reply: FastifyReply) => {
     try {
-      const identity = await authenticate(db, req.headers.authorization);
+      const identity = await authenticate(db, req);
       authorize(identity, action);
       return await handler(req, reply, identity);
     } catch (err) {

@@ -112,7 +112,9 @@ test('the document needs a token like every read, and is valid OpenAPI 3.0 namin
   expect(documented.length).toBeGreaterThan(25);
 
   expect(doc.components.securitySchemes.bearer).toEqual(expect.objectContaining({ type: 'http', scheme: 'bearer' }));
-  expect(doc.security).toEqual([{ bearer: [] }]);
+  // Either credential: a bearer token, or the console's session cookie (with X-CSRF-Token on changes).
+  expect(doc.security).toEqual([{ bearer: [] }, { session: [] }]);
+  expect(doc.components.securitySchemes.session).toEqual(expect.objectContaining({ type: 'apiKey', in: 'cookie', name: 'drillbook_session' }));
   expect(doc.paths['/api/health'].get.security).toEqual([]);
   // The error body, and the field at fault.
   expect(doc.components.schemas.Error.properties).toEqual(expect.objectContaining({ error: expect.anything(), message: expect.anything(), field: expect.anything() }));
@@ -121,7 +123,9 @@ test('the document needs a token like every read, and is valid OpenAPI 3.0 namin
       const statuses = Object.keys(op.responses);
       const where = `${method.toUpperCase()} ${p}`;
       if (p === '/api/health') continue;
-      expect({ where, has: ['401', '429', '500'].every((s) => statuses.includes(s)) }).toEqual({ where, has: true });
+      // The session's own routes authenticate by the body's token or the cookie (`security: []`): GET and DELETE never answer 401.
+      const open = p === '/api/session' && method !== 'post';
+      expect({ where, has: [...(open ? [] : ['401']), '429', '500'].every((s) => statuses.includes(s)) }).toEqual({ where, has: true });
       expect({ where, retryAfter: Boolean(op.responses['429'].headers?.['Retry-After']) }).toEqual({ where, retryAfter: true });
       if (method === 'post') expect({ where, body: ['400', '413', '415', '503'].every((s) => statuses.includes(s)) }).toEqual({ where, body: true });
     }

@@ -72,17 +72,50 @@ export function describeProblem(err: unknown): { message: string; field?: string
  * connect and on every change, never a patch), `onState` whether the stream is live. The browser
  * reconnects by itself; the server sends the whole truth again on each connection.
  */
-export function stream<T>(path: string, onData: (data: T) => void, onState: (live: boolean) => void): () => void {
-  const source = new EventSource(path);
-  source.addEventListener('open', () => onState(true));
-  source.addEventListener('error', () => onState(false));
-  source.addEventListener('data', (event) => onData(JSON.parse((event as MessageEvent<string>).data) as T));
-  source.addEventListener('problem', (event) => {
-    const problem = JSON.parse((event as MessageEvent<string>).data) as { status: number };
-    // The session ended or the run is gone: stop, and let the page say so.
-    source.close();
-    onState(false);
-    if (problem.status === 401) for (const listener of unauthenticatedListeners) listener();
-  });
-  return () => source.close();
+export function stream<T>(path: string, onData: (data: T) => void, onState: (live: boolean) => void, onProblem: (problem: ApiProblem) => void = () => undefined): () => void {
+  let source: EventSource | undefined;
+  let stopped = false;
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  const connect = () => {
+    const s = new EventSource(path);
+    source = s;
+    s.addEventListener('open', () => onState(true));
+    s.addEventListener('error', () => {
+      onState(false);
+      // The browser gives up on an answer that is not a stream (401, 403, 404…): ask once why, then try again later.
+      if (s.readyState === EventSource.CLOSED && !stopped) void whyRefused();
+    });
+    s.addEventListener('data', (event) => onData(JSON.parse((event as MessageEvent<string>).data) as T));
+    s.addEventListener('problem', (event) => {
+      const p = JSON.parse((event as MessageEvent<string>).data) as { status: number; error?: string; message?: string };
+      // The session ended or no longer may read: stop, and let the page say so.
+      stop();
+      onState(false);
+      if (p.status === 401) for (const listener of unauthenticatedListeners) listener();
+      onProblem(new ApiProblem(p.status, p.error ?? 'error', p.message ?? 'the stream ended'));
+    });
+  };
+  const whyRefused = async () => {
+    const controller = new AbortController();
+    try {
+      const response = await fetch(path, { headers: { accept: 'application/json' }, credentials: 'same-origin', signal: controller.signal });
+      if (response.ok) controller.abort();
+      else {
+        const p = (await response.json().catch(() => ({}))) as { error?: string; message?: string; field?: string; requestId?: string };
+        if (response.status === 401) for (const listener of unauthenticatedListeners) listener();
+        onProblem(new ApiProblem(response.status, p.error ?? 'error', p.message ?? `${response.status}`, p.field, p.requestId));
+        if (response.status === 401 || response.status === 403) return;
+      }
+    } catch {
+      // Unreachable: try again below.
+    }
+    if (!stopped) retry = setTimeout(connect, 2000);
+  };
+  const stop = () => {
+    stopped = true;
+    clearTimeout(retry);
+    source?.close();
+  };
+  connect();
+  return stop;
 }

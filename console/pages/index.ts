@@ -8,3 +8,4 @@ import './history.js';
 import './dossier.js';
 import './integrity.js';
 import './admin.js';
+import './run.js';

@@ -107,3 +107,46 @@ const SignedIn = {
 export const SignInAnswer = z.looseObject({ ok: z.literal(true), ...SignedIn, requestId: z.string() });
 export const SessionAnswer = z.union([z.looseObject(SignedIn), z.looseObject({ signedIn: z.literal(false), reason: z.string() })]);
 export const SignOutAnswer = z.looseObject({ ok: z.literal(true), signedOut: z.boolean(), requestId: z.string().optional() });
+
+/** The console's runs list (routes/run-views.ts): those waiting for a person first. */
+const WaitingSummary = z.looseObject({ stepId: z.string(), kind: z.string(), title: z.string(), role: z.string(), since: When });
+export const RunListAnswer = z.looseObject({
+  runs: z.array(
+    z.looseObject({
+      runId: z.string(),
+      runbook: z.string(),
+      version: z.string(),
+      mode: z.string(),
+      services: z.array(z.string()),
+      initiator: z.string(),
+      status: z.string().describe("the trail's status"),
+      state: z.string().describe('the live state while Temporal has the run, else the status'),
+      ended: z.boolean(),
+      needsHuman: z.boolean().describe('paused on a failure or a guard, or a manual step or an approval waiting'),
+      waiting: z.array(WaitingSummary),
+      startedAt: When,
+      endedAt: Nullable(When),
+      verdict: Nullable(z.string()),
+    }),
+  ),
+});
+
+/** One run whole, for the console's run page. */
+export const RunViewAnswer = z.looseObject({
+  runId: z.string(),
+  source: z.enum(['temporal', 'audit']),
+  runbook: z.string(),
+  mode: z.string(),
+  initiator: z.string(),
+  state: z.string(),
+  ended: z.boolean(),
+  startedAt: When,
+  endedAt: Nullable(When),
+  verdict: Nullable(z.string()),
+  steps: z.array(z.looseObject({ id: z.string(), title: z.string(), kind: z.string(), needs: z.array(z.string()), state: z.string() })),
+  guards: z.array(z.looseObject({ id: z.string(), title: z.string(), state: z.string() })),
+  waiting: z.array(z.looseObject({ stepId: z.string(), kind: z.string(), title: z.string(), role: z.string() })),
+  awaitingDecision: Nullable(z.looseObject({ stepId: z.string(), error: z.string() })),
+  evidence: z.array(z.looseObject({ stepId: Nullable(z.string()), actor: z.string(), at: When })),
+  timeline: z.array(z.looseObject({ seq: z.number(), at: When, type: z.string(), actor: z.string() })),
+});

@@ -15,6 +15,7 @@
  *                                                      a real one from a registered runbook, its services free
  *   GET  /api/runs/:runId                              live progress (from the audit trail once Temporal forgot it)
  *   GET  /api/runs/:runId/events                       the run's audit events
+ *   GET  /api/runs[/stream], /api/runs/:runId/view|stream   the console's list and run page, live (routes/run-views.ts)
  *   POST /api/runs/:runId/steps/:stepId/confirm        manual step { evidence, note? }
  *   POST /api/runs/:runId/steps/:stepId/approve        approval { comment? }
  *   POST /api/runs/:runId/steps/:stepId/decide         after a failure or a guard { decision, reason? }
@@ -61,7 +62,9 @@ import { registerReportRoutes } from './routes/reports';
 import { registerProgrammeRoutes } from './routes/programme';
 import { registerAccessRoutes } from './routes/access';
 import { registerSessionRoutes } from './routes/session';
+import { registerRunViewRoutes } from './routes/run-views';
 import { registerConsole } from './console';
+import { viaOf } from './audited-request';
 import { apiLimitsFromEnv, type ApiLimits } from './api-limits';
 import { registerFrontDoor } from './front-door';
 import { earlierStart, idempotencyKeyOf, startOnce, startRequestHash } from './idempotency';
@@ -141,7 +144,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       const body = parseBody(spec.body, req.body);
       request = recordedBody(body);
       spec.check?.(body, plan, identity, run);
-      await mustRecord(recordHumanAction(db, { requestId, outcome: 'requested', action: spec.action, actor: identity.name, roles: identity.roles, runId, runKnown: true, stepId, request }));
+      await mustRecord(recordHumanAction(db, { requestId, outcome: 'requested', action: spec.action, actor: identity.name, roles: identity.roles, runId, runKnown: true, stepId, request, details: viaOf(identity) }));
       await spec.send({ runId, body, identity, requestId });
       return reply.code(200).send({ ok: true, action: spec.action, runId, ...(stepId ? { stepId } : {}), requestId });
     } catch (err) {
@@ -366,6 +369,17 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   registerReportRoutes(app, deps);
   registerProgrammeRoutes(app, deps);
   registerAccessRoutes(app, deps);
+  registerRunViewRoutes(app, {
+    db,
+    progress: async (runId) => {
+      try {
+        return await handle(runId).query(getProgress);
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return undefined;
+        throw err;
+      }
+    },
+  });
   return app;
 }
 

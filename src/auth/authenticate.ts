@@ -73,16 +73,17 @@ export interface ActRules {
  * @throws AuthError 401 when missing, unknown, revoked, expired, its user disabled, or the session
  *   ended; 403 when a cookie-authenticated unsafe request lacks the right CSRF token.
  */
-export async function authenticate(db: Kysely<Database>, req: Credentials): Promise<Identity> {
+export async function authenticate(db: Kysely<Database>, req: Credentials, opts: { touch?: boolean } = {}): Promise<Identity> {
   if (req.headers.authorization === undefined) {
     const sessionId = req.cookies?.[SESSION_COOKIE];
-    if (sessionId) return sessionIdentity(db, req, sessionId);
+    if (sessionId) return sessionIdentity(db, req, sessionId, opts.touch);
   }
   return authenticateToken(db, req.headers.authorization);
 }
 
-async function sessionIdentity(db: Kysely<Database>, req: Credentials, sessionId: string): Promise<Identity> {
-  const session = await findSession(db, sessionId);
+async function sessionIdentity(db: Kysely<Database>, req: Credentials, sessionId: string, touch?: boolean): Promise<Identity> {
+  // `touch: false`: a check that is not the person's doing (a live stream's) leaves the idle clock running.
+  const session = await findSession(db, sessionId, { touch });
   if (UNSAFE_METHODS.has(req.method.toUpperCase()) && !csrfMatches(session, req.headers[CSRF_HEADER])) {
     throw new AuthError(
       403,

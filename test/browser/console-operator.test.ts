@@ -1,0 +1,132 @@
+/**
+ * Issue 16, done when: an operator signs in, sees a run paused on a failed step, reads why, chooses
+ * retry, and the run completes; the page showed each change within 1 s; the trail records the
+ * browser's action with the operator's identity. And after the stream is cut, the page shows the
+ * truth again when it comes back. Real Chromium, real serve, worker, Temporal and PostgreSQL.
+ */
+import path from 'node:path';
+import { ARTIFACTS, signedIn } from '../support/browser';
+import { startConsoleHarness, type ConsoleHarness } from '../support/console-harness';
+import { waitFor } from '../support/wait-for';
+
+let h: ConsoleHarness;
+
+beforeAll(async () => {
+  h = await startConsoleHarness('console-operator');
+}, 120_000);
+
+afterAll(async () => {
+  await h?.close();
+}, 60_000);
+
+const RUNBOOK = `
+apiVersion: drillbook/v1
+name: console-retry
+version: "1.0.0"
+owners: [infra-payments@bank.example]
+services: [payments]
+objectives: { rto: 30s }
+modes: [drill]
+params:
+  base: { type: string, required: true }
+steps:
+  - id: warm-up
+    title: Give the operator time to look
+    kind: wait
+    duration: 3s
+  - id: switch
+    title: Switch traffic to site B
+    kind: action
+    needs: [warm-up]
+    action: { adapter: http, input: { method: POST, url: "\${{ params.base }}/switch" } }
+    retry: { attempts: 1 }
+    marks: [rto.start]
+  - id: verify
+    title: Site B serves traffic
+    kind: action
+    needs: [switch]
+    action: { adapter: noop, input: {} }
+    marks: [rto.end]
+`;
+
+/** Milliseconds between when something happened (the trail's time) and when the page showed it (seen by the test, later still). */
+const lag = (seenAt: number, happenedAt: Date) => seenAt - happenedAt.getTime();
+
+test('an operator sees a run paused on a failed step, reads why, retries, and watches it complete: each change on the page within 1 s; the trail has the operator', async () => {
+  const starter = await h.api.tokenFor('ivan', ['operator']);
+  const token = await h.api.tokenFor('olga', ['operator']);
+  const { page, context, errors } = await signedIn(h.browser, h.api.url, token);
+  try {
+    h.loopback.failuresLeft.set('/switch', 1);
+    const runId = await h.start(starter, RUNBOOK);
+
+    // The list, live: the run appears, then moves to the top marked as waiting for a person when it pauses.
+    const row = page.locator(`tr[data-run="${runId}"]`);
+    await row.waitFor({ timeout: 10_000 });
+    await page.locator(`tr.needs-human[data-run="${runId}"]`).waitFor({ timeout: 20_000 });
+    const pausedSeen = Date.now();
+    const [paused] = await h.events(runId, 'run.paused');
+    expect(paused).toBeDefined();
+    expect(lag(pausedSeen, paused.at)).toBeLessThan(1000);
+    expect(await page.locator('tbody tr').first().getAttribute('data-run')).toBe(runId);
+    await expect(row.locator('td').nth(3).textContent()).resolves.toMatch(/decision on switch/);
+
+    // The run page: why it paused, and the decision's form (olga is an operator).
+    await row.getByRole('link').click();
+    const why = page.getByTestId('why');
+    await why.waitFor();
+    expect(await why.textContent()).toMatch(/500/);
+    await page.locator('g[data-step="switch"][data-state="failed"]').waitFor();
+    await page.screenshot({ path: path.join(ARTIFACTS, 'run-paused.png'), fullPage: true });
+
+    await page.getByRole('button', { name: 'Retry the step' }).click();
+    await page.getByText('Retry sent: switch runs again.').waitFor();
+    await page.locator('[data-testid="run"][data-state="completed"]').waitFor({ timeout: 20_000 });
+    const completedSeen = Date.now();
+    await page.locator('g[data-step="verify"][data-state="completed"]').waitFor();
+    await page.getByTestId('verdict').waitFor();
+    const run = await h.db.selectFrom('runs').select(['status', 'ended_at', 'verdict']).where('run_id', '=', runId).executeTakeFirstOrThrow();
+    expect(run.status).toBe('completed');
+    expect(lag(completedSeen, run.ended_at!)).toBeLessThan(1000);
+    // Measured RTO shown against the target.
+    expect(await page.getByTestId('rto').getAttribute('data-state')).toBe('measured');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'run-page.png'), fullPage: true });
+
+    // The trail: the browser's decision, requested by olga through her console session, and applied as hers.
+    const session = (await (await context.request.get(`${h.api.url}/api/session`)).json()) as { session: string };
+    const requested = (await h.events(runId, 'action.requested')).filter((e) => e.data.action === 'decide');
+    expect(requested).toEqual([expect.objectContaining({ actor: 'olga', data: expect.objectContaining({ via: 'console', session: session.session, request: { decision: 'retry' } }) })]);
+    const applied = await h.events(runId, 'decision.applied');
+    expect(applied.map((e) => e.actor)).toEqual(['olga']);
+    expect(errors).toEqual([]);
+  } finally {
+    await context.close();
+  }
+});
+
+test('after the stream is cut, the page shows the truth again when it comes back, not its stale copy', async () => {
+  const token = await h.api.tokenFor('olga', ['operator']);
+  const { page, context, errors } = await signedIn(h.browser, h.api.url, token);
+  try {
+    h.loopback.failuresLeft.set('/switch', 1);
+    const runId = await h.start(token, RUNBOOK);
+    await page.goto(`${h.api.url}/console/#/runs/${runId}`);
+    await page.getByTestId('why').waitFor({ timeout: 20_000 });
+    // Cut: the server drops every connection, and the browser's attempts to reconnect fail for now.
+    await page.route('**/stream', (route) => route.abort());
+    h.api.app.server.closeAllConnections();
+    await page.locator('[data-testid="live"][data-live="false"]').waitFor({ timeout: 10_000 });
+    // Meanwhile the run goes on (decided through the API) and ends.
+    const decided = await fetch(`${h.api.url}/api/runs/${runId}/steps/switch/decide`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ decision: 'retry' }) });
+    expect(decided.status).toBe(200);
+    await waitFor(async () => (await h.db.selectFrom('runs').select('status').where('run_id', '=', runId).executeTakeFirstOrThrow()).status === 'completed');
+    expect(await page.locator('[data-testid="run"]').getAttribute('data-state')).toBe('paused');
+    await page.unroute('**/stream');
+    await page.locator('[data-testid="run"][data-state="completed"]').waitFor({ timeout: 10_000 });
+    await page.locator('[data-testid="live"][data-live="true"]').waitFor();
+    expect(await page.locator('[data-kind="decision"]').count()).toBe(0);
+    expect(errors.filter((e) => /Content Security Policy/i.test(e))).toEqual([]);
+  } finally {
+    await context.close();
+  }
+});

@@ -49,7 +49,7 @@ function parseQuery(query: unknown): RunListFilter {
 
 const EVENT_STREAM = (what: string) => ({
   description: `server-sent events: \`event: data\` with ${what} as JSON on connect and on every change; \`event: problem\` ({ status, error, message }) before the stream ends because the session or token no longer counts`,
-  content: { 'text/event-stream': { schema: { type: 'string' } } },
+  content: { 'text/event-stream': { schema: z.string() } },
 });
 
 export function registerRunViewRoutes(app: FastifyInstance, deps: RunViewDeps): void {

@@ -37,8 +37,12 @@ export interface TokenAttribution {
   prefix: string;
   /** The user the token with this prefix was issued to. */
   owner: string;
-  /** Why it was refused: revoked, expired, its user disabled, or not the token with this prefix. */
-  state: 'revoked' | 'expired' | 'user-disabled' | 'mismatch';
+  /**
+   * Why it was refused: revoked, expired, its user disabled, or not the token with this prefix; or
+   * the user's live console session sent a change without its CSRF token (the browser is theirs, the
+   * act is not proven to be: the refusal names whom it was aimed at).
+   */
+  state: 'revoked' | 'expired' | 'user-disabled' | 'mismatch' | 'no-csrf-token';
 }
 
 export class AuthError extends Error {
@@ -89,7 +93,7 @@ async function sessionIdentity(db: Kysely<Database>, req: Credentials, sessionId
       403,
       'forbidden',
       `X-CSRF-Token: ${req.headers[CSRF_HEADER] ? "not this session's CSRF token" : 'missing'}; a change made with the console's session cookie must carry the token GET /api/session gives`,
-      undefined,
+      { prefix: session.identity.tokenPrefix, owner: session.identity.name, state: 'no-csrf-token' },
       'X-CSRF-Token',
     );
   }

@@ -187,6 +187,16 @@ test('the auditor: coverage matrix, attainment chart, the dossier and its PDF; n
   // The last of them, Admin, says it is an access review, read only.
   await expect(page.getByTestId('read-only').textContent()).resolves.toMatch(/Read only/);
 
+  // On a tablet the pages fit the width: wide tables scroll inside themselves, the page does not.
+  await page.setViewportSize({ width: 768, height: 1024 });
+  for (const [route, testId] of [['/coverage', 'coverage-matrix'], ['/attainment?service=ledger', 'attainment-chart'], [`/runs/${encodeURIComponent(runId)}/dossier`, 'objectives'], ['/programme', 'programme-services'], ['/admin', 'users']] as const) {
+    await visit(page, route, testId);
+    const [scrollWidth, width] = await page.evaluate('[document.documentElement.scrollWidth, window.innerWidth]') as [number, number];
+    expect({ route, overflows: scrollWidth > width }).toEqual({ route, overflows: false });
+  }
+  await page.screenshot({ path: path.join(ARTIFACTS, 'admin-tablet-auditor.png'), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 800 });
+
   // No console error and no CSP violation on any of these pages.
   expect(errors).toEqual([]);
 

@@ -75,7 +75,7 @@ export function downloadName(runId: string, format: ReportFormat): string {
  * than one browser on the server.
  */
 let pdfQueue: Promise<unknown> = Promise.resolve();
-function oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
+export function oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
   const next = pdfQueue.then(fn, fn);
   pdfQueue = next.catch(() => undefined);
   return next;

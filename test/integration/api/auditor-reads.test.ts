@@ -16,7 +16,8 @@ import { coverageMatrix } from '../../../src/reports/coverage-report';
 import { buildDossier } from '../../../src/reports/dossier';
 import { findingsReport } from '../../../src/reports/findings-report';
 import { integrityAttestation } from '../../../src/reports/integrity-report';
-import { downloadName } from '../../../src/api/routes/reports';
+import { downloadName, oneAtATime } from '../../../src/api/routes/reports';
+import { programmeView } from '../../../src/api/routes/programme';
 import { raiseFinding } from '../../../src/findings/register';
 import { DEFAULT_API_LIMITS } from '../../../src/api/api-limits';
 import { startApiServer, type RunningApi } from '../../../src/api/server';
@@ -206,6 +207,30 @@ test('the programme: services with their status, the coming drills deferred by b
   expect(body.blackouts.find((b: { name: string }) => b.name === 'nights')).toEqual(expect.objectContaining({ kind: 'recurring', description: expect.stringContaining('22:00-06:00'), services: null }));
   expect(body.overdue.map((o: { service: string }) => o.service)).toEqual(body.services.filter((s: { status: string }) => s.status === 'overdue').map((s: { service: string }) => s.service));
   expect(body.schedulesUnavailable).toBeNull();
+});
+
+test("Temporal unreachable: the programme still answers from the database, and says so without Temporal's own text", async () => {
+  const down = { schedule: { list: () => { throw new Error('14 UNAVAILABLE: connect ECONNREFUSED 10.20.30.40:7233'); } } } as unknown as Client;
+  const view = await programmeView({ db, temporal: down, taskQueue: 'x', signer: undefined as never });
+  expect(view.schedules).toBeNull();
+  expect(view.schedulesUnavailable).toMatch(/could not be read from Temporal/);
+  expect(JSON.stringify(view)).not.toContain('10.20.30.40');
+  expect(view.services).toHaveLength(30);
+});
+
+test('PDFs are printed one at a time, and one that fails does not stop the next', async () => {
+  let running = 0;
+  let most = 0;
+  const job = (fail: boolean) => async () => {
+    most = Math.max(most, ++running);
+    await new Promise((r) => setTimeout(r, 20));
+    running--;
+    if (fail) throw new Error('chromium crashed');
+    return 'ok';
+  };
+  const outcomes = await Promise.allSettled([oneAtATime(job(false)), oneAtATime(job(true)), oneAtATime(job(false))]);
+  expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+  expect(most).toBe(1);
 });
 
 test('the access review: admins and auditors see users, roles and token prefixes, never a token; others are refused', async () => {

@@ -179,11 +179,23 @@ test('the auditor: coverage matrix, attainment chart, the dossier and its PDF; n
   expect(text).toContain(runId);
   expect(text).toContain(formatMs(run.rtoMs));
 
-  // Every other page of theirs: read-only.
+  // Every other page of theirs, the runs list and the run's page too: read-only.
   for (const [route, testId] of [['/findings', 'findings-page'], ['/integrity', 'chains'], ['/programme', 'programme-services'], ['/history/ledger', 'history'], ['/admin', 'users']] as const) {
     await visit(page, route, testId);
     expect({ route, controls: await changingControls(page) }).toEqual({ route, controls: [] });
   }
+  // The runs list has a filter form (a search): on it and on the run's page, pressing every button sends no change.
+  const unsafe: string[] = [];
+  page.on('request', (r) => void (['GET', 'HEAD'].includes(r.method()) || unsafe.push(`${r.method()} ${r.url()}`)));
+  for (const [route, testId] of [['/runs', 'runs'], [`/runs/${encodeURIComponent(runId)}`, 'verdict'], ['/coverage', 'coverage-matrix'], ['/admin', 'users']] as const) {
+    await visit(page, route, testId);
+    for (const button of await page.locator('button').all()) {
+      if ((await button.textContent())?.trim() !== 'Sign out' && (await button.isVisible())) await button.click();
+    }
+    await page.waitForTimeout(300);
+    expect({ route, unsafe }).toEqual({ route, unsafe: [] });
+  }
+  await visit(page, '/admin', 'users');
   // The last of them, Admin, says it is an access review, read only.
   await expect(page.getByTestId('read-only').textContent()).resolves.toMatch(/Read only/);
 

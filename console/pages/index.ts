@@ -9,3 +9,4 @@ import './dossier.js';
 import './integrity.js';
 import './admin.js';
 import './run.js';
+import './start.js';

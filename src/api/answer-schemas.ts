@@ -150,3 +150,15 @@ export const RunViewAnswer = z.looseObject({
   evidence: z.array(z.looseObject({ stepId: Nullable(z.string()), actor: z.string(), at: When })),
   timeline: z.array(z.looseObject({ seq: z.number(), at: When, type: z.string(), actor: z.string() })),
 });
+
+/** A runbook checked for the console's start form (routes/runbook-check.ts). */
+export const RunbookCheckAnswer = z.looseObject({
+  planHash: z.string(),
+  runbook: z.string(),
+  version: z.string(),
+  services: z.array(z.string()),
+  registered: z.boolean().describe('this exact version (plan hash) may run for real'),
+  modes: z.array(z.looseObject({ mode: z.string(), real: z.boolean(), allowed: z.boolean() })),
+  params: z.array(z.looseObject({ name: z.string(), type: z.string(), required: z.boolean(), description: Nullable(z.string()), default: Nullable(z.union([z.string(), z.number(), z.boolean()])) })),
+  warnings: z.array(z.string()),
+});

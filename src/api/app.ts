@@ -23,6 +23,7 @@
  *   POST /api/runs/:runId/terminate                    { reason } — admin; emergency stop, no compensation
  *   POST /api/runs/:runId/signoff                      { role, comment? } — an ended run; drill-owner, business-owner, independent-reviewer
  *   GET  /api/runbooks, POST /api/runbooks, POST /api/runbooks/:planHash/revoke   the runbook registry (routes/runbooks.ts)
+ *   POST /api/runbooks/check                           a runbook compiled, nothing stored: the console's start form (routes/runbook-check.ts)
  *   /api/findings…, /api/finding-actions…              the remediation register (routes/findings.ts)
  *   /api/users…                                        users, roles, tokens; admin (routes/users.ts)
  *   GET  /api/reports/…, /api/history?service=, /api/runs/:runId/dossier[/download]   the auditor's reads (routes/reports.ts)
@@ -63,6 +64,7 @@ import { registerProgrammeRoutes } from './routes/programme';
 import { registerAccessRoutes } from './routes/access';
 import { registerSessionRoutes } from './routes/session';
 import { registerRunViewRoutes } from './routes/run-views';
+import { registerRunbookCheckRoute } from './routes/runbook-check';
 import { registerConsole } from './console';
 import { viaOf } from './audited-request';
 import { apiLimitsFromEnv, type ApiLimits } from './api-limits';
@@ -159,6 +161,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   app.get('/api/health', { schema: { summary: 'liveness', security: [], response: { 200: HealthAnswer } } }, async () => ({ ok: true }));
 
   registerRunbookRoutes(app, { db, parsePool });
+  registerRunbookCheckRoute(app, { db, parsePool });
 
   app.get('/api/me', { schema: { summary: 'who the token belongs to', response: answers({ status: 200, schema: MeAnswer }, []) } }, async (req, reply) => {
     try {

@@ -130,3 +130,43 @@ test('after the stream is cut, the page shows the truth again when it comes back
     await context.close();
   }
 });
+
+test('an operator starts a drill from a runbook file, with a form built from its parameters, and lands on its page', async () => {
+  const token = await h.api.tokenFor('olga', ['operator']);
+  const { page, context, errors } = await signedIn(h.browser, h.api.url, token);
+  try {
+    await page.getByRole('link', { name: 'Start a drill' }).click();
+    const yaml = `
+apiVersion: drillbook/v1
+name: console-start
+version: "2.1.0"
+owners: [infra-payments@bank.example]
+services: [payments]
+objectives: { rto: 1m }
+modes: [drill, failover]
+params:
+  base: { type: string, required: true, description: Site B's API }
+  batches: { type: number, default: 3 }
+steps:
+  - id: ping
+    title: Site B answers
+    kind: action
+    action: { adapter: http, input: { method: GET, url: "\${{ params.base }}/health" } }
+`;
+    await page.getByLabel('Runbook file (YAML)').setInputFiles({ name: 'console-start.yaml', mimeType: 'text/yaml', buffer: Buffer.from(yaml) });
+    await page.getByRole('heading', { name: /console-start/ }).waitFor();
+    // Not registered: only a drill may start; the params are the runbook's.
+    expect(await page.locator('#mode option').allTextContents()).toEqual(['drill']);
+    expect(await page.getByLabel('batches').inputValue()).toBe('3');
+    await page.getByLabel('base (required)').fill(h.loopback.base);
+    await page.getByLabel('Reason (recorded in the trail)').fill('H2 drill from the console');
+    await page.getByRole('button', { name: 'Start' }).click();
+    await page.locator('[data-testid="run"][data-state="completed"]').waitFor({ timeout: 20_000 });
+    const runId = decodeURIComponent(page.url().split('#/runs/')[1]);
+    const run = await h.db.selectFrom('runs').select(['initiator', 'reason', 'params', 'runbook_version']).where('run_id', '=', runId).executeTakeFirstOrThrow();
+    expect(run).toEqual({ initiator: 'olga', reason: 'H2 drill from the console', params: { base: h.loopback.base, batches: 3 }, runbook_version: '2.1.0' });
+    expect(errors).toEqual([]);
+  } finally {
+    await context.close();
+  }
+});

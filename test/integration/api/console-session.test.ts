@@ -11,6 +11,7 @@ import type { Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../../src/audit/database';
 import { DEFAULT_API_LIMITS } from '../../../src/api/api-limits';
+import { RunListAnswer } from '../../../src/api/answer-schemas';
 import { startApiServer, type RunningApi } from '../../../src/api/server';
 import { issueToken, revokeTokens, upsertUser } from '../../../src/auth/users';
 import { buildConsole, cookieOf } from '../../support/console';
@@ -171,4 +172,27 @@ test('the console page and every API answer carry the strict CSP; the page\'s on
     expect({ asset, status: (await fetch(`${api.url}${asset}`)).status }).toEqual({ asset, status: 200 });
   }
   expect((await fetch(`${api.url}/console/vendor/..%2Fpackage.json`)).status).toBe(404);
+});
+
+test('the live streams: refusals answered as JSON before the stream starts; then text/event-stream with the whole document as the document says', async () => {
+  const token = (await issueToken(db, 'alice', { label: 'streams' })).token;
+  const auth = { authorization: `Bearer ${token}` };
+  const missing = await fetch(`${api.url}/api/runs/no-such-run/stream`, { headers: auth });
+  expect(missing.status).toBe(404);
+  expect(await missing.json()).toEqual(expect.objectContaining({ error: 'run_not_found' }));
+  expect((await fetch(`${api.url}/api/runs/stream`)).status).toBe(401);
+  const bad = await call(api, 'GET', '/api/runs?state=sideways', auth);
+  expect(bad).toEqual({ status: 400, body: expect.objectContaining({ field: 'state' }) });
+
+  const controller = new AbortController();
+  const response = await fetch(`${api.url}/api/runs/stream?mode=drill`, { headers: auth, signal: controller.signal });
+  expect(response.status).toBe(200);
+  expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+  expect(response.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
+  const reader = response.body!.getReader();
+  let text = '';
+  while (!text.includes('\n\nevent: data') || !/event: data\ndata: .*\n\n/.test(text)) text += new TextDecoder().decode((await reader.read()).value);
+  controller.abort();
+  const data = JSON.parse(/event: data\ndata: (.*)\n\n/.exec(text)![1]);
+  expect(RunListAnswer.safeParse(data).success).toBe(true);
 });

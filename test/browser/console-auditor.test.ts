@@ -164,8 +164,10 @@ test('the auditor: coverage matrix, attainment chart, the dossier and its PDF; n
   await page.screenshot({ path: path.join(ARTIFACTS, 'attainment-chart.png'), fullPage: true });
   expect(await changingControls(page)).toEqual([]);
 
-  // The dossier page, and its PDF downloaded with the session.
-  await visit(page, `/runs/${encodeURIComponent(runId)}/dossier`, 'objectives');
+  // The dossier page, reached from the run's page, and its PDF downloaded with the session.
+  await visit(page, `/runs/${encodeURIComponent(runId)}`, 'verdict');
+  await page.getByRole('link', { name: 'Dossier' }).click();
+  await page.getByTestId('objectives').waitFor();
   await expect(page.getByTestId('rto-achieved').textContent()).resolves.toBe(rtoText(run.rtoMs));
   await expect(page.getByTestId('outcome').textContent()).resolves.toBe('pass');
   await page.screenshot({ path: path.join(ARTIFACTS, 'dossier.png'), fullPage: true });

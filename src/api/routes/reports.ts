@@ -8,7 +8,7 @@
  *   GET /api/reports/coverage[?period=]                  the coverage matrix of a period (default: this half-year)
  *   GET /api/reports/attainment[?from=&to=&service=]     RTO/RPO target vs achieved per run, and the trend per half-year
  *   GET /api/reports/findings[?asOf=]                    findings and actions with their ageing, risk acceptances
- *   GET /api/reports/integrity[?period=]                 the trail's verification now, the checkpoints of the period
+ *   GET /api/reports/integrity[?period=]                 the trail's verification (at most 15 s old), the checkpoints of the period
  *   GET /api/runs/:runId/dossier                         a run's dossier (JSON)
  *   GET /api/runs/:runId/dossier/download?format=        the same as a file: pdf, html, csv or json (Content-Disposition)
  */
@@ -82,16 +82,22 @@ export function oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 /**
- * The whole trail's verification for a period, shared by the requests that ask while it runs (it reads
- * every event): concurrent readers wait for the one in flight instead of starting their own.
+ * The whole trail's verification for a period (it reads every event), shared: readers who ask while
+ * one runs wait for it, and a result younger than REUSE_MS is answered again (its `generatedAt` says
+ * when it ran), so reloading the page cannot keep the database busy.
  */
-const verifying = new Map<string, Promise<IntegrityAttestation>>();
-function verifyOnce(db: Kysely<Database>, period: string): Promise<IntegrityAttestation> {
-  const running = verifying.get(period);
-  if (running) return running;
-  const started = integrityAttestation(db, period).finally(() => verifying.delete(period));
-  verifying.set(period, started);
-  return started;
+const REUSE_MS = 15_000;
+const verifications = new WeakMap<Kysely<Database>, Map<string, { at: number; result: Promise<IntegrityAttestation> }>>();
+function verifyOnce(db: Kysely<Database>, period: string, now = Date.now()): Promise<IntegrityAttestation> {
+  const verifying = verifications.get(db) ?? verifications.set(db, new Map()).get(db)!;
+  const last = verifying.get(period);
+  if (last && now - last.at < REUSE_MS) return last.result;
+  const result = integrityAttestation(db, period);
+  const entry = { at: now, result };
+  verifying.set(period, entry);
+  // A failed verification is not reused: the next reader tries again.
+  result.catch(() => verifying.get(period) === entry && verifying.delete(period));
+  return result;
 }
 
 /** 404 when no inventory was ever applied: nothing to judge coverage against. */

@@ -107,9 +107,12 @@ test('the coverage matrix, attainment, findings and dossier are the report build
   expect(dossier.body.objectives.rto.achievedMs).toBe(run.rtoMs);
 });
 
-test('integrity: readers asking at once share one verification of the whole trail, the builder\'s result', async () => {
+test('integrity: readers asking at once, or again within seconds, share one verification of the whole trail, the builder\'s result', async () => {
   const answers = await Promise.all([1, 2, 3].map(() => get('/api/reports/integrity?period=2026')));
+  answers.push(await get('/api/reports/integrity?period=2026'));
   expect(new Set(answers.map((a) => a.body.generatedAt)).size).toBe(1);
+  // Another period is its own verification.
+  expect((await get('/api/reports/integrity?period=2025')).body.generatedAt).not.toBe(answers[0].body.generatedAt);
   const expected = wire(await integrityAttestation(db, '2026'));
   expect({ ...answers[0].body.verification, seconds: 0 }).toEqual({ ...expected.verification, seconds: 0 });
   expect({ ...answers[0].body, verification: undefined, generatedAt: undefined }).toEqual({ ...expected, verification: undefined, generatedAt: undefined });

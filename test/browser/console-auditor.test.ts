@@ -13,32 +13,19 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { Browser, Page } from 'playwright-core';
-import type { Kysely } from 'kysely';
-import type { Database } from '../../src/audit/database';
+import type { Page } from 'playwright-core';
 import { API_CHAIN } from '../../src/audit/human-actions';
 import { getRun } from '../../src/audit/runs';
 import { applyInventory } from '../../src/inventory/apply';
 import { loadInventoryFile } from '../../src/inventory/load';
 import { formatMs } from '../../src/reports/measures';
-import type { RunningWorkers } from '../../src/temporal/worker';
-import { startTestApi, type TestApi } from '../support/api';
-import { ARTIFACTS, launchBrowser, signedIn, type WatchedPage } from '../support/browser';
-import { buildConsole } from '../support/console';
-import { destroyTestDb, isolatedTestDb } from '../support/db';
-import { answerJson, startScriptedApi, type ScriptedApi } from '../support/scripted-api';
-import { testClient, testWorkers, uniqueQueue } from '../support/temporal';
+import { ARTIFACTS, signedIn } from '../support/browser';
+import { startConsoleHarness, type ConsoleHarness } from '../support/console-harness';
 import { waitFor } from '../support/wait-for';
 
 const exec = promisify(execFile);
-const taskQueue = uniqueQueue('console-auditor');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'console-auditor-'));
-let db: Kysely<Database>;
-let workers: RunningWorkers;
-let temporal: Awaited<ReturnType<typeof testClient>>;
-let loopback: ScriptedApi;
-let api: TestApi;
-let browser: Browser;
+let h: ConsoleHarness;
 let runId: string;
 const tokens: Record<string, string> = {};
 
@@ -68,13 +55,7 @@ steps:
 `;
 
 beforeAll(async () => {
-  db = await isolatedTestDb();
-  temporal = await testClient();
-  workers = await testWorkers(db, taskQueue);
-  loopback = await startScriptedApi((_path, res) => answerJson(res, { ok: true }));
-  api = await startTestApi(db, temporal.client, taskQueue);
-  await buildConsole();
-  browser = await launchBrowser();
+  h = await startConsoleHarness('console-auditor');
 
   // The programme: two critical services, one drilled by the test's run, one never; a blackout window.
   writeFileSync(path.join(dir, 'ledger.yaml'), runbook('ledger', 'ledger-failover'));
@@ -92,7 +73,7 @@ ${['ledger', 'cards'].map((s) => `  - name: ${s}
     objectives: { rto: 30s, rpo: 0s }
     runbooks:
       - file: ${s}.yaml
-        params: { base: "${loopback.base}" }`).join('\n')}
+        params: { base: "${h.loopback.base}" }`).join('\n')}
 blackouts:
   - name: year-end-closing
     start: "2030-12-30T00:00:00Z"
@@ -102,32 +83,21 @@ blackouts:
   );
   const loaded = loadInventoryFile(path.join(dir, 'services.yaml'));
   if (!loaded.inventory) throw new Error(JSON.stringify(loaded.diagnostics));
-  await applyInventory(db, loaded.inventory, 'test', new Date(Date.now() - 86_400_000));
+  await applyInventory(h.db, loaded.inventory, 'test', new Date(Date.now() - 86_400_000));
 
-  for (const [name, roles] of [['olga', ['operator']], ['audrey', ['auditor']], ['adam', ['admin']]] as const) tokens[name] = await api.tokenFor(name, [...roles]);
-  const started = await fetch(`${api.url}/api/runs`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${tokens.olga}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ runbook: runbook('ledger', 'ledger-failover'), file: 'ledger.yaml', mode: 'drill', params: { base: loopback.base }, reason: 'H2 drill, console test' }),
-  });
-  expect(started.status).toBe(201);
-  runId = ((await started.json()) as { runId: string }).runId;
-  await waitFor(async () => (await getRun(db, runId))?.verdict === 'pass', 60_000);
+  for (const [name, roles] of [['olga', ['operator']], ['audrey', ['auditor']], ['adam', ['admin']]] as const) tokens[name] = await h.api.tokenFor(name, [...roles]);
+  runId = await h.start(tokens.olga, runbook('ledger', 'ledger-failover'));
+  await waitFor(async () => (await getRun(h.db, runId))?.verdict === 'pass', 60_000);
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await api?.close();
-  await workers?.shutdown();
-  await temporal?.close();
-  loopback?.close();
+  await h?.close();
   rmSync(dir, { recursive: true, force: true });
-  if (db) await destroyTestDb(db);
 }, 60_000);
 
 /** Opens a console page and waits for `testId` (the page's data has arrived). */
 async function visit(page: Page, route: string, testId: string) {
-  await page.goto(`${api.url}/console/#${route}`);
+  await page.goto(`${h.api.url}/console/#${route}`);
   await page.getByTestId(testId).first().waitFor({ timeout: 30_000 });
 }
 
@@ -140,8 +110,8 @@ async function changingControls(page: Page): Promise<string[]> {
 }
 
 test('the auditor: coverage matrix, attainment chart, the dossier and its PDF; no form that changes anything; a forged POST refused', async () => {
-  const { page, errors, context } = (await signedIn(browser, api.url, tokens.audrey)) as WatchedPage & { context: import('playwright-core').BrowserContext };
-  const run = (await getRun(db, runId))!;
+  const { page, errors, context } = await signedIn(h.browser, h.api.url, tokens.audrey);
+  const run = (await getRun(h.db, runId))!;
   const nav = await page.getByRole('navigation', { name: 'main' }).textContent();
   expect(nav).toEqual(expect.stringContaining('Coverage'));
   expect(nav).toEqual(expect.stringContaining('Admin'));
@@ -224,7 +194,7 @@ test('the auditor: coverage matrix, attainment chart, the dossier and its PDF; n
   }, runId);
   expect(status).toEqual([403, 403]);
   // The refused abort is on the run's own chain, the refused user change on the api chain.
-  const refused = await db.selectFrom('audit_events').select(['chain_id', 'data']).where('type', '=', 'action.refused').where('actor', '=', 'audrey').execute();
+  const refused = await h.db.selectFrom('audit_events').select(['chain_id', 'data']).where('type', '=', 'action.refused').where('actor', '=', 'audrey').execute();
   expect(refused.map((r) => [r.chain_id, (r.data as { action: string }).action]).sort()).toEqual([[API_CHAIN, 'manageUsers'], [runId, 'abort']].sort());
   await context.close();
 }, 180_000);
@@ -237,13 +207,13 @@ function rtoText(ms: number | null): string {
 }
 
 test('the admin issues a token on the Admin page: shown once, it works; then only its prefix, and revoked it stops working', async () => {
-  const { page, errors, context } = (await signedIn(browser, api.url, tokens.adam)) as WatchedPage & { context: import('playwright-core').BrowserContext };
+  const { page, errors, context } = await signedIn(h.browser, h.api.url, tokens.adam);
   await visit(page, '/admin?user=olga', 'token-form');
   await page.getByTestId('token-form').getByLabel('Label').fill('laptop');
   await page.getByRole('button', { name: 'Issue a token' }).click();
   const token = (await page.getByTestId('issued-token').textContent())!;
   expect(token.length).toBeGreaterThan(20);
-  const me = (bearer: string) => fetch(`${api.url}/api/me`, { headers: { authorization: `Bearer ${bearer}` } }).then((r) => r.status);
+  const me = (bearer: string) => fetch(`${h.api.url}/api/me`, { headers: { authorization: `Bearer ${bearer}` } }).then((r) => r.status);
   expect(await me(token)).toBe(200);
   await page.screenshot({ path: path.join(ARTIFACTS, 'admin-token-issued.png'), fullPage: true });
 

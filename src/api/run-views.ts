@@ -140,8 +140,10 @@ const TIMELINE_DATA = new Set(['step.failed', 'step.skipped', 'step.confirmed', 
 
 /** @returns undefined when neither the trail nor Temporal knows the run. */
 export async function runView(deps: RunViewDeps, runId: string) {
-  const [run, live] = await Promise.all([getRun(deps.db, runId), deps.progress(runId).catch(() => undefined)]);
+  const run = await getRun(deps.db, runId);
   if (!run) return undefined;
+  // An ended run is the trail's: no query (Temporal would replay the whole history on a worker for it).
+  const live = run.endedAt ? undefined : await deps.progress(runId).catch(() => undefined);
   const plan = run.plan as unknown as Plan;
   const [events, results] = await Promise.all([listRunEvents(deps.db, runId), live ? Promise.resolve([]) : listStepResults(deps.db, runId)]);
 

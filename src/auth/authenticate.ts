@@ -87,7 +87,7 @@ export async function authenticate(db: Kysely<Database>, req: Credentials, opts:
 
 async function sessionIdentity(db: Kysely<Database>, req: Credentials, sessionId: string, touch?: boolean): Promise<Identity> {
   // `touch: false`: a check that is not the person's doing (a live stream's) leaves the idle clock running.
-  const session = await findSession(db, sessionId, { touch });
+  const session = await findSession(db, sessionId, { touch, request: req });
   if (UNSAFE_METHODS.has(req.method.toUpperCase()) && !csrfMatches(session, req.headers[CSRF_HEADER])) {
     throw new AuthError(
       403,

@@ -76,6 +76,17 @@ export async function createSession(
   return { id, session };
 }
 
+/**
+ * Requests refused because their session had ended (signed out, expired, its token revoked): the
+ * cookie was genuine, so the lockout does not count them as a failed authentication — a console left
+ * open in a few tabs must not lock its office out (src/api/auth-lockout.ts). Unknown session ids count.
+ */
+const endedSessionRequests = new WeakSet<object>();
+
+export function refusedForEndedSession(req: object): boolean {
+  return endedSessionRequests.has(req);
+}
+
 /** Why a session no longer counts, as its row records it. */
 export type SessionEnd = 'signed-out' | 'idle-expired' | 'expired' | 'token-revoked' | 'token-expired' | 'user-disabled';
 
@@ -88,7 +99,7 @@ export type SessionEnd = 'signed-out' | 'idle-expired' | 'expired' | 'token-revo
 export async function findSession(
   db: Kysely<Database>,
   id: string,
-  opts: { touch?: boolean; now?: Date } = {},
+  opts: { touch?: boolean; now?: Date; request?: object } = {},
 ): Promise<ConsoleSession> {
   const hash = sessionHash(id);
   const row = await sessionDb(db)
@@ -99,6 +110,7 @@ export async function findSession(
     .where('s.session_hash', '=', hash)
     .executeTakeFirst();
   if (!row) throw new AuthError(401, 'unauthenticated', 'no such session: sign in again');
+  if (opts.request && (row.ended_at || row.expires_at.getTime() <= (opts.now ?? new Date()).getTime())) endedSessionRequests.add(opts.request);
   if (row.ended_at) throw new AuthError(401, 'unauthenticated', 'the session has ended: sign in again');
   const now = opts.now ?? new Date();
   const idleEnd = new Date(row.last_seen_at.getTime() + row.idle_ms);
@@ -110,6 +122,7 @@ export async function findSession(
     : row.token_expires_at && row.token_expires_at.getTime() <= now.getTime() ? 'token-expired'
     : undefined;
   if (end) {
+    if (opts.request) endedSessionRequests.add(opts.request);
     if (await endSession(db, hash, end, now)) {
       // The end is the server's finding, not a request: recorded best effort (the session has ended either way).
       await recordHumanAction(db, {

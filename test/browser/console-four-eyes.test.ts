@@ -53,6 +53,13 @@ test('the initiator sees no approve button and a forged approval with her sessio
     const wait = (p: typeof ines) => p.page.locator('li[data-wait="go-ahead"][data-kind="approval"]');
     for (const who of [ines, bert, cleo]) await wait(who).waitFor({ timeout: 20_000 });
 
+    // The list's filters: it waits for a person, started by ines.
+    const list = async (query: string) =>
+      ((await (await fetch(`${h.api.url}/api/runs?${query}`, { headers: { authorization: `Bearer ${initiatorToken}` } })).json()) as { runs: { runId: string; needsHuman: boolean }[] }).runs.map((r) => r.runId);
+    expect(await list('initiator=ines&state=needs-human&service=payments&mode=drill')).toContain(runId);
+    expect(await list('initiator=bert')).not.toContain(runId);
+    expect(await list('state=completed')).not.toContain(runId);
+
     // The initiator: told why, no button, no form.
     await ines.page.getByTestId('no-approve').waitFor();
     expect(await ines.page.getByTestId('no-approve').textContent()).toMatch(/you started this run.*four-eyes/);

@@ -170,3 +170,90 @@ steps:
     await context.close();
   }
 });
+
+test('forms show only what each person may do; a refusal shows its field on the page; an admin terminates from the console', async () => {
+  const starter = await h.api.tokenFor('ivan', ['operator']);
+  h.loopback.failuresLeft.set('/switch', 1);
+  const runId = await h.start(starter, RUNBOOK);
+  const olga = await signedIn(h.browser, h.api.url, await h.api.tokenFor('olga', ['operator']));
+  const audrey = await signedIn(h.browser, h.api.url, await h.api.tokenFor('audrey', ['auditor']));
+  const adam = await signedIn(h.browser, h.api.url, await h.api.tokenFor('adam', ['admin']));
+  try {
+    for (const who of [olga, audrey, adam]) {
+      await who.page.goto(`${h.api.url}/console/#/runs/${runId}`);
+      await who.page.getByTestId('why').waitFor({ timeout: 20_000 });
+    }
+    // The auditor reads why, and finds no form at all; the admin may terminate, not decide.
+    expect(await audrey.page.locator('main form, main button').count()).toBe(0);
+    expect(await audrey.page.getByText('You cannot decide: it needs the role "operator".').count()).toBe(1);
+    expect(await adam.page.getByRole('button', { name: 'Retry the step' }).count()).toBe(0);
+
+    // Skip without a reason: the server's refusal, with its field, where the operator clicked.
+    await olga.page.getByRole('button', { name: 'Skip the step' }).click();
+    const problem = olga.page.locator('[data-testid="what-now"] .problem');
+    await problem.waitFor();
+    expect(await problem.textContent()).toMatch(/reason: skip needs a reason/);
+    expect(await problem.locator('.problem-field').textContent()).toBe('field: reason');
+
+    // The admin's emergency stop.
+    await adam.page.getByText('Stop the run').click();
+    await adam.page.getByLabel('Reason for terminating (admin; recorded)').fill('lab on fire');
+    await adam.page.getByRole('button', { name: 'Terminate (no compensation)' }).click();
+    await adam.page.getByText('Terminated: the run stopped without compensation.').waitFor();
+    for (const who of [olga, audrey, adam]) await who.page.locator('[data-testid="run"][data-state="terminated"]').waitFor({ timeout: 10_000 });
+    const [terminated] = await h.events(runId, 'run.terminated');
+    expect(terminated.actor).toBe('adam');
+  } finally {
+    for (const who of [olga, audrey, adam]) await who.context.close();
+  }
+});
+
+test('a violated guard: the page says which and why, the operator skips it with a reason, the run goes on', async () => {
+  const token = await h.api.tokenFor('olga', ['operator']);
+  const { page, context, errors } = await signedIn(h.browser, h.api.url, token);
+  h.loopback.failuresLeft.set('/health', 1_000_000);
+  try {
+    const runId = await h.start(token, `
+apiVersion: drillbook/v1
+name: console-guard
+version: "1.0.0"
+owners: [infra-payments@bank.example]
+services: [payments]
+objectives: { rto: 1m }
+modes: [drill]
+params:
+  base: { type: string, required: true }
+guards:
+  - id: primary-healthy
+    title: The primary keeps answering
+    probe: { adapter: http, input: { method: GET, url: "\${{ params.base }}/health" } }
+    expect: output.json.ok == true
+    every: 200ms
+steps:
+  - id: hold
+    title: Hold for a moment
+    kind: wait
+    duration: 2s
+  - id: after
+    title: Carry on
+    kind: action
+    needs: [hold]
+    action: { adapter: noop, input: {} }
+`);
+    await page.goto(`${h.api.url}/console/#/runs/${runId}`);
+    await page.locator('li[data-wait="guard:primary-healthy"][data-kind="decision"]').waitFor({ timeout: 20_000 });
+    await page.locator('li[data-guard="primary-healthy"] [data-state="violated"]').waitFor();
+    expect(await page.getByTestId('why').textContent()).toMatch(/\S/);
+    await page.getByLabel(/^Reason \(required to ignore/).fill('the primary is fenced on purpose in this drill');
+    await page.getByRole('button', { name: 'Ignore it for this run' }).click();
+    await page.getByText('Sent: guard:primary-healthy is ignored for the rest of the run.').waitFor();
+    await page.locator('li[data-guard="primary-healthy"] [data-state="ignored"]').waitFor({ timeout: 10_000 });
+    await page.locator('[data-testid="run"][data-state="completed"]').waitFor({ timeout: 20_000 });
+    const applied = await h.events(runId, 'decision.applied');
+    expect(applied).toEqual([expect.objectContaining({ actor: 'olga', data: expect.objectContaining({ decision: 'skip' }) })]);
+    expect(errors).toEqual([]);
+  } finally {
+    h.loopback.failuresLeft.set('/health', 0);
+    await context.close();
+  }
+});

@@ -31,8 +31,8 @@ beforeAll(async () => {
   await buildConsole();
   const base = { signer: await testSigner(), db, temporal: temporal.client, taskQueue: uniqueQueue('console-session'), port: 0 };
   api = await startApiServer({ ...base, limits: { ...DEFAULT_API_LIMITS } });
-  // Sessions that go idle after a second.
-  quick = await startApiServer({ ...base, limits: { ...DEFAULT_API_LIMITS, sessionIdleMs: 1000 } });
+  // Sessions that go idle after a second; a lockout after 3 failed authentications.
+  quick = await startApiServer({ ...base, limits: { ...DEFAULT_API_LIMITS, sessionIdleMs: 1000, authFailures: 3 } });
   await upsertUser(db, { name: 'alice', roles: ['operator'] });
 });
 
@@ -142,6 +142,9 @@ test('a session ends when idle too long, and when its token is revoked; the trai
   const expired = await call(quick, 'GET', '/api/me', { cookie: idle.cookie! });
   expect(expired.status).toBe(401);
   expect(expired.body.message).toMatch(/idle expired/);
+  // A genuine cookie of an ended session is no guess: a console left open in several tabs locks no one out.
+  for (let i = 0; i < 4; i++) expect((await call(quick, 'GET', '/api/me', { cookie: idle.cookie! })).status).toBe(401);
+  expect((await call(quick, 'GET', '/api/me', { cookie: idle.cookie! })).body.message).toMatch(/session has ended/);
 
   const issued = await issueToken(db, 'alice', { label: 'revoke-me' });
   const live = await signIn(api, issued.token);

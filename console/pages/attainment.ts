@@ -1,6 +1,7 @@
 /** Attainment: RTO/RPO achieved per run against the inventory's targets, as a chart per service, and the trend per half-year. */
 import { html } from '../html.js';
 import { showMs, type ChartRun } from '../parts/chart-geometry.js';
+import { Downloads } from '../parts/downloads.js';
 import { Problem } from '../parts/problem.js';
 import { TrendChart } from '../parts/trend-chart.js';
 import { useGet } from '../parts/use-get.js';
@@ -39,6 +40,7 @@ function AttainmentPage() {
               </select>
             </label>
           </form>
+          <${Downloads} path="/api/reports/attainment/download" query=${{ from: data.from, to: data.to }} />
           <h2>RTO of ${service}</h2>
           <${TrendChart} runs=${rto} label=${`RTO of ${service}`} />
           <h2>RPO of ${service}</h2>

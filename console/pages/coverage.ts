@@ -1,5 +1,6 @@
 /** Coverage: the half-year matrix — every inventory service drilled? by which drill types? write-tested? overdue? */
 import { html } from '../html.js';
+import { Downloads } from '../parts/downloads.js';
 import { Problem } from '../parts/problem.js';
 import { PeriodPicker, currentHalf } from '../parts/period.js';
 import { useGet, withQuery } from '../parts/use-get.js';
@@ -30,6 +31,7 @@ function CoveragePage() {
   return html`<div>
     <h1>Coverage ${period}</h1>
     <${PeriodPicker} page="/coverage" period=${period} />
+    <p><a href=${href('/attainment')}>RTO/RPO attainment</a></p>
     <${Problem} error=${error} what="coverage" />
     ${loading && !data ? html`<p class="loading">Loading…</p>` : null}
     ${data
@@ -38,6 +40,7 @@ function CoveragePage() {
             ${`${critical.length} critical service${critical.length === 1 ? '' : 's'}: ${critical.filter((s) => s.drilled).length} drilled, ${critical.filter((s) => s.writeTested).length} write-tested, ${critical.filter((s) => s.overdue).length} overdue.`}
             ${covered ? ' Every critical service is drilled and write-tested.' : gaps.filter(([, rows]) => rows.length).map(([what, rows]) => ` ${what}: ${names(rows)}.`).join('')}
           </p>
+          <${Downloads} path="/api/reports/coverage/download" query=${{ period }} />
           <p class="hint">Judged as of ${data.asOf}. A drill counts when it passed in mode drill or failover. ${data.totals.drilled} of ${data.totals.services} services drilled in the period.</p>
           <div class="table-wrap">
           <table class="matrix" data-testid="coverage-matrix">

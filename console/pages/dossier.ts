@@ -1,6 +1,7 @@
 /** A run's dossier: the post-drill record as a page, with its downloads (PDF, HTML, CSV, JSON). */
 import { html } from '../html.js';
 import { showMs } from '../parts/chart-geometry.js';
+import { Downloads } from '../parts/downloads.js';
 import { Problem } from '../parts/problem.js';
 import { useGet } from '../parts/use-get.js';
 import { addPage, href } from '../router.js';
@@ -27,8 +28,6 @@ interface Dossier {
   evidence: { item: string; kind: string; sha256: string }[];
 }
 
-const FORMATS = [['pdf', 'PDF'], ['html', 'HTML'], ['csv', 'CSV'], ['json', 'JSON']] as const;
-
 function objectiveRow(name: string, o: Objective) {
   return html`<tr>
     <th scope="row">${name}</th><td data-testid=${`${name.toLowerCase()}-achieved`}>${showMs(o.achievedMs)}</td><td>${o.targetMs === null ? 'no target' : showMs(o.targetMs)}</td>
@@ -38,7 +37,6 @@ function objectiveRow(name: string, o: Objective) {
 
 function DossierPage({ runId }: { runId: string }) {
   const { data: d, error } = useGet<Dossier>(`/api/runs/${encodeURIComponent(runId)}/dossier`);
-  const download = (format: string) => `/api/runs/${encodeURIComponent(runId)}/dossier/download?format=${format}`;
   return html`<div>
     <h1>Dossier of <code>${runId}</code></h1>
     <p><a href=${href(`/runs/${encodeURIComponent(runId)}`)}>The run</a></p>
@@ -46,9 +44,7 @@ function DossierPage({ runId }: { runId: string }) {
     ${!d && !error ? html`<p class="loading">Loading…</p>` : null}
     ${d
       ? html`<div>
-          <nav aria-label="downloads" class="downloads">
-            Download: ${FORMATS.map(([format, label]) => html`<a class="button quiet-link" href=${download(format)} download=${`dossier-${runId}.${format}`} data-testid=${`download-${format}`}>${label}</a> `)}
-          </nav>
+          <${Downloads} path=${`/api/runs/${encodeURIComponent(runId)}/dossier/download`} />
           <section class="panel">
             <h2>Summary</h2>
             <dl class="facts">

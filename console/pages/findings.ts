@@ -1,5 +1,6 @@
 /** Findings: every finding with its age, the remediation actions (open, overdue by how many days), the risk acceptances. */
 import { html } from '../html.js';
+import { Downloads } from '../parts/downloads.js';
 import { Problem } from '../parts/problem.js';
 import { useGet } from '../parts/use-get.js';
 import { addPage, href } from '../router.js';
@@ -26,6 +27,7 @@ function FindingsPage() {
     ${!data && !error ? html`<p class="loading">Loading…</p>` : null}
     ${data
       ? html`<div data-testid="findings-page">
+          <${Downloads} path="/api/reports/findings/download" query=${{ asOf: data.asOf }} />
           <p class=${data.totals.overdueActions ? 'notice' : 'hint'}>As of ${data.asOf.slice(0, 10)}: ${data.totals.open} open, ${data.totals.riskAccepted} risk-accepted, ${data.totals.closed} closed;
             ${data.totals.openActions} open action${data.totals.openActions === 1 ? '' : 's'}, ${data.totals.overdueActions} overdue; ${data.totals.activeAcceptances} active risk acceptance${data.totals.activeAcceptances === 1 ? '' : 's'}, ${data.totals.expiredAcceptances} expired.</p>
           <h2>Findings</h2>

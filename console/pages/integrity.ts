@@ -1,5 +1,6 @@
 /** Integrity: the whole trail verified now (every chain, every runs and step row against it), and the checkpoints of the period. */
 import { html } from '../html.js';
+import { Downloads } from '../parts/downloads.js';
 import { Problem } from '../parts/problem.js';
 import { PeriodPicker, currentHalf } from '../parts/period.js';
 import { useGet, withQuery } from '../parts/use-get.js';
@@ -29,6 +30,7 @@ function IntegrityPage() {
     ${!data && !error ? html`<p class="loading">Verifying every chain of the trail…</p>` : null}
     ${data
       ? html`<div>
+          <${Downloads} path="/api/reports/integrity/download" query=${{ period }} />
           <p class="hint">Last verification: ${data.generatedAt} (took ${data.verification.seconds.toFixed(2)} s; a verification is reused for 15 s, so reloading does not run it again).</p>
           <${Verdict} testid="chains" ok=${data.verification.ok}
             good=${`Every hash chain verifies: ${data.verification.chains} chains, ${data.verification.events} events.`}

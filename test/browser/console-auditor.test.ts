@@ -9,7 +9,7 @@
  * prefix) and revokes it. Screenshots go to test-artifacts/console/.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -124,6 +124,10 @@ test('the auditor: coverage matrix, attainment chart, the dossier and its PDF; n
   await expect(page.getByTestId('coverage-summary').textContent()).resolves.toMatch(/2 critical services: 1 drilled, 0 write-tested, 0 overdue\. Not drilled: cards\. Not write-tested: cards, ledger\./);
   await page.screenshot({ path: path.join(ARTIFACTS, 'coverage-matrix.png'), fullPage: true });
   expect(await changingControls(page)).toEqual([]);
+  const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-csv').click()]);
+  expect(csv.suggestedFilename()).toMatch(/^coverage-\d{4}-H[12]\.csv$/);
+  await csv.saveAs(path.join(dir, 'coverage.csv'));
+  expect(readFileSync(path.join(dir, 'coverage.csv'), 'utf8')).toMatch(/^period,service,.*\r\n.*,cards,critical,.*\r\n.*,ledger,critical,/s);
 
   // Attainment: an SVG drawn from the figures — one point for the run, under the dashed target line.
   await visit(page, '/attainment?service=ledger', 'attainment-chart');

@@ -11,21 +11,22 @@
  *   GET /api/reports/integrity[?period=]                 the trail's verification (at most 15 s old), the checkpoints of the period
  *   GET /api/runs/:runId/dossier                         a run's dossier (JSON)
  *   GET /api/runs/:runId/dossier/download?format=        the same as a file: pdf, html, csv or json (Content-Disposition)
+ *   GET /api/reports/{coverage,attainment,findings,integrity}/download?format=&…   each period report as a file
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../../audit/database';
 import { listRunHistory } from '../../audit/history';
 import { getRun } from '../../audit/runs';
 import { programmeSettings } from '../../coverage/query';
-import { attainmentReport } from '../../reports/attainment-report';
-import { coverageMatrix } from '../../reports/coverage-report';
+import { attainmentReport, type AttainmentReport } from '../../reports/attainment-report';
+import { coverageMatrix, type CoverageMatrix } from '../../reports/coverage-report';
 import { buildDossier } from '../../reports/dossier';
-import { findingsReport } from '../../reports/findings-report';
+import { findingsReport, type FindingsReport } from '../../reports/findings-report';
 import { integrityAttestation, type IntegrityAttestation } from '../../reports/integrity-report';
 import { inventoryServices } from '../../reports/programme';
-import { REPORT_FORMATS, renderReport, type ReportFormat } from '../../reports/render-report';
+import { REPORT_FORMATS, renderReport, type AnyReport, type ReportFormat } from '../../reports/render-report';
 import type { ApiDeps } from '../app';
 import { ApiError } from '../errors';
 import { answers } from '../openapi';
@@ -54,20 +55,31 @@ const DownloadQuery = z.object({ format: z.enum(REPORT_FORMATS).describe('pdf, h
 const MEDIA: Record<ReportFormat, string> = { pdf: 'application/pdf', html: 'text/html; charset=utf-8', csv: 'text/csv; charset=utf-8', json: 'application/json; charset=utf-8' };
 
 /** The 200 of a download: one content type per format, as the OpenAPI document says. */
-function downloadAnswers() {
-  const response = answers({ status: 200, schema: DossierAnswer }, [400, 403, 404]);
+function downloadAnswers(json: z.ZodType, refusals: (400 | 403 | 404)[]) {
+  const response = answers({ status: 200, schema: json }, [...new Set([400, ...refusals] as const)]);
   const file = z.string().describe('the file');
   response[200] = {
-    description: 'the dossier as a file (Content-Disposition: attachment)',
-    content: { 'application/pdf': { schema: file }, 'text/html': { schema: file }, 'text/csv': { schema: file }, 'application/json': { schema: DossierAnswer } },
+    description: 'the report as a file (Content-Disposition: attachment)',
+    content: { 'application/pdf': { schema: file }, 'text/html': { schema: file }, 'text/csv': { schema: file }, 'application/json': { schema: json } },
   };
   return response;
 }
 
-/** A file name from a run id: only characters safe in a header and a file system. */
-export function downloadName(runId: string, format: ReportFormat): string {
-  const safe = runId.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 120);
-  return `dossier-${safe}.${format}`;
+/** A report sent as a file to save, never to show in the page's origin. PDFs one at a time. */
+async function sendFile(reply: FastifyReply, report: AnyReport, format: ReportFormat, name: string) {
+  const bytes = format === 'pdf' ? await oneAtATime(() => renderReport(report, 'pdf')) : await renderReport(report, format);
+  return reply
+    .code(200)
+    .header('content-type', MEDIA[format])
+    .header('content-disposition', `attachment; filename="${fileName(name, format)}"`)
+    .header('x-content-type-options', 'nosniff')
+    .header('cache-control', 'no-store')
+    .send(bytes);
+}
+
+/** A download's file name: only characters safe in a header and a file system (a run id can hold anything). */
+export function fileName(name: string, format: ReportFormat): string {
+  return `${name.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 140)}.${format}`;
 }
 
 /**
@@ -135,47 +147,61 @@ export function registerReportRoutes(app: FastifyInstance, deps: ApiDeps): void 
     }),
   );
 
-  app.get<{ Querystring: Record<string, unknown> }>(
-    '/api/reports/coverage',
-    read('the coverage matrix of a period: every inventory service drilled? by which drill types? write-tested? overdue? changed since its drill?', CoverageAnswer, [400, 403, 404], { querystring: PeriodQuery }),
-    behindGate(db, async (req: FastifyRequest<{ Querystring: Record<string, unknown> }>) => {
-      const { period } = parseQuery(PeriodQuery, req.query);
-      await inventoryApplied(db);
-      return coverageMatrix(db, period ?? currentHalfYear());
-    }),
-  );
-
-  app.get<{ Querystring: Record<string, unknown> }>(
-    '/api/reports/attainment',
-    read('RTO/RPO attainment: the inventory\'s target against what each run measured, and the trend per service and half-year', AttainmentAnswer, [400, 403], { querystring: AttainmentQuery }),
-    behindGate(db, async (req: FastifyRequest<{ Querystring: Record<string, unknown> }>) => {
-      const query = parseQuery(AttainmentQuery, req.query);
-      const to = query.to ? new Date(query.to) : new Date();
-      const from = query.from ? new Date(query.from) : new Date(to.getTime() - 3 * 365 * DAY);
-      if (from >= to) throw new ApiError(400, 'invalid_query', 'from: must be before `to`', 'from');
-      const report = await attainmentReport(db, { from, to });
-      if (!query.service) return report;
-      return { ...report, rows: report.rows.filter((r) => r.service === query.service), trend: report.trend.filter((t) => t.service === query.service) };
-    }),
-  );
-
-  app.get<{ Querystring: Record<string, unknown> }>(
-    '/api/reports/findings',
-    read('findings and their ageing, open and overdue actions, risk acceptances (active, expired)', FindingsReportAnswer, [400, 403], { querystring: FindingsQuery }),
-    behindGate(db, async (req: FastifyRequest<{ Querystring: Record<string, unknown> }>) => {
-      const { asOf } = parseQuery(FindingsQuery, req.query);
-      return findingsReport(db, asOf ? new Date(asOf) : new Date());
-    }),
-  );
-
-  app.get<{ Querystring: Record<string, unknown> }>(
-    '/api/reports/integrity',
-    read("the trail's integrity: every chain, runs row and step row verified now; the runs, events and checkpoints of the period", IntegrityAnswer, [400, 403], { querystring: PeriodQuery }),
-    behindGate(db, async (req: FastifyRequest<{ Querystring: Record<string, unknown> }>) => {
-      const { period } = parseQuery(PeriodQuery, req.query);
-      return verifyOnce(db, period ?? currentHalfYear());
-    }),
-  );
+  /** The four period reports: each as JSON, and as a file (`…/download?format=`), from the same builder. */
+  const reports: { kind: string; summary: string; query: z.ZodObject; answer: z.ZodType; refusals: (400 | 403 | 404)[]; build: (query: Record<string, string | undefined>) => Promise<AnyReport>; name: (report: AnyReport) => string }[] = [
+    {
+      kind: 'coverage',
+      summary: 'the coverage matrix of a period: every inventory service drilled? by which drill types? write-tested? overdue? changed since its drill?',
+      query: PeriodQuery, answer: CoverageAnswer, refusals: [400, 403, 404],
+      build: async ({ period }) => (await inventoryApplied(db), coverageMatrix(db, period ?? currentHalfYear())),
+      name: (r) => `coverage-${(r as CoverageMatrix).period}`,
+    },
+    {
+      kind: 'attainment',
+      summary: "RTO/RPO attainment: the inventory's target against what each run measured, and the trend per service and half-year",
+      query: AttainmentQuery, answer: AttainmentAnswer, refusals: [400, 403],
+      build: async (query) => {
+        const to = query.to ? new Date(query.to) : new Date();
+        const from = query.from ? new Date(query.from) : new Date(to.getTime() - 3 * 365 * DAY);
+        if (from >= to) throw new ApiError(400, 'invalid_query', 'from: must be before `to`', 'from');
+        const report = await attainmentReport(db, { from, to });
+        if (!query.service) return report;
+        return { ...report, rows: report.rows.filter((r) => r.service === query.service), trend: report.trend.filter((t) => t.service === query.service) };
+      },
+      name: (r) => `attainment-${(r as AttainmentReport).from.slice(0, 10)}-${(r as AttainmentReport).to.slice(0, 10)}`,
+    },
+    {
+      kind: 'findings',
+      summary: 'findings and their ageing, open and overdue actions, risk acceptances (active, expired)',
+      query: FindingsQuery, answer: FindingsReportAnswer, refusals: [400, 403],
+      build: ({ asOf }) => findingsReport(db, asOf ? new Date(asOf) : new Date()),
+      name: (r) => `findings-${(r as FindingsReport).asOf.slice(0, 10)}`,
+    },
+    {
+      kind: 'integrity',
+      summary: "the trail's integrity: every chain, runs row and step row verified (at most 15 s before); the runs, events and checkpoints of the period",
+      query: PeriodQuery, answer: IntegrityAnswer, refusals: [400, 403],
+      build: ({ period }) => verifyOnce(db, period ?? currentHalfYear()),
+      name: (r) => `integrity-${(r as IntegrityAttestation).period}`,
+    },
+  ];
+  for (const r of reports) {
+    app.get<{ Querystring: Record<string, unknown> }>(
+      `/api/reports/${r.kind}`,
+      read(r.summary, r.answer, r.refusals, { querystring: r.query }),
+      behindGate(db, async (req: FastifyRequest<{ Querystring: Record<string, unknown> }>) => r.build(parseQuery(r.query, req.query) as Record<string, string | undefined>)),
+    );
+    const query = r.query.extend(DownloadQuery.shape);
+    app.get<{ Querystring: Record<string, unknown> }>(
+      `/api/reports/${r.kind}/download`,
+      { schema: { summary: `the ${r.kind} report as a file: PDF, HTML, CSV or JSON`, querystring: query, response: downloadAnswers(r.answer, r.refusals) } },
+      behindGate(db, async (req: FastifyRequest<{ Querystring: Record<string, unknown> }>, reply) => {
+        const { format, ...rest } = parseQuery(query, req.query) as Record<string, string | undefined> & { format: ReportFormat };
+        const report = await r.build(rest);
+        return sendFile(reply, report, format, r.name(report));
+      }),
+    );
+  }
 
   app.get<{ Params: { runId: string } }>(
     '/api/runs/:runId/dossier',
@@ -185,18 +211,11 @@ export function registerReportRoutes(app: FastifyInstance, deps: ApiDeps): void 
 
   app.get<{ Params: { runId: string }; Querystring: Record<string, unknown> }>(
     '/api/runs/:runId/dossier/download',
-    { schema: { summary: "a run's dossier as a file: PDF, HTML, CSV or JSON", params: RunParams, querystring: DownloadQuery, response: downloadAnswers() } },
+    { schema: { summary: "a run's dossier as a file: PDF, HTML, CSV or JSON", params: RunParams, querystring: DownloadQuery, response: downloadAnswers(DossierAnswer, [400, 403, 404]) } },
     behindGate(db, async (req: FastifyRequest<{ Params: { runId: string }; Querystring: Record<string, unknown> }>, reply) => {
       const { format } = parseQuery(DownloadQuery, req.query);
       const dossier = await dossierOf(db, req.params.runId);
-      const bytes = format === 'pdf' ? await oneAtATime(() => renderReport(dossier, 'pdf')) : await renderReport(dossier, format);
-      return reply
-        .code(200)
-        .header('content-type', MEDIA[format])
-        .header('content-disposition', `attachment; filename="${downloadName(dossier.runId, format)}"`)
-        .header('x-content-type-options', 'nosniff')
-        .header('cache-control', 'no-store')
-        .send(bytes);
+      return sendFile(reply, dossier, format, `dossier-${dossier.runId}`);
     }),
   );
 }

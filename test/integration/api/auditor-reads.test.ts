@@ -16,7 +16,8 @@ import { coverageMatrix } from '../../../src/reports/coverage-report';
 import { buildDossier } from '../../../src/reports/dossier';
 import { findingsReport } from '../../../src/reports/findings-report';
 import { integrityAttestation } from '../../../src/reports/integrity-report';
-import { downloadName, oneAtATime } from '../../../src/api/routes/reports';
+import { renderReport } from '../../../src/reports/render-report';
+import { fileName, oneAtATime } from '../../../src/api/routes/reports';
 import { programmeView } from '../../../src/api/routes/programme';
 import { raiseFinding } from '../../../src/findings/register';
 import { DEFAULT_API_LIMITS } from '../../../src/api/api-limits';
@@ -175,7 +176,33 @@ test('the dossier downloads: each format with its type and an attachment name; t
     if (format === 'json') expect(JSON.parse(file.bytes.toString('utf8')).runId).toBe(run.runId);
   }
   // A run id can hold anything a workflow id can: the header's file name keeps only safe characters.
-  expect(downloadName('a"b\r\nSet-Cookie: x=1', 'pdf')).toBe('dossier-a_b__Set-Cookie__x_1.pdf');
+  expect(fileName('dossier-a"b\r\nSet-Cookie: x=1', 'pdf')).toBe('dossier-a_b__Set-Cookie__x_1.pdf');
+}, 120_000);
+
+test('the period reports as files: the builders\' figures rendered as the CLI renders them, each with its name', async () => {
+  const coverage = await get('/api/reports/coverage/download?format=csv&period=2026-H1');
+  expect(coverage.headers.get('content-disposition')).toBe('attachment; filename="coverage-2026-H1.csv"');
+  expect(coverage.bytes.toString('utf8')).toBe((await renderReport(await coverageMatrix(db, '2026-H1'), 'csv')).toString('utf8'));
+  const findings = await get('/api/reports/findings/download?format=html&asOf=2026-12-01');
+  expect(findings.type.startsWith('text/html')).toBe(true);
+  expect(findings.headers.get('content-disposition')).toBe('attachment; filename="findings-2026-12-01.html"');
+  expect(findings.bytes.toString('utf8')).toBe((await renderReport(await findingsReport(db, new Date('2026-12-01')), 'html')).toString('utf8'));
+  const attainment = await get('/api/reports/attainment/download?format=json&from=2024-01-01&to=2026-12-01&service=svc-04');
+  expect(attainment.headers.get('content-disposition')).toBe('attachment; filename="attainment-2024-01-01-2026-12-01.json"');
+  expect(JSON.parse(attainment.bytes.toString('utf8')).rows.every((r: { service: string }) => r.service === 'svc-04')).toBe(true);
+  const integrity = await get('/api/reports/integrity/download?format=pdf&period=2026');
+  expect(integrity.type).toBe('application/pdf');
+  expect(integrity.bytes.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+  for (const [path, field] of [
+    ['/api/reports/coverage/download?period=2026-H1', 'format'],
+    ['/api/reports/coverage/download?format=docx', 'format'],
+    ['/api/reports/coverage/download?format=csv&period=H1', 'period'],
+    ['/api/reports/attainment/download?format=csv&to=2020-01-01&from=2021-01-01', 'from'],
+  ]) {
+    const { status, body } = await get(path);
+    expect({ path, status, field: body?.field }).toEqual({ path, status: 400, field });
+  }
+  expect((await get('/api/reports/integrity/download?format=csv', null)).status).toBe(401);
 }, 120_000);
 
 test('the programme: services with their status, the coming drills deferred by blackouts, the windows, what is overdue', async () => {

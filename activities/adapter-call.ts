@@ -5,6 +5,7 @@
  * adapter or from a library inside it) has every such value replaced before it reaches the audit
  * trail, the workflow history, the API, a log line or a terminal.
  */
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { FAILURES } from '../src/plan/failures';
 import type { Scope } from '../src/plan/expression';
@@ -20,6 +21,20 @@ export type AdapterEnvironment = Omit<AdapterContext, 'resolveSecret'> & {
   /** The resolver (tests may pass their own); default: the worker's, scoped (activities/secrets.ts). */
   resolveSecret?: (ref: string) => Promise<string>;
 };
+
+/**
+ * The environment of the adapter calls of the activity running now: its cancellation signal, its
+ * heartbeat (none in a local activity, which has no heartbeats: the SDK would only log a warning per
+ * beat) and this worker's named connections.
+ */
+export function activityEnvironment(connections: Record<string, string> = {}): AdapterEnvironment {
+  const ctx = Context.current();
+  return {
+    signal: ctx.cancellationSignal,
+    heartbeat: ctx.info.isLocal ? () => undefined : (details) => ctx.heartbeat(details),
+    connections,
+  };
+}
 
 /** Renders `call.input` against `scope`, validates it and runs the adapter, redacted (see the header). */
 export async function callAdapter(call: AdapterCall, scope: Scope, env: AdapterEnvironment): Promise<Json> {

@@ -14,7 +14,7 @@ import { dueAlerts, runningSteps, type ThresholdAlert } from '../src/coverage/ru
 import type { Json } from '../src/plan/types';
 import type { RunThresholds } from '../src/plan/programme';
 import { notifyAdapter, notifyInput } from './adapters/notify';
-import { runAdapter } from './adapter-call';
+import { activityEnvironment, runAdapter } from './adapter-call';
 import { sleepUnlessAborted } from './abortable-sleep';
 
 export interface ProgrammeActivityDeps {
@@ -34,12 +34,7 @@ export function createProgrammeActivities(deps: ProgrammeActivityDeps) {
   }
 
   async function post(url: string, message: string, data: Json): Promise<void> {
-    const ctx = Context.current();
-    await runAdapter(notifyAdapter, notifyInput.parse({ url, message, channel: 'drillbook-programme', data }), {
-      signal: ctx.cancellationSignal,
-      heartbeat: (d) => ctx.heartbeat(d),
-      connections: {},
-    });
+    await runAdapter(notifyAdapter, notifyInput.parse({ url, message, channel: 'drillbook-programme', data }), activityEnvironment());
   }
 
   return {

@@ -6,7 +6,6 @@
  * Idempotent: a notice's audit event is keyed by the workflow (run/step/execution/notice) and written
  * once; a notice already recorded as sent is not sent again by a retried attempt.
  */
-import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Kysely } from 'kysely';
 import type { Database } from '../src/audit/database';
@@ -14,7 +13,7 @@ import { appendAuditEvents } from '../src/audit/append-events';
 import { evaluate } from '../src/plan/expression';
 import { FAILURES } from '../src/plan/failures';
 import type { AdapterCall, Json, PlanGuard } from '../src/plan/types';
-import { callAdapter as callAdapterRedacted, type AdapterEnvironment as AdapterContext } from './adapter-call';
+import { activityEnvironment, callAdapter } from './adapter-call';
 import type { StepScope } from './step-types';
 import { sleepUnlessAborted } from './abortable-sleep';
 
@@ -57,25 +56,12 @@ const HEARTBEAT_EVERY_MS = 5_000;
 export function createHumanActivities(deps: HumanActivityDeps) {
   const { db } = deps;
 
-  function adapterContext(): AdapterContext {
-    const ctx = Context.current();
-    return {
-      signal: ctx.cancellationSignal,
-      heartbeat: (details) => ctx.heartbeat(details),
-      connections: deps.connections,
-    };
-  }
-
-  function callAdapter(call: AdapterCall, scope: StepScope & { output?: Json }, ctx: AdapterContext): Promise<Json> {
-    return callAdapterRedacted(call, scope, ctx);
-  }
-
   return {
     /** Sends one notice and records it. A notice already recorded under its key is not sent again. */
     async sendNotice(input: SendNoticeInput): Promise<Json> {
       const already = await db.selectFrom('audit_events').select('key').where('key', '=', input.key).executeTakeFirst();
       if (already) return { delivered: true, replayed: true };
-      const output = await callAdapter(input.call, input.scope, adapterContext());
+      const output = await callAdapter(input.call, input.scope, activityEnvironment(deps.connections));
       await appendAuditEvents(db, [
         {
           key: input.key,
@@ -95,7 +81,7 @@ export function createHumanActivities(deps: HumanActivityDeps) {
      * otherwise: heartbeats carry the cancellation to it.
      */
     async watchGuards(input: WatchGuardsInput): Promise<GuardViolation> {
-      const ctx = adapterContext();
+      const ctx = activityEnvironment(deps.connections);
       const nextDue = new Map(input.guards.map((g) => [g.id, 0]));
       const errorsInRow = new Map(input.guards.map((g) => [g.id, 0]));
       let probes = 0;

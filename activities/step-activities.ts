@@ -13,9 +13,8 @@ import { recordRunEnded, recordRunStarted } from '../src/audit/runs';
 import { getStepResult, getStepResults, recordCompletedStepSql, recordStepResult } from '../src/audit/step-results';
 import { evaluate } from '../src/plan/expression';
 import { FAILURES } from '../src/plan/failures';
-import type { AdapterCall, Json, Objectives } from '../src/plan/types';
-import { callAdapter as callAdapterRedacted } from './adapter-call';
-import type { AdapterEnvironment as AdapterContext } from './adapter-call';
+import type { Json, Objectives } from '../src/plan/types';
+import { activityEnvironment, callAdapter, type AdapterEnvironment } from './adapter-call';
 import { outputSha256, pickEvidence } from '../src/audit/evidence';
 import type {
   ExecuteActionInput,
@@ -66,10 +65,9 @@ export function createStepActivities(deps: StepActivityDeps) {
     purpose: 'step' | 'compensate',
     startData: Json,
     evidence: string[],
-    body: (ctx: AdapterContext) => Promise<{ output: Json; detail?: Record<string, Json> }>,
+    body: (ctx: AdapterEnvironment) => Promise<{ output: Json; detail?: Record<string, Json> }>,
   ): Promise<StepActivityResult> {
-    const info = Context.current().info;
-    const attempt = info.attempt;
+    const attempt = Context.current().info.attempt;
     const subject = purpose === 'compensate' ? 'compensation' : 'step';
     const stepKey = resultId(ref, purpose);
     const startedAt = new Date();
@@ -98,18 +96,12 @@ export function createStepActivities(deps: StepActivityDeps) {
     }
     if (attempt > 1) await appendAuditEvents(db, startEvents);
 
-    const controller = Context.current();
-    // A local activity (a `local: true` step) has no heartbeats: the SDK would only log a warning per beat.
-    const heartbeat = info.isLocal ? () => undefined : (details?: unknown) => controller.heartbeat(details);
-    const beat = setInterval(() => heartbeat(), HEARTBEAT_EVERY_MS);
+    const env = activityEnvironment(deps.connections);
+    const beat = setInterval(() => env.heartbeat(), HEARTBEAT_EVERY_MS);
     let output: Json;
     let detail: Record<string, Json> = {};
     try {
-      ({ output, detail = {} } = await body({
-        signal: controller.cancellationSignal,
-        heartbeat,
-        connections: deps.connections,
-      }));
+      ({ output, detail = {} } = await body(env));
     } catch (err) {
       const failure = describeFailure(err);
       await appendAuditEvents(db, [
@@ -137,10 +129,6 @@ export function createStepActivities(deps: StepActivityDeps) {
     return { output, startedAt: startedAt.toISOString(), endedAt: endedAt.toISOString(), attempt, replayed: false };
   }
 
-  function callAdapter(call: AdapterCall, scope: StepScope, ctx: AdapterContext, extra?: { output?: Json }): Promise<Json> {
-    return callAdapterRedacted(call, { ...scope, ...extra }, ctx);
-  }
-
   /**
    * Probes and evaluates `expect` against the output, polling every `everyMs` until it holds or
    * `withinMs` has passed. Polling inside one (heartbeating) activity keeps the history small. A probe
@@ -149,7 +137,7 @@ export function createStepActivities(deps: StepActivityDeps) {
   async function probeUntilExpected(
     input: Pick<ProbeCheckInput, 'probe' | 'expect' | 'until'>,
     scope: StepScope,
-    ctx: AdapterContext,
+    ctx: AdapterEnvironment,
   ): Promise<{ output: Json; detail: Record<string, Json> }> {
     const deadline = Date.now() + (input.until?.withinMs ?? 0);
     let probes = 0;

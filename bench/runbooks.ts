@@ -2,6 +2,7 @@
  * The benchmark's runbooks, generated: chains and fans of `noop` action steps (the cost of drillbook
  * itself per step, with its full audit trail), compiled through the project's own loader.
  */
+import { adapterRegistry } from '../activities/adapters/index';
 import { loadRunbookText } from '../src/runbook/load';
 import type { Plan } from '../src/plan/types';
 
@@ -37,7 +38,7 @@ export function fanOutRunbook(count: number): string {
 
 /** @throws Error with the diagnostics when the generated text does not compile (a bug here). */
 export function compileBenchRunbook(yaml: string): { plan: Plan; planHash: string } {
-  const { plan, planHash, diagnostics } = loadRunbookText(yaml, 'bench.yaml');
+  const { plan, planHash, diagnostics } = loadRunbookText(yaml, 'bench.yaml', { registry: adapterRegistry });
   if (!plan || !planHash) throw new Error(`bench runbook invalid: ${JSON.stringify(diagnostics.slice(0, 3))}`);
   return { plan, planHash };
 }

@@ -130,12 +130,13 @@ export function isPortOpen(host: string, port: number, timeoutMs = 300): Promise
 
 /**
  * The daemon's command line. Built (dist/lab/lab.js): the compiled lab-daemon.js beside it. From
- * TypeScript sources (jest): lab-daemon.ts through register-typescript.js (an swc require hook).
+ * TypeScript sources (jest): lab-daemon.ts through the project's one require hook,
+ * scripts/register-typescript.js (the one src/threads/start-worker.ts gives worker threads).
  */
 export function labDaemonArgv(configFile: string): string[] {
   const compiled = path.join(__dirname, 'lab-daemon.js');
   if (existsSync(compiled)) return [compiled, configFile];
-  return ['-r', path.join(__dirname, 'register-typescript.js'), path.join(__dirname, 'lab-daemon.ts'), configFile];
+  return ['--require', path.join(__dirname, '..', 'scripts', 'register-typescript.js'), path.join(__dirname, 'lab-daemon.ts'), configFile];
 }
 
 async function ensureLabDaemon(config: LabConfig): Promise<'started' | 'reused'> {

@@ -75,16 +75,11 @@ export interface LoadReport {
   verifyError?: string;
 }
 
-export interface LoadProgress {
-  attempted: number;
-  committed: number;
-  failedNoAnswer: number;
-  rejected: number;
-  connectFailures: number;
-  longestWriteGapMs: number;
+/** The running counts, while the load goes on. */
+export type LoadProgress = Pick<LoadReport, 'attempted' | 'committed' | 'failedNoAnswer' | 'rejected' | 'connectFailures' | 'longestWriteGapMs'> & {
   /** Milliseconds since the last acknowledged write. */
   msSinceLastCommit: number | null;
-}
+};
 
 export interface LoadHandle {
   /** Stops writing, checks the acknowledged writes, and resolves with the report. */

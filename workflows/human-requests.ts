@@ -4,25 +4,24 @@
  * rules only the run knows: the step's evidence fields, four-eyes, distinct approvers.
  */
 import { ApplicationFailure } from '@temporalio/workflow';
+import { evidenceFieldNames, evidenceProblem } from '../src/plan/evidence';
 import { FAILURES } from '../src/plan/failures';
-import type { ApproveStepInput, ConfirmStepInput, HumanWait } from './messages';
+import type { ApproveStepInput, ConfirmStepInput, HumanWait } from '../src/plan/run-messages';
 
-/** A confirm carries an actor and exactly the evidence fields the manual step takes, required ones filled. */
+/** A confirm carries an actor and exactly the evidence fields the manual step takes, required ones filled (src/plan/evidence.ts). */
 export function checkConfirm(wait: HumanWait, request: ConfirmStepInput): void {
   if (typeof request.actor !== 'string' || !request.actor.trim()) throw ApplicationFailure.nonRetryable('actor is required', FAILURES.InvalidDecision);
-  const evidence = request.evidence && typeof request.evidence === 'object' ? request.evidence : {};
   const fields = wait.evidenceFields ?? [];
-  const unknown = Object.keys(evidence).filter((name) => !fields.some((f) => f.name === name));
-  if (unknown.length) {
+  const problem = evidenceProblem(fields, request.evidence);
+  if (problem?.kind === 'unknown') {
     throw ApplicationFailure.nonRetryable(
-      `unknown evidence field ${unknown.map((u) => `"${u}"`).join(', ')} (step "${wait.stepId}" takes: ${fields.map((f) => f.name).join(', ') || 'none'})`,
+      `unknown evidence field ${problem.names.map((u) => `"${u}"`).join(', ')} (step "${wait.stepId}" takes: ${evidenceFieldNames(fields)})`,
       FAILURES.InvalidDecision,
     );
   }
-  const missing = fields.filter((f) => f.required && !(typeof evidence[f.name] === 'string' && evidence[f.name].trim()));
-  if (missing.length) {
+  if (problem?.kind === 'missing') {
     throw ApplicationFailure.nonRetryable(
-      `missing required evidence: ${missing.map((f) => f.name).join(', ')} (step "${wait.stepId}")`,
+      `missing required evidence: ${problem.fields.map((f) => f.name).join(', ')} (step "${wait.stepId}")`,
       FAILURES.EvidenceMissing,
     );
   }

@@ -2,7 +2,7 @@
  * What a failed step's error says, through the wrappers Temporal puts around it (an ActivityFailure
  * around the ApplicationFailure an activity threw). Pure: workflow code.
  */
-import { ApplicationFailure } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 import type { SequenceOutput } from '../activities/step-types';
 import { FAILURES } from '../src/plan/failures';
 
@@ -33,3 +33,13 @@ export function message(err: unknown): string {
   return String(err);
 }
 
+
+/**
+ * How many attempts a failed step's activity made, where its failure says: all that its retry policy
+ * allows when it ran out of them (the trail then holds as many `step.attempt_failed`). Undefined
+ * otherwise (a non-retryable failure does not say at which attempt it came).
+ */
+export function attemptsOfFailure(err: unknown, maximumAttempts: number): number | undefined {
+  if (!(err instanceof ActivityFailure) || err.retryState !== 'MAXIMUM_ATTEMPTS_REACHED') return undefined;
+  return maximumAttempts > 0 ? maximumAttempts : undefined;
+}

@@ -1,6 +1,7 @@
 /**
- * The adapter registry: one line per adapter. Runbook validation checks each step's input against the
- * adapter's schema from here; the step activities dispatch by name through it.
+ * The adapter registry: one line per adapter. The step activities dispatch by name through it; the
+ * entry points (CLI, API) hand `adapterRegistry` to runbook validation, which checks each call's input
+ * against the adapter's schema (the validator itself imports nothing of activities/).
  */
 import type { Adapter } from './types';
 import { execAdapter } from './exec';
@@ -20,3 +21,9 @@ export const adapters: Record<string, Adapter> = {
 export function findAdapter(name: string): Adapter | undefined {
   return Object.prototype.hasOwnProperty.call(adapters, name) ? adapters[name] : undefined;
 }
+
+/** The lookup runbook validation takes (src/runbook/adapter-inputs.ts AdapterRegistry). */
+export const adapterRegistry = {
+  find: findAdapter,
+  names: (): string[] => Object.keys(adapters),
+};

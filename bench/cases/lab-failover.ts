@@ -18,6 +18,7 @@ import { projectRoot } from '../../src/config/paths';
 import { resolveParams } from '../../src/plan/params';
 import type { Json, Plan, PlanStep } from '../../src/plan/types';
 import { planHash } from '../../src/runbook/compile';
+import { adapterRegistry } from '../../activities/adapters/index';
 import { loadRunbookFile } from '../../src/runbook/load';
 import { startRun } from '../../src/temporal/start-run';
 import { listStepResults } from '../../src/audit/step-results';
@@ -129,7 +130,7 @@ export async function labFailoverCase(ctx: LabFailoverContext): Promise<CaseResu
   if (!existsSync(runbookFile)) {
     skipped = 'runbook missing';
   } else {
-    const loaded = loadRunbookFile(runbookFile);
+    const loaded = loadRunbookFile(runbookFile, { registry: adapterRegistry });
     if (!loaded.plan || !loaded.planHash) {
       skipped = `runbook invalid: ${loaded.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.line}:${d.col} ${d.message}`).slice(0, 3).join('; ')}`;
     } else if (!loaded.plan.modes.includes('drill')) {

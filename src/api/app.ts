@@ -46,11 +46,12 @@ import type { HumanAction } from '../auth/roles';
 import { resolveParams } from '../plan/params';
 import type { Json, Plan } from '../plan/types';
 import { FAILURES } from '../plan/failures';
+import { evidenceFieldNames, evidenceProblem } from '../plan/evidence';
 import { configuredSecretRefCheck } from '../config/secret-scope';
 import { formatDiagnostic } from '../runbook/diagnostics';
 import { RunAlreadyActiveError, startRun } from '../temporal/start-run';
 import { signedInput, type ActionSigner } from '../security/action-signer';
-import { abortRun, approveStep, confirmStep, decideOnFailure, getProgress } from '../../workflows/messages';
+import { abortRun, approveStep, confirmStep, decideOnFailure, getProgress } from '../plan/run-messages';
 import { recordSignoff } from '../findings/signoffs';
 import { signoffRefusal } from '../findings/signoff-rules';
 import { AbortBody, ApproveBody, ConfirmBody, DecideBody, SignoffBody, StartBody, TerminateBody, parseBody } from './bodies';
@@ -223,13 +224,13 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       check: (body, plan) => {
         const step = stepOf(plan, stepId, 'manual');
         if (step.kind !== 'manual') return;
-        for (const name of Object.keys(body.evidence)) {
-          if (!step.evidenceFields.some((f) => f.name === name)) {
-            throw new ApiError(400, 'invalid_body', `evidence.${name}: step "${stepId}" has no such evidence field (fields: ${step.evidenceFields.map((f) => f.name).join(', ') || 'none'})`, `evidence.${name}`);
-          }
+        const problem = evidenceProblem(step.evidenceFields, body.evidence);
+        if (problem?.kind === 'unknown') {
+          const [name] = problem.names;
+          throw new ApiError(400, 'invalid_body', `evidence.${name}: step "${stepId}" has no such evidence field (fields: ${evidenceFieldNames(step.evidenceFields)})`, `evidence.${name}`);
         }
-        const missing = step.evidenceFields.find((f) => f.required && !body.evidence[f.name]?.trim());
-        if (missing) {
+        if (problem?.kind === 'missing') {
+          const [missing] = problem.fields;
           throw new ApiError(400, FAILURES.EvidenceMissing, `evidence.${missing.name}: required by step "${stepId}"${missing.description ? ` (${missing.description})` : ''}`, `evidence.${missing.name}`);
         }
       },

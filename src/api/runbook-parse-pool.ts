@@ -49,7 +49,7 @@ export class RunbookParsePool {
     this.heapMb = options.heapMb ?? 512;
   }
 
-  /** Parses, validates and compiles `text` in a worker thread; the same result as `loadRunbookText(text, file)`. */
+  /** Parses, validates and compiles `text` in a worker thread; the same result as `loadRunbookText(text, file, { registry: adapterRegistry })`. */
   load(text: string, file: string): Promise<LoadResult> {
     if (this.closed) return Promise.reject(new Error('the runbook parse pool is closed'));
     return new Promise<LoadResult>((resolve, reject) => {

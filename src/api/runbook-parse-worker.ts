@@ -5,6 +5,7 @@
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
+import { adapterRegistry } from '../../activities/adapters/index';
 import { loadRunbookText, type LoadResult } from '../runbook/load';
 
 export interface ParseJob {
@@ -20,7 +21,7 @@ export const MAX_DIAGNOSTICS = 100;
 
 function parse(job: ParseJob): ParseReply {
   try {
-    const result = loadRunbookText(job.text, job.file);
+    const result = loadRunbookText(job.text, job.file, { registry: adapterRegistry });
     const { diagnostics } = result;
     if (diagnostics.length <= MAX_DIAGNOSTICS) return { id: job.id, result };
     const more = diagnostics.length - MAX_DIAGNOSTICS;

@@ -16,6 +16,7 @@ import { poolOf, type Database, type Db } from './database';
 import { pgChainReader } from './verify-pg-reader';
 import { EVENT_COLUMNS, verifyInSnapshot, type ChainReader, type EventRow, type VerifyResult } from './verify-range';
 import { planTwoRanges, verifyInTwoThreads, workerConnection } from './verify-two-threads';
+import { inReadSnapshot } from './read-snapshot';
 
 export type { ChainBreak, VerifyResult } from './verify-range';
 
@@ -51,11 +52,7 @@ export async function verifyAuditChain(db: Db, options: VerifyOptions = {}): Pro
   if (db.isTransaction) return verifyInSnapshot(kyselyReader(db as Transaction<Database>), options.chainId, batchSize);
   const pool = poolOf(db);
   if (pool) return verifyWithPool(pool, options, batchSize);
-  return (db as Kysely<Database>)
-    .transaction()
-    .setIsolationLevel('repeatable read')
-    .setAccessMode('read only')
-    .execute((trx) => verifyInSnapshot(kyselyReader(trx), options.chainId, batchSize));
+  return inReadSnapshot(db, (trx) => verifyInSnapshot(kyselyReader(trx), options.chainId, batchSize));
 }
 
 function kyselyReader(trx: Transaction<Database>): ChainReader {

@@ -11,7 +11,8 @@
  * Cost: one read of the runs and one of the run events (by type, on its index), two JSON.parse per
  * run; off the chain walk's hot path (about a tenth of its time at 20k runs / 1M events).
  */
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
+import { inReadSnapshot } from './read-snapshot';
 import type { Database, Db } from './database';
 import type { EventBody } from './event-body';
 import { RUN_STATUSES } from './tables/runs';
@@ -58,12 +59,7 @@ const LIVE = new Set(['running', 'paused']);
  * @param options.maxMismatches stop collecting after this many (default 100).
  */
 export async function verifyRunProjections(db: Db, options: { runId?: string; maxMismatches?: number } = {}): Promise<RunProjectionResult> {
-  if (db.isTransaction) return check(db as Transaction<Database>, options);
-  return (db as Kysely<Database>)
-    .transaction()
-    .setIsolationLevel('repeatable read')
-    .setAccessMode('read only')
-    .execute((trx) => check(trx, options));
+  return inReadSnapshot(db, (trx) => check(trx, options));
 }
 
 async function check(trx: Transaction<Database>, options: { runId?: string; maxMismatches?: number }): Promise<RunProjectionResult> {

@@ -20,7 +20,8 @@
  * on a step-heavy seed (200k events, 96k step rows, this shared machine): 1.5-2.3 s, about the chain
  * walk's own time; `audit verify` takes about twice as long as with the chain and runs checks alone.
  */
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
+import { inReadSnapshot } from './read-snapshot';
 import type { Database, Db } from './database';
 import type { EventBody } from './event-body';
 import type { Json } from '../plan/types';
@@ -76,12 +77,7 @@ const KEY_TAIL = /^(.+)\/(\d+)\/(step\/completed|compensate\/completed|failed|sk
  * @param options.maxMismatches stop collecting after this many (default 100).
  */
 export async function verifyStepResults(db: Db, options: { runId?: string; maxMismatches?: number } = {}): Promise<StepResultsCheck> {
-  if (db.isTransaction) return check(db as Transaction<Database>, options);
-  return (db as Kysely<Database>)
-    .transaction()
-    .setIsolationLevel('repeatable read')
-    .setAccessMode('read only')
-    .execute((trx) => check(trx, options));
+  return inReadSnapshot(db, (trx) => check(trx, options));
 }
 
 async function check(trx: Transaction<Database>, options: { runId?: string; maxMismatches?: number }): Promise<StepResultsCheck> {

@@ -4,10 +4,11 @@
  * Shared by `drillbook run`, `drillbook watch` and the demo.
  */
 import type { Mode } from '../plan/types';
-import type { RunProgress } from '../../workflows/messages';
+import type { RunProgress } from '../plan/run-messages';
 import { ApiClient, runPath } from './api-client';
 import { endedByTrailStatus } from './exit-codes';
 import { renderProgress } from './render-progress';
+import { progressFromTrail, type TrailEvent, type TrailRun } from './trail-progress';
 
 /** What `POST /api/runs` takes: the runbook's text (the server validates and compiles it itself). */
 export interface StartRunRequest {
@@ -27,7 +28,7 @@ export interface StartedRun {
 /** `GET /api/runs/:id`: live from Temporal (with the trail's verdict once ended), or the trail's record. */
 export type RunAnswer =
   | { source: 'temporal'; progress: RunProgress; verdict?: string | null }
-  | { source: 'audit'; run: { runId: string; runbookName: string; mode: string; status: string; verdict: string | null; rtoMs: number | null; rpoMs: number | null } };
+  | { source: 'audit'; run: TrailRun & { status: string; verdict: string | null; rtoMs: number | null; rpoMs: number | null } };
 
 /** How a followed run ended, as far as the API tells. */
 export interface RunOutcome {
@@ -37,7 +38,7 @@ export interface RunOutcome {
   verdict: string | null;
   rtoMs: number | null;
   rpoMs: number | null;
-  steps: Record<string, { state: string; error?: string; output?: string }>;
+  steps: Record<string, { state: string; error?: string; output?: string; compensation?: 'completed' | 'failed' }>;
 }
 
 /** After the workflow ended, how long to wait for its outcome to reach the trail. */
@@ -47,11 +48,20 @@ export function startRunViaApi(api: ApiClient, request: StartRunRequest): Promis
   return api.post<StartedRun>('/api/runs', request);
 }
 
+/**
+ * The run's progress: the workflow's, or rebuilt from the audit trail's events (`GET …/events`) when
+ * only the trail knows the run — so that what it did, compensations included, shows either way.
+ */
+async function progressOf(api: ApiClient, answer: RunAnswer): Promise<RunProgress> {
+  if (answer.source === 'temporal') return answer.progress;
+  const { events } = await api.get<{ events: TrailEvent[] }>(runPath(answer.run.runId, 'events'));
+  return progressFromTrail(answer.run, events);
+}
+
 /** One screen of a run, as `watch` shows it. */
-export function renderAnswer(answer: RunAnswer): string {
-  if (answer.source === 'temporal') return renderProgress(answer.progress);
-  const r = answer.run;
-  return `run ${r.runId} — ${r.runbookName} (${r.mode}) — ${r.status.toUpperCase()}${r.verdict ? `, verdict ${r.verdict}` : ''} (from the audit trail)`;
+export function renderAnswer(answer: RunAnswer, progress: RunProgress): string {
+  const text = renderProgress(progress);
+  return answer.source === 'audit' ? `${text}\n  (from the audit trail${answer.run.verdict ? `; verdict ${answer.run.verdict}` : ''})` : text;
 }
 
 /** Whether the run ended: Temporal's progress says so, or the trail's status is not a live one. */
@@ -59,14 +69,15 @@ export function isEnded(answer: RunAnswer): boolean {
   return answer.source === 'audit' ? endedByTrailStatus(answer.run.status) : Boolean(answer.progress.endedAt);
 }
 
-function outcomeOf(answer: RunAnswer): RunOutcome {
+function outcomeOf(answer: RunAnswer, p: RunProgress): RunOutcome {
+  const steps: RunOutcome['steps'] = {};
+  for (const s of p.steps) {
+    steps[s.id] = { state: s.state, ...(s.error ? { error: s.error } : {}), ...(s.outputSummary ? { output: s.outputSummary } : {}), ...(s.compensation ? { compensation: s.compensation } : {}) };
+  }
   if (answer.source === 'audit') {
     const r = answer.run;
-    return { runId: r.runId, state: r.status, verdict: r.verdict, rtoMs: r.rtoMs, rpoMs: r.rpoMs, steps: {} };
+    return { runId: r.runId, state: r.status, verdict: r.verdict, rtoMs: r.rtoMs, rpoMs: r.rpoMs, steps };
   }
-  const p = answer.progress;
-  const steps: RunOutcome['steps'] = {};
-  for (const s of p.steps) steps[s.id] = { state: s.state, ...(s.error ? { error: s.error } : {}), ...(s.outputSummary ? { output: s.outputSummary } : {}) };
   return { runId: p.runId, state: p.state, verdict: answer.verdict ?? null, rtoMs: p.rtoMs ?? null, rpoMs: p.rpoMs ?? null, steps };
 }
 
@@ -106,8 +117,9 @@ export async function followRunViaApi(
   let endedSince: number | undefined;
   for (;;) {
     const answer = await api.get<RunAnswer>(runPath(runId));
-    opts.show?.(renderAnswer(answer), stateKey(answer));
-    const outcome = outcomeOf(answer);
+    const progress = await progressOf(api, answer);
+    opts.show?.(renderAnswer(answer, progress), stateKey(answer));
+    const outcome = outcomeOf(answer, progress);
     const ended = isEnded(answer);
     if (ended) {
       endedSince ??= Date.now();

@@ -25,7 +25,7 @@ export const EXIT = {
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
-/** The verdicts a run ends with (workflows/messages.ts RunResult): pass, partial (steps failed or were skipped by a decision), fail. */
+/** The verdicts a run ends with (src/plan/run-messages.ts RunResult): pass, partial (steps failed or were skipped by a decision), fail. */
 export type Verdict = 'pass' | 'partial' | 'fail';
 
 /**

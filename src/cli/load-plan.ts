@@ -1,4 +1,5 @@
 /** Loads a runbook for a command: prints its diagnostics, and refuses it when it has errors. */
+import { adapterRegistry } from '../../activities/adapters/index';
 import { formatDiagnostic } from '../runbook/diagnostics';
 import { loadRunbookFile } from '../runbook/load';
 import { resolveParams } from '../plan/params';
@@ -13,7 +14,7 @@ export interface LoadedPlan {
 }
 
 export function loadPlanForRun(file: string, mode: Mode, rawParams: Record<string, string>): LoadedPlan {
-  const { plan, planHash, diagnostics } = loadRunbookFile(file);
+  const { plan, planHash, diagnostics } = loadRunbookFile(file, { registry: adapterRegistry });
   for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
   if (!plan || !planHash) throw new CliError(`${file}: the runbook has errors; nothing was started`, EXIT.invalid);
   if (!plan.modes.includes(mode)) {

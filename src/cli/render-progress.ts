@@ -1,5 +1,5 @@
 /** Renders a run's live progress for a terminal: one line per step, then what happens now. */
-import type { RunProgress, StepProgress } from '../../workflows/messages';
+import type { RunProgress, StepProgress } from '../plan/run-messages';
 
 const ICON: Record<StepProgress['state'], string> = {
   pending: '·',
@@ -10,6 +10,9 @@ const ICON: Record<StepProgress['state'], string> = {
   skipped: '↷',
   cancelled: '⊘',
 };
+
+/** A completed step's undo, once an abort ran it. */
+const UNDO: Record<NonNullable<StepProgress['compensation']>, string> = { completed: 'undone', failed: 'undo FAILED' };
 
 function elapsed(from?: string, to?: string): string {
   if (!from) return '';
@@ -63,7 +66,13 @@ export function renderProgress(p: RunProgress): string {
   for (const s of p.steps) {
     const detail = s.state === 'failed' ? ` — ${s.error}` : s.state === 'skipped' ? ` — ${s.skipReason}` : s.outputSummary ? ` — ${s.outputSummary}` : '';
     const attempts = s.attempts > 1 ? ` (attempt ${s.attempts})` : '';
-    lines.push(`  ${ICON[s.state]} ${s.id.padEnd(24)} ${s.state.padEnd(9)} ${elapsed(s.startedAt, s.endedAt).padStart(8)}${attempts}${detail}`.slice(0, 200));
+    const undo = s.compensation ? ` [${UNDO[s.compensation]}]` : '';
+    lines.push(`  ${ICON[s.state]} ${s.id.padEnd(24)} ${s.state.padEnd(9)} ${elapsed(s.startedAt, s.endedAt).padStart(8)}${attempts}${undo}${detail}`.slice(0, 200));
+  }
+  const undone = p.steps.filter((s) => s.compensation);
+  if (undone.length) {
+    const failed = undone.filter((s) => s.compensation === 'failed').map((s) => s.id);
+    lines.push(`  compensations: ${undone.length - failed.length} completed, ${failed.length} failed${failed.length ? ` (${failed.join(', ')})` : ''}`);
   }
   if (p.objectives?.rtoMs !== undefined && p.rtoMs === undefined) lines.push(`  ${budget(p)}`);
   for (const g of p.guards ?? []) lines.push(`  guard ${g.id}: ${g.state}${g.error ? ` — ${g.error}` : ''}`.slice(0, 200));

@@ -2,7 +2,7 @@
  * Every worker a drillbook process runs: the run queue and its sites (runDrill and the step
  * activities), and the programme queue (coverage checks, threshold alerts of scheduled drills).
  */
-import { startProgrammeWorker, programmeTaskQueue } from '../schedules/programme-worker';
+import { startProgrammeWorker, programmeTaskQueue } from '../temporal/programme-worker';
 import { startWorkers, type RunningWorkers, type WorkerOptions } from '../temporal/worker';
 
 export async function startAllWorkers(opts: WorkerOptions): Promise<RunningWorkers> {

@@ -4,6 +4,7 @@
  * writes the files.
  */
 import path from 'node:path';
+import type { AdapterRegistry } from '../runbook/adapter-inputs';
 import { mapExperiment } from './chaostoolkit/map-experiment';
 import { readExperiment } from './chaostoolkit/read-experiment';
 import type { Draft } from './draft';
@@ -27,6 +28,8 @@ export interface ImportRequest {
   services?: string[];
   /** Rundeck: which job of a file holding several. */
   job?: string;
+  /** The adapters the draft is validated against (activities/adapters/index.ts `adapterRegistry`). */
+  registry: AdapterRegistry;
 }
 
 export interface ImportResult {
@@ -47,7 +50,7 @@ export function importSource(req: ImportRequest): ImportResult {
   const outAbs = req.outFile ? path.resolve(req.cwd, req.outFile) : undefined;
   const stem = outAbs ? path.basename(outAbs).replace(/\.ya?ml$/i, '') : draft.meta.name;
   const scriptsDir = draft.scripts.length ? path.join(outAbs ? path.dirname(outAbs) : req.cwd, `${stem}-scripts`) : undefined;
-  const yaml = renderDraft(draft, { draftFile: req.outFile ?? `${draft.meta.name}.yaml`, scriptsDir });
+  const yaml = renderDraft(draft, { draftFile: req.outFile ?? `${draft.meta.name}.yaml`, scriptsDir, registry: req.registry });
   const scripts = draft.scripts.map((s) => ({ path: path.join(scriptsDir!, s.fileName), body: s.body }));
   const report = buildReport(req.tool, req.file, req.outFile ?? null, scripts.map((s) => s.path), draft.report);
   return { yaml, scripts, scriptsDir, report };

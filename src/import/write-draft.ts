@@ -4,6 +4,7 @@
  * as such, never a file handed to a person.
  */
 import { Document, isMap, isPair, isScalar, isSeq, visit, type Pair, type YAMLMap } from 'yaml';
+import type { AdapterRegistry } from '../runbook/adapter-inputs';
 import { formatDiagnostic } from '../runbook/diagnostics';
 import { loadRunbookText } from '../runbook/load';
 import { API_VERSION } from '../runbook/schema';
@@ -18,6 +19,8 @@ export interface RenderOptions {
   draftFile: string;
   /** Absolute folder the scripts are written to: the default of the `scriptsDir` param. */
   scriptsDir?: string;
+  /** The adapters the draft is validated against (the caller's: activities/adapters/index.ts `adapterRegistry`). */
+  registry: AdapterRegistry;
 }
 
 export class DraftInvalid extends Error {}
@@ -61,7 +64,7 @@ export function renderDraft(draft: Draft, options: RenderOptions): string {
   });
   const yaml = doc.toString({ lineWidth: 0 });
 
-  const { plan, diagnostics } = loadRunbookText(yaml, options.draftFile);
+  const { plan, diagnostics } = loadRunbookText(yaml, options.draftFile, { registry: options.registry });
   if (!plan) {
     throw new DraftInvalid(
       `the draft does not validate (an importer bug; please report it with the source file):\n${diagnostics.map(formatDiagnostic).join('\n')}`,

@@ -11,6 +11,7 @@ import { canonicalJson } from '../plan/canonical';
 import { resolveParams } from '../plan/params';
 import type { Plan } from '../plan/types';
 import { sortDiagnostics } from '../runbook/diagnostics';
+import type { AdapterRegistry } from '../runbook/adapter-inputs';
 import { isRecord, type Path } from '../runbook/findings';
 import { describeDisagreement, objectiveDisagreements } from '../runbook/inventory-check';
 import { loadRunbookFile } from '../runbook/load';
@@ -46,8 +47,8 @@ export interface InventoryLoadResult {
   diagnostics: ProgrammeDiagnostic[];
 }
 
-/** Reads and checks an inventory file. Never throws. */
-export function loadInventoryFile(file: string): InventoryLoadResult {
+/** Reads and checks an inventory file; its runbooks are validated against `registry`. Never throws. */
+export function loadInventoryFile(file: string, registry: AdapterRegistry): InventoryLoadResult {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -55,11 +56,11 @@ export function loadInventoryFile(file: string): InventoryLoadResult {
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
     return { diagnostics: [{ file, line: 1, col: 1, path: [], code: 'file.unreadable', message: `cannot read inventory: ${reason}`, severity: 'error' }] };
   }
-  return loadInventoryText(text, file);
+  return loadInventoryText(text, file, registry);
 }
 
 /** Checks inventory text; runbook paths are read relative to `file`'s folder. Never throws. */
-export function loadInventoryText(text: string, file: string): InventoryLoadResult {
+export function loadInventoryText(text: string, file: string, registry: AdapterRegistry): InventoryLoadResult {
   const source = parseRunbookYaml(text, file);
   const diagnostics: ProgrammeDiagnostic[] = source.diagnostics.map((d) => ({
     ...d,
@@ -84,7 +85,7 @@ export function loadInventoryText(text: string, file: string): InventoryLoadResu
     return { diagnostics: sortDiagnostics(diagnostics as never) as ProgrammeDiagnostic[] };
   }
   const inventory = parsed.data;
-  const services = checkServices(inventory, source, report);
+  const services = checkServices(inventory, source, registry, report);
   checkBlackouts(inventory, report);
   const errors = diagnostics.some((d) => d.severity === 'error');
   const sorted = sortDiagnostics(diagnostics as never) as ProgrammeDiagnostic[];
@@ -94,7 +95,7 @@ export function loadInventoryText(text: string, file: string): InventoryLoadResu
 
 type Report = (p: Path, code: ProgrammeDiagnostic['code'], message: string, severity?: 'error' | 'warning') => void;
 
-function checkServices(inventory: Inventory, source: RunbookSource, report: Report): LoadedService[] {
+function checkServices(inventory: Inventory, source: RunbookSource, registry: AdapterRegistry, report: Report): LoadedService[] {
   const firstAt = new Map<string, number>();
   const dir = path.dirname(path.resolve(source.file));
   const targets = inventory.services.map((s) => ({ name: s.name, rtoMs: s.objectives.rto, rpoMs: s.objectives.rpo }));
@@ -113,7 +114,7 @@ function checkServices(inventory: Inventory, source: RunbookSource, report: Repo
       const abs = path.resolve(dir, rb.file);
       if (seenFiles.has(`${abs}:${rb.mode}`)) report([...at, 'file'], 'inventory.duplicate_runbook', `runbook ${rb.file} (${rb.mode}) is listed twice for "${service.name}"`);
       seenFiles.add(`${abs}:${rb.mode}`);
-      const result = loadRunbookFile(abs);
+      const result = loadRunbookFile(abs, { registry });
       if (!result.plan || !result.planHash) {
         const unreadable = result.diagnostics.find((d) => d.code === 'file.unreadable');
         if (unreadable) {

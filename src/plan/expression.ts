@@ -310,45 +310,46 @@ export interface Reference {
 export function referencedNames(expr: ExprLike): Reference[] {
   const refs: Reference[] = [];
   const visit = (node: ExprNode): void => {
-    switch (node.type) {
-      case 'Literal':
-        return;
-      case 'Identifier':
-        refs.push({ root: node.name, path: [], dynamic: false });
-        return;
-      case 'MemberExpression': {
-        const chain = memberChain(node);
-        if (chain) {
-          refs.push(chain.ref);
-          chain.computedKeys.forEach(visit);
-        } else {
-          visit(node.object);
-          if (node.computed) visit(node.property);
-        }
-        return;
-      }
-      case 'UnaryExpression':
-        visit(node.argument);
-        return;
-      case 'BinaryExpression':
-        visit(node.left);
-        visit(node.right);
-        return;
-      case 'ConditionalExpression':
-        visit(node.test);
-        visit(node.consequent);
-        visit(node.alternate);
-        return;
-      case 'ArrayExpression':
-        node.elements.forEach(visit);
-        return;
-      case 'CallExpression':
-        node.arguments.forEach(visit);
-        return;
+    if (node.type === 'Identifier') {
+      refs.push({ root: node.name, path: [], dynamic: false });
+      return;
     }
+    if (node.type === 'MemberExpression') {
+      const chain = memberChain(node);
+      if (chain) {
+        refs.push(chain.ref);
+        chain.computedKeys.forEach(visit);
+      } else {
+        visit(node.object);
+        if (node.computed) visit(node.property);
+      }
+      return;
+    }
+    childNodes(node).forEach(visit);
   };
   visit(treeOf(expr));
   return refs;
+}
+
+/** The nodes directly below `node`, in source order (a member's property too, computed or not). */
+function childNodes(node: ExprNode): ExprNode[] {
+  switch (node.type) {
+    case 'Literal':
+    case 'Identifier':
+      return [];
+    case 'MemberExpression':
+      return [node.object, node.property];
+    case 'UnaryExpression':
+      return [node.argument];
+    case 'BinaryExpression':
+      return [node.left, node.right];
+    case 'ConditionalExpression':
+      return [node.test, node.consequent, node.alternate];
+    case 'ArrayExpression':
+      return node.elements;
+    case 'CallExpression':
+      return node.arguments;
+  }
 }
 
 /** A member chain rooted at an identifier (`a.b[0].c`), or null when rooted elsewhere (`[1,2][0]`). */
@@ -380,40 +381,15 @@ export function comparedModes(expr: ExprLike): string[] {
   const found: string[] = [];
   const isMode = (n: ExprNode) => n.type === 'Identifier' && n.name === 'mode';
   const visit = (node: ExprNode): void => {
-    switch (node.type) {
-      case 'BinaryExpression':
-        if (node.operator === '==' || node.operator === '!=') {
-          if (isMode(node.left) && node.right.type === 'Literal' && typeof node.right.value === 'string') found.push(node.right.value);
-          if (isMode(node.right) && node.left.type === 'Literal' && typeof node.left.value === 'string') found.push(node.left.value);
-        }
-        visit(node.left);
-        visit(node.right);
-        return;
-      case 'MemberExpression':
-        visit(node.object);
-        visit(node.property);
-        return;
-      case 'UnaryExpression':
-        visit(node.argument);
-        return;
-      case 'ConditionalExpression':
-        visit(node.test);
-        visit(node.consequent);
-        visit(node.alternate);
-        return;
-      case 'ArrayExpression':
-        node.elements.forEach(visit);
-        return;
-      case 'CallExpression':
-        // contains(['drill', 'failover'], mode)
-        if (node.callee.name === 'contains' && node.arguments[1] && isMode(node.arguments[1]) && node.arguments[0]?.type === 'ArrayExpression') {
-          for (const e of node.arguments[0].elements) if (e.type === 'Literal' && typeof e.value === 'string') found.push(e.value);
-        }
-        node.arguments.forEach(visit);
-        return;
-      default:
-        return;
+    if (node.type === 'BinaryExpression' && (node.operator === '==' || node.operator === '!=')) {
+      if (isMode(node.left) && node.right.type === 'Literal' && typeof node.right.value === 'string') found.push(node.right.value);
+      if (isMode(node.right) && node.left.type === 'Literal' && typeof node.left.value === 'string') found.push(node.left.value);
     }
+    // contains(['drill', 'failover'], mode)
+    if (node.type === 'CallExpression' && node.callee.name === 'contains' && node.arguments[1] && isMode(node.arguments[1]) && node.arguments[0]?.type === 'ArrayExpression') {
+      for (const e of node.arguments[0].elements) if (e.type === 'Literal' && typeof e.value === 'string') found.push(e.value);
+    }
+    childNodes(node).forEach(visit);
   };
   visit(treeOf(expr));
   return found;

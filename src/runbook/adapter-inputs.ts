@@ -2,28 +2,24 @@
  * Checks each adapter call against the adapter registry at validate time, not when the step is reached
  * in the middle of a failover: the adapter exists and its input passes the adapter's schema.
  *
+ * The registry is a parameter, handed over by the entry points (the CLI, the API's runbook parser:
+ * activities/adapters/index.ts `adapterRegistry`): the validator does not import the runtime adapters.
+ *
  * A value holding a template (`${{ ... }}`) is known only at run time, so issues at or below a
  * templated string are dropped (the activity checks the rendered input again before the call).
  */
 import type { z } from 'zod';
-import { adapters, findAdapter } from '../../activities/adapters/index';
 import { isTemplated } from '../plan/template';
 import { didYouMean } from './diagnostics';
 import type { CheckContext } from './findings';
 import type { LooseAdapterCall } from './every-adapter-call';
 import { issueFindings } from './zod-issues';
 
-/** What validation needs of the registry; tests inject a fake one. */
+/** What validation needs of the adapter registry; the entry points hand the real one, tests may hand a fake. */
 export interface AdapterRegistry {
   find(name: string): { input: z.ZodType } | undefined;
   names(): string[];
 }
-
-/** The real registry, activities/adapters/index.ts. */
-export const defaultAdapterRegistry: AdapterRegistry = {
-  find: findAdapter,
-  names: () => Object.keys(adapters),
-};
 
 /** Checks each call of everyAdapterCall: the adapter exists, and its input passes the adapter's schema. */
 export function checkAdapterInputs(calls: LooseAdapterCall[], registry: AdapterRegistry, ctx: CheckContext): void {

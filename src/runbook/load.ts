@@ -17,8 +17,8 @@ export interface LoadResult {
   diagnostics: Diagnostic[];
 }
 
-/** Never throws; `file` names the source in diagnostics and in `plan.source`. */
-export function loadRunbookText(text: string, file: string, options: ValidateOptions = {}): LoadResult {
+/** Never throws; `file` names the source in diagnostics and in `plan.source`; `options.registry`: the adapters calls are checked against. */
+export function loadRunbookText(text: string, file: string, options: ValidateOptions): LoadResult {
   const source = parseRunbookYaml(text, file);
   try {
     const { runbook, diagnostics } = validateRunbook(source, options);
@@ -34,7 +34,7 @@ export function loadRunbookText(text: string, file: string, options: ValidateOpt
 }
 
 /** Reads (synchronously: a runbook is small, and CLI commands read one) and loads a runbook file; an unreadable file is a diagnostic too. Never throws. */
-export function loadRunbookFile(file: string, options: ValidateOptions = {}): LoadResult {
+export function loadRunbookFile(file: string, options: ValidateOptions): LoadResult {
   let text: string;
   try {
     // Checked before reading: a 50 MB file is refused without being loaded.

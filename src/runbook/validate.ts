@@ -6,7 +6,7 @@
  * to succeed, because zod skips refinements on input with shape errors and authors would otherwise
  * fix errors in rounds.
  */
-import { checkAdapterInputs, defaultAdapterRegistry, type AdapterRegistry } from './adapter-inputs';
+import { checkAdapterInputs, type AdapterRegistry } from './adapter-inputs';
 import { capMessage, sortDiagnostics, type Diagnostic } from './diagnostics';
 import { isRecord, type CheckContext, type Finding } from './findings';
 import { checkMarks } from './marks';
@@ -22,8 +22,8 @@ import { checkSecretScope } from './secret-scope-check';
 import { checkShellScripts } from './shell-scripts';
 
 export interface ValidateOptions {
-  /** The adapters to check inputs against; default: activities/adapters/index.ts. */
-  registry?: AdapterRegistry;
+  /** The adapters to check inputs against, handed by the caller (the real ones: activities/adapters/index.ts `adapterRegistry`). */
+  registry: AdapterRegistry;
   /**
    * The secret references runbooks may use where this runbook will run; default: this process's
    * configuration (DRILLBOOK_SECRETS_ENV_ALLOW, DRILLBOOK_SECRETS_DIRS). `false`: not checked.
@@ -39,7 +39,7 @@ export interface ValidationResult {
 }
 
 /** Never throws. */
-export function validateRunbook(source: RunbookSource, options: ValidateOptions = {}): ValidationResult {
+export function validateRunbook(source: RunbookSource, options: ValidateOptions): ValidationResult {
   if (source.value === undefined) return { diagnostics: [...source.diagnostics] };
   const diagnostics: Diagnostic[] = [...source.diagnostics];
   const toDiagnostic = (f: Finding): Diagnostic => {
@@ -70,7 +70,7 @@ export function validateRunbook(source: RunbookSource, options: ValidateOptions 
   const graph = checkStepGraph(steps, ctx);
   const calls = everyAdapterCall(value, steps);
   checkReferences(steps, calls, graph, { params: isRecord(value.params) ? Object.keys(value.params) : [], modes: declaredModes(value.modes) }, ctx);
-  checkAdapterInputs(calls, options.registry ?? defaultAdapterRegistry, ctx);
+  checkAdapterInputs(calls, options.registry, ctx);
   checkMarks(steps, value.objectives, ctx);
   checkLocalSteps(steps, ctx);
   checkShellScripts(calls, value.params, ctx);

@@ -1,7 +1,7 @@
 /**
  * Starts a worker thread on a module of this code base, compiled or not: the `.js` file from dist/
- * (the CLI), or under jest the `.ts` source, which a worker cannot load as is: the worker then first
- * registers swc (a dev dependency, what jest itself uses) for .ts files.
+ * (the CLI), or under jest the `.ts` source, which the worker loads through the project's one require
+ * hook, scripts/register-typescript.js (the one the lab's daemon starts with, from sources).
  */
 import * as path from 'node:path';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
@@ -11,17 +11,7 @@ export function startModuleWorker(dir: string, name: string, options: WorkerOpti
   const extension = path.extname(__filename);
   const entry = path.join(dir, `${name}${extension}`);
   if (extension !== '.ts') return new Worker(entry, options);
-  const workerData = { ...(options.workerData as object), entry, swc: require.resolve('@swc/core') };
-  return new Worker(TS_BOOTSTRAP, { ...options, eval: true, workerData });
+  // From sources: this file is src/threads/start-worker.ts, the hook two folders up, in scripts/.
+  const hook = path.join(__dirname, '..', '..', 'scripts', 'register-typescript.js');
+  return new Worker(entry, { ...options, execArgv: [...(options.execArgv ?? process.execArgv), '--require', hook] });
 }
-
-const TS_BOOTSTRAP = `
-const { workerData } = require('node:worker_threads');
-const { readFileSync } = require('node:fs');
-const { transformSync } = require(workerData.swc);
-require.extensions['.ts'] = (module, filename) => {
-  const options = { filename, swcrc: false, module: { type: 'commonjs' }, jsc: { target: 'es2022', parser: { syntax: 'typescript' } } };
-  module._compile(transformSync(readFileSync(filename, 'utf8'), options).code, filename);
-};
-require(workerData.entry);
-`;

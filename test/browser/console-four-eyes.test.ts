@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * Issue 16, done when: four-eyes in separate browser contexts. The run's initiator — who holds the
  * approver role — sees no approve button, and a forged POST with her session (and even her valid CSRF
@@ -6,28 +7,11 @@
  */
 import path from 'node:path';
 import { ARTIFACTS, signedIn } from '../support/browser';
-import { startConsoleHarness, type ConsoleHarness } from '../support/console-harness';
+import { drillRunbook, useConsoleHarness } from '../support/console-harness';
 
-let h: ConsoleHarness;
+const h = useConsoleHarness('console-four-eyes');
 
-beforeAll(async () => {
-  h = await startConsoleHarness('console-four-eyes');
-}, 120_000);
-
-afterAll(async () => {
-  await h?.close();
-}, 60_000);
-
-const RUNBOOK = `
-apiVersion: drillbook/v1
-name: console-four-eyes
-version: "1.0.0"
-owners: [infra-payments@bank.example]
-services: [payments]
-objectives: { rto: 5m }
-modes: [drill]
-params:
-  base: { type: string, required: true }
+const RUNBOOK = drillRunbook('console-four-eyes', `
 steps:
   - id: go-ahead
     title: Two approvers let the failover go ahead
@@ -40,7 +24,7 @@ steps:
     kind: action
     needs: [go-ahead]
     action: { adapter: noop, input: {} }
-`;
+`);
 
 test('the initiator sees no approve button and a forged approval with her session and CSRF token is refused; two distinct approvers approve and the run completes', async () => {
   const initiatorToken = await h.api.tokenFor('ines', ['operator', 'approver']);
@@ -87,6 +71,11 @@ test('the initiator sees no approve button and a forged approval with her sessio
     await bert.page.getByTestId('no-approve').waitFor();
     expect(await bert.page.getByTestId('no-approve').textContent()).toMatch(/approved already/);
     await cleo.page.screenshot({ path: path.join(ARTIFACTS, 'run-approval.png'), fullPage: true });
+    // At tablet width the page still fits: one column, nothing wider than the screen.
+    await cleo.page.setViewportSize({ width: 820, height: 1180 });
+    expect(await cleo.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(820);
+    await cleo.page.screenshot({ path: path.join(ARTIFACTS, 'run-approval-tablet.png'), fullPage: true });
+    await cleo.page.setViewportSize({ width: 1280, height: 800 });
 
     await cleo.page.getByRole('button', { name: 'Approve' }).click();
     for (const who of [ines, bert, cleo]) await who.page.locator('[data-testid="run"][data-state="completed"]').waitFor({ timeout: 20_000 });

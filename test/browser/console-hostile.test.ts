@@ -12,9 +12,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { ARTIFACTS, signedIn } from '../support/browser';
-import { startConsoleHarness, type ConsoleHarness } from '../support/console-harness';
+import { drillRunbook, useConsoleHarness } from '../support/console-harness';
 
-let h: ConsoleHarness;
+const h = useConsoleHarness('console-hostile');
 let attacker: http.Server;
 let attackerPort: number;
 /** The attacker's page: a form that posts itself to `action` (the query), with a JSON-looking text/plain body when asked. */
@@ -23,30 +23,19 @@ const attackerPage = (action: string, plain: boolean) => `<!doctype html><html><
 <script>document.getElementById('f').submit()</script></body></html>`;
 
 beforeAll(async () => {
-  h = await startConsoleHarness('console-hostile');
   attacker = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     res.writeHead(200, { 'content-type': 'text/html' }).end(attackerPage(url.searchParams.get('action') ?? '', url.searchParams.get('plain') === '1'));
   });
   await new Promise<void>((r) => attacker.listen(0, '127.0.0.1', r));
   attackerPort = (attacker.address() as AddressInfo).port;
-}, 120_000);
+});
 
-afterAll(async () => {
+afterAll(() => {
   attacker?.close();
-  await h?.close();
-}, 60_000);
+});
 
-const HOSTILE = `
-apiVersion: drillbook/v1
-name: console-hostile
-version: "1.0.0"
-owners: [infra-payments@bank.example]
-services: [payments]
-objectives: { rto: 5m }
-modes: [drill]
-params:
-  base: { type: string, required: true }
+const HOSTILE = (name: string) => drillRunbook(name, `
 steps:
   - id: fence
     title: "<script>window.__xss='title'</script><img src=x onerror=\\"window.__xss='img'\\"> Fence <b>site A</b>"
@@ -67,11 +56,11 @@ steps:
     kind: approval
     role: approver
     needs: [fence]
-`;
+`);
 
 test('titles, instructions and evidence with <script>, javascript: links and HTML render inert', async () => {
   const token = await h.api.tokenFor('olga', ['operator']);
-  const runId = await h.start(token, HOSTILE);
+  const runId = await h.start(token, HOSTILE('console-hostile'));
   const { page, context, errors } = await signedIn(h.browser, h.api.url, token);
   try {
     await page.goto(`${h.api.url}/console/#/runs/${runId}`);
@@ -115,7 +104,7 @@ test('titles, instructions and evidence with <script>, javascript: links and HTM
 
 test('a form POST from another origin is refused without the CSRF token and changes nothing; a same-origin change without it too; the CSP header is set', async () => {
   const starter = await h.api.tokenFor('ivan', ['operator']);
-  const runId = await h.start(starter, HOSTILE.replace('name: console-hostile', 'name: console-csrf'));
+  const runId = await h.start(starter, HOSTILE('console-csrf'));
   const approver = await signedIn(h.browser, h.api.url, await h.api.tokenFor('abel', ['approver', 'operator']));
   const { page, context } = approver;
   try {

@@ -6,29 +6,12 @@
  */
 import path from 'node:path';
 import { ARTIFACTS, signedIn } from '../support/browser';
-import { startConsoleHarness, type ConsoleHarness } from '../support/console-harness';
+import { drillRunbook, useConsoleHarness } from '../support/console-harness';
 import { waitFor } from '../support/wait-for';
 
-let h: ConsoleHarness;
+const h = useConsoleHarness('console-operator');
 
-beforeAll(async () => {
-  h = await startConsoleHarness('console-operator');
-}, 120_000);
-
-afterAll(async () => {
-  await h?.close();
-}, 60_000);
-
-const RUNBOOK = `
-apiVersion: drillbook/v1
-name: console-retry
-version: "1.0.0"
-owners: [infra-payments@bank.example]
-services: [payments]
-objectives: { rto: 30s }
-modes: [drill]
-params:
-  base: { type: string, required: true }
+const RUNBOOK = drillRunbook('console-retry', `
 steps:
   - id: warm-up
     title: Give the operator time to look
@@ -47,7 +30,7 @@ steps:
     needs: [switch]
     action: { adapter: noop, input: {} }
     marks: [rto.end]
-`;
+`, { rto: '30s' });
 
 /** Milliseconds between when something happened (the trail's time) and when the page showed it (seen by the test, later still). */
 const lag = (seenAt: number, happenedAt: Date) => seenAt - happenedAt.getTime();
@@ -136,23 +119,14 @@ test('an operator starts a drill from a runbook file, with a form built from its
   const { page, context, errors } = await signedIn(h.browser, h.api.url, token);
   try {
     await page.getByRole('link', { name: 'Start a drill' }).click();
-    const yaml = `
-apiVersion: drillbook/v1
-name: console-start
-version: "2.1.0"
-owners: [infra-payments@bank.example]
-services: [payments]
-objectives: { rto: 1m }
-modes: [drill, failover]
-params:
-  base: { type: string, required: true, description: Site B's API }
+    const yaml = drillRunbook('console-start', `
   batches: { type: number, default: 3 }
 steps:
   - id: ping
     title: Site B answers
     kind: action
     action: { adapter: http, input: { method: GET, url: "\${{ params.base }}/health" } }
-`;
+`, { version: '2.1.0', rto: '1m', modes: 'drill, failover', params: ", description: Site B's API" });
     await page.getByLabel('Runbook file (YAML)').setInputFiles({ name: 'console-start.yaml', mimeType: 'text/yaml', buffer: Buffer.from(yaml) });
     await page.getByRole('heading', { name: /console-start/ }).waitFor();
     // Not registered: only a drill may start; the params are the runbook's.
@@ -213,16 +187,7 @@ test('a violated guard: the page says which and why, the operator skips it with 
   const { page, context, errors } = await signedIn(h.browser, h.api.url, token);
   h.loopback.failuresLeft.set('/health', 1_000_000);
   try {
-    const runId = await h.start(token, `
-apiVersion: drillbook/v1
-name: console-guard
-version: "1.0.0"
-owners: [infra-payments@bank.example]
-services: [payments]
-objectives: { rto: 1m }
-modes: [drill]
-params:
-  base: { type: string, required: true }
+    const runId = await h.start(token, drillRunbook('console-guard', `
 guards:
   - id: primary-healthy
     title: The primary keeps answering
@@ -239,7 +204,7 @@ steps:
     kind: action
     needs: [hold]
     action: { adapter: noop, input: {} }
-`);
+`));
     await page.goto(`${h.api.url}/console/#/runs/${runId}`);
     await page.locator('li[data-wait="guard:primary-healthy"][data-kind="decision"]').waitFor({ timeout: 20_000 });
     await page.locator('li[data-guard="primary-healthy"] [data-state="violated"]').waitFor();

@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { Kysely } from 'kysely';
 import { Client } from 'pg';
 import type { Database } from '../../src/audit/database';
+import { adapterRegistry } from '../../activities/adapters/index';
 import { loadRunbookText } from '../../src/runbook/load';
 import { startSignedRun } from '../support/signing';
 import type { RunningWorkers } from '../../src/temporal/worker';
@@ -60,7 +61,7 @@ steps:
 `;
 
 async function realRun(name: string): Promise<string> {
-  const { plan, planHash, diagnostics } = loadRunbookText(runbook(name), `${name}.yaml`);
+  const { plan, planHash, diagnostics } = loadRunbookText(runbook(name), `${name}.yaml`, { registry: adapterRegistry });
   if (!plan || !planHash) throw new Error(JSON.stringify(diagnostics));
   const handle = await startSignedRun(temporal.client, { plan, planHash, mode: 'drill', params: {}, initiator: 'olga', reason: 'step rows e2e', taskQueue });
   await handle.result();

@@ -13,6 +13,7 @@ import { Client } from 'pg';
 import { appendAuditEvents } from '../../src/audit/append-events';
 import { checkpointDigest, type Checkpoint } from '../../src/audit/checkpoint';
 import type { Database } from '../../src/audit/database';
+import { adapterRegistry } from '../../activities/adapters/index';
 import { loadRunbookText } from '../../src/runbook/load';
 import { startSignedRun } from '../support/signing';
 import type { RunningWorkers } from '../../src/temporal/worker';
@@ -60,7 +61,7 @@ steps:
 }
 
 async function realRun(name: string, pass: boolean): Promise<string> {
-  const { plan, planHash, diagnostics } = loadRunbookText(runbook(name, pass), `${name}.yaml`);
+  const { plan, planHash, diagnostics } = loadRunbookText(runbook(name, pass), `${name}.yaml`, { registry: adapterRegistry });
   if (!plan || !planHash) throw new Error(JSON.stringify(diagnostics));
   const handle = await startSignedRun(temporal.client, { plan, planHash, mode: 'drill', params: {}, initiator: 'olga', reason: 'trust e2e', taskQueue });
   await handle.result().catch(() => undefined);

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../src/audit/database';
-import { startDemoSites, type DemoSites } from '../../src/demo/demo-sites';
+import { startDemoSites, type DemoSites } from '../../src/cli/demo/demo-sites';
 import { findTemporalCli } from '../../src/temporal/dev-server';
 import type { RunningWorkers } from '../../src/temporal/worker';
 import { startTestApi, type TestApi } from '../support/api';

@@ -20,8 +20,8 @@ import { loadLabConfig, siteConnectionString, type LabConfig } from '../../lab/c
 import { labDown } from '../../lab/lab';
 import { findMissingSeqs } from '../../lab/load-generator';
 import type { Database } from '../../src/audit/database';
-import { runDrillCycle, type CycleReport } from '../../src/demo/drill-cycle';
-import { startWebhookReceiver, type WebhookReceiver } from '../../src/demo/webhook-receiver';
+import { runDrillCycle, type CycleReport } from '../../src/cli/demo/drill-cycle';
+import { startWebhookReceiver, type WebhookReceiver } from '../../src/cli/demo/webhook-receiver';
 import type { RunningWorkers } from '../../src/temporal/worker';
 import { destroyTestDb, isolatedTestDb } from '../support/db';
 import { startTestApi, type TestApi } from '../support/api';

@@ -9,12 +9,13 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { getRunStory } from '../../src/audit/run-story';
+import { adapterRegistry } from '../../activities/adapters/index';
 import { importSource } from '../../src/import/import-source';
 import { loadRunbookText } from '../../src/runbook/load';
 import type { Plan } from '../../src/plan/types';
 import { resolveParams } from '../../src/plan/params';
 import { signed, startSignedRun } from '../support/signing';
-import { abortRun, getProgress } from '../../workflows/messages';
+import { abortRun, getProgress } from '../../src/plan/run-messages';
 import { startWorkflowHarness, type WorkflowHarness } from '../support/temporal';
 import { waitFor } from '../support/wait-for';
 
@@ -70,8 +71,9 @@ function importedPlan(): { plan: Plan; planHash: string; yaml: string } {
     cwd: path.dirname(FIXTURE),
     owners: ['sre@bank.example'],
     services: ['orders'],
+    registry: adapterRegistry,
   });
-  const { plan, planHash, diagnostics } = loadRunbookText(yaml, 'orders-cache-flush.yaml');
+  const { plan, planHash, diagnostics } = loadRunbookText(yaml, 'orders-cache-flush.yaml', { registry: adapterRegistry });
   if (!plan || !planHash) throw new Error(`the imported draft does not load: ${JSON.stringify(diagnostics)}`);
   return { plan, planHash, yaml };
 }

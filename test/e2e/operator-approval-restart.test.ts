@@ -13,7 +13,7 @@ import type { Database } from '../../src/audit/database';
 import { getRunStory } from '../../src/audit/run-story';
 import { issueToken, upsertUser } from '../../src/auth/users';
 import { EXIT } from '../../src/cli/exit-codes';
-import { getProgress } from '../../workflows/messages';
+import { getProgress } from '../../src/plan/run-messages';
 import { testDb, testDbUrl, uniqueId } from '../support/db';
 import { temporalAddress, testClient, uniqueQueue } from '../support/temporal';
 import { waitFor } from '../support/wait-for';

@@ -15,6 +15,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../src/audit/database';
+import { adapterRegistry } from '../../activities/adapters/index';
 import { loadRunbookText } from '../../src/runbook/load';
 import { startSignedRun } from '../support/signing';
 import { destroyTestDb, isolatedTestDb, testDbUrl } from '../support/db';
@@ -125,7 +126,7 @@ afterAll(async () => {
  * scope: it stands for a plan the worker did not validate, so the worker's own checks are what is tested.
  */
 async function startTestRun(yaml: string) {
-  const { plan, planHash, diagnostics } = loadRunbookText(yaml, 'secrets.yaml', { secretScope: false });
+  const { plan, planHash, diagnostics } = loadRunbookText(yaml, 'secrets.yaml', { registry: adapterRegistry, secretScope: false });
   if (!plan || !planHash) throw new Error(`runbook invalid: ${JSON.stringify(diagnostics)}`);
   return startSignedRun(client, { plan, planHash, mode: 'drill', params: { echo: process.env.SECRETS_E2E_ECHO! }, initiator: 'alice', reason: 'secrets test', taskQueue });
 }

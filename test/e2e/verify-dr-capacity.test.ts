@@ -18,7 +18,7 @@ import { startLoad } from '../../lab/load-generator';
 import { withCluster } from '../../lab/postgres-cluster';
 import type { Database } from '../../src/audit/database';
 import { getRunStory } from '../../src/audit/run-story';
-import { runLabRunbook } from '../../src/demo/drill-cycle';
+import { runLabRunbook } from '../../src/cli/demo/drill-cycle';
 import type { RunningWorkers } from '../../src/temporal/worker';
 import { destroyTestDb, isolatedTestDb } from '../support/db';
 import { startTestApi, type TestApi } from '../support/api';

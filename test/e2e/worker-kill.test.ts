@@ -10,6 +10,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../src/audit/database';
 import { getRunStory } from '../../src/audit/run-story';
 import { verifyAuditChain } from '../../src/audit/verify-chain';
+import { adapterRegistry } from '../../activities/adapters/index';
 import { loadRunbookText } from '../../src/runbook/load';
 import { testDb } from '../support/db';
 import { temporalAddress, testClient, uniqueQueue } from '../support/temporal';
@@ -77,6 +78,7 @@ steps:
     action: { adapter: noop, input: {} }
 `,
     'kill-test.yaml',
+    { registry: adapterRegistry },
   );
   if (!plan || !planHash) throw new Error('fixture runbook invalid');
 

@@ -61,3 +61,33 @@ export async function startConsoleHarness(name: string): Promise<ConsoleHarness>
     },
   };
 }
+
+/**
+ * The harness of one test file: started in beforeAll, closed in afterAll. The object is filled in when
+ * the file's tests run (use it inside tests and hooks only).
+ */
+export function useConsoleHarness(name: string): ConsoleHarness {
+  const h = {} as ConsoleHarness;
+  beforeAll(async () => {
+    Object.assign(h, await startConsoleHarness(name));
+  }, 120_000);
+  afterAll(async () => {
+    await h.close?.();
+  }, 60_000);
+  return h;
+}
+
+/** A drill runbook of the payments service taking the loopback's `base`: its header, then `body` (steps, guards). */
+export function drillRunbook(name: string, body: string, opts: { rto?: string; modes?: string; version?: string; params?: string } = {}): string {
+  return `
+apiVersion: drillbook/v1
+name: ${name}
+version: "${opts.version ?? '1.0.0'}"
+owners: [infra-payments@bank.example]
+services: [payments]
+objectives: { rto: ${opts.rto ?? '5m'} }
+modes: [${opts.modes ?? 'drill'}]
+params:
+  base: { type: string, required: true${opts.params ?? ''} }
+${body.replace(/^\n/, '')}`;
+}

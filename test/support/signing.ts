@@ -5,7 +5,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { RunInput } from '../../src/plan/types';
-import type { AbortRunInput, ApproveStepInput, ConfirmStepInput, DecideOnFailureInput } from '../../workflows/messages';
+import type { AbortRunInput, ApproveStepInput, ConfirmStepInput, DecideOnFailureInput } from '../../src/plan/run-messages';
 import { signedInput, type ActionSigner } from '../../src/security/action-signer';
 import { loadActionSigner } from '../../src/security/signing-keys';
 import { startRun } from '../../src/temporal/start-run';

@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { adapterRegistry } from '../../activities/adapters/index';
 import { loadRunbookText } from '../../src/runbook/load';
 
 const root = path.join(__dirname, '..', '..');
@@ -15,7 +16,7 @@ test.each(['README.md', 'docs/runbook-reference.md'])('the full runbook examples
   const blocks = runbookBlocks(file);
   expect(blocks.length).toBeGreaterThan(0);
   for (const [i, yaml] of blocks.entries()) {
-    const { plan, diagnostics } = loadRunbookText(yaml, `${file}#example${i + 1}`);
+    const { plan, diagnostics } = loadRunbookText(yaml, `${file}#example${i + 1}`, { registry: adapterRegistry });
     expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     expect(plan).toBeDefined();
   }

@@ -5,9 +5,10 @@
  */
 import type { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
+import { adapterRegistry } from '../../activities/adapters/index';
 import { loadRunbookText } from '../../src/runbook/load';
 import { workflowBundle } from '../../src/temporal/worker';
-import { abortRun, getProgress } from '../../workflows/messages';
+import { abortRun, getProgress } from '../../src/plan/run-messages';
 import { startWorkflowHarness, type WorkflowHarness } from '../support/temporal';
 import { waitFor } from '../support/wait-for';
 import { answerJson, startScriptedApi, type ScriptedApi } from '../support/scripted-api';
@@ -53,7 +54,7 @@ steps:
 
 /** Starts the runbook, aborts once `/slow…` was called, and returns the finished run's handle. */
 async function abortMidStep(yaml: string, slowPath: string) {
-  const { plan, planHash, diagnostics } = loadRunbookText(yaml, 'test.yaml');
+  const { plan, planHash, diagnostics } = loadRunbookText(yaml, 'test.yaml', { registry: adapterRegistry });
   if (!plan || !planHash) throw new Error(`runbook invalid: ${JSON.stringify(diagnostics)}`);
   const handle = await startSignedRun(client, { plan, planHash, mode: 'drill', params: { base: api.base }, initiator: 'alice', reason: 'test', taskQueue });
   await waitFor(async () => api.calls.includes(`POST ${slowPath}`));

@@ -15,9 +15,10 @@ import type { Database } from '../../src/audit/database';
 import { recordRunEnded, recordRunStarted } from '../../src/audit/runs';
 import { coverageReport } from '../../src/coverage/query';
 import { applyInventory } from '../../src/inventory/apply';
+import { adapterRegistry } from '../../activities/adapters/index';
 import { loadInventoryText } from '../../src/inventory/load';
 import { programmeDb } from '../../src/inventory/tables';
-import { startProgrammeWorker } from '../../src/schedules/programme-worker';
+import { startProgrammeWorker } from '../../src/temporal/programme-worker';
 import type { RunningWorkers } from '../../src/temporal/worker';
 import { coverageCheck } from '../../workflows/coverage';
 import { destroyTestDb, isolatedTestDb, uniqueId } from '../support/db';
@@ -58,7 +59,7 @@ beforeAll(async () => {
   const services = names
     .map((n) => `  - name: ${n}\n    owner: ${n}-team\n    criticality: critical\n    sites: [a]\n    objectives: { rto: 30s, rpo: 0s }\n    runbooks: [{ file: ${n}.yaml }]\n`)
     .join('');
-  const loaded = loadInventoryText(`apiVersion: drillbook/v1\nkind: ServiceInventory\ntimezone: UTC\nnotifications: { webhook: "${webhook}" }\nservices:\n${services}`, path.join(dir, 'inventory.yaml'));
+  const loaded = loadInventoryText(`apiVersion: drillbook/v1\nkind: ServiceInventory\ntimezone: UTC\nnotifications: { webhook: "${webhook}" }\nservices:\n${services}`, path.join(dir, 'inventory.yaml'), adapterRegistry);
   expect(loaded.diagnostics.map((d) => d.code)).toEqual(['objectives.disagree']);
   await applyInventory(db, loaded.inventory!, 'test');
   const plans = Object.fromEntries(loaded.inventory!.services.map((s) => [s.name, s.runbooks[0]]));

@@ -11,9 +11,10 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../src/audit/database';
 import { getRunStory } from '../../src/audit/run-story';
 import { verifyAuditChain } from '../../src/audit/verify-chain';
+import { adapterRegistry } from '../../activities/adapters/index';
 import { loadRunbookText } from '../../src/runbook/load';
 import type { RunningWorkers } from '../../src/temporal/worker';
-import { approveStep, confirmStep, decideOnFailure, getProgress } from '../../workflows/messages';
+import { approveStep, confirmStep, decideOnFailure, getProgress } from '../../src/plan/run-messages';
 import type { runDrill } from '../../workflows/run-drill/run-drill';
 import { testDb } from '../support/db';
 import { testClient, testWorkers, uniqueQueue } from '../support/temporal';
@@ -69,7 +70,7 @@ params:
 `;
 
 async function start(body: string): Promise<WorkflowHandle<typeof runDrill>> {
-  const { plan, planHash, diagnostics } = loadRunbookText(header + body, 'human.yaml');
+  const { plan, planHash, diagnostics } = loadRunbookText(header + body, 'human.yaml', { registry: adapterRegistry });
   if (!plan || !planHash) throw new Error(`runbook invalid: ${JSON.stringify(diagnostics)}`);
   return startSignedRun(client, { plan, planHash, mode: 'drill', params: { base }, initiator: 'alice', reason: 'human test', taskQueue });
 }

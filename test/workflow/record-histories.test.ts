@@ -25,8 +25,9 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { adapterRegistry } from '../../activities/adapters/index';
 import { loadRunbookText } from '../../src/runbook/load';
-import { abortRun, approveStep, confirmStep, decideOnFailure, getProgress } from '../../workflows/messages';
+import { abortRun, approveStep, confirmStep, decideOnFailure, getProgress } from '../../src/plan/run-messages';
 import type { runDrill } from '../../workflows/run-drill/run-drill';
 import { startWorkflowHarness, type WorkflowHarness } from '../support/temporal';
 import { waitFor } from '../support/wait-for';
@@ -62,7 +63,7 @@ type Handle = WorkflowHandle<typeof runDrill>;
 function record(file: string, yaml: string, drive: (handle: Handle) => Promise<void>): void {
   const run = recording && !existsSync(path.join(dir, file)) ? test : test.skip;
   run(`record ${file}`, async () => {
-    const { plan, planHash, diagnostics } = loadRunbookText(yaml, `${file}.yaml`);
+    const { plan, planHash, diagnostics } = loadRunbookText(yaml, `${file}.yaml`, { registry: adapterRegistry });
     if (!plan || !planHash) throw new Error(`runbook invalid: ${JSON.stringify(diagnostics)}`);
     const handle = await startSignedRun(harness.client, { plan, planHash, mode: 'drill', params: { base: api.base }, initiator: 'alice', reason: 'fixture', taskQueue: harness.taskQueue });
     await drive(handle);

@@ -20,9 +20,10 @@ import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-uti
 import { Worker } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../src/audit/database';
+import { adapterRegistry } from '../../activities/adapters/index';
 import { loadRunbookText } from '../../src/runbook/load';
 import { workflowBundle } from '../../src/temporal/worker';
-import { abortRun, approveStep, decideOnFailure, getProgress } from '../../workflows/messages';
+import { abortRun, approveStep, decideOnFailure, getProgress } from '../../src/plan/run-messages';
 import { testDb } from '../support/db';
 import { testClient, testWorkers, uniqueQueue } from '../support/temporal';
 import { waitFor } from '../support/wait-for';
@@ -140,7 +141,7 @@ if (process.env.RECORD_HISTORIES) {
     const taskQueue = uniqueQueue('replay');
     const workers = await testWorkers(db, taskQueue);
     try {
-      const { plan, planHash } = loadRunbookText(runbook, 'replay-fixture.yaml');
+      const { plan, planHash } = loadRunbookText(runbook, 'replay-fixture.yaml', { registry: adapterRegistry });
       const handle = await startSignedRun(client, { plan: plan!, planHash: planHash!, mode: 'drill', params: {}, initiator: 'alice', reason: 'fixture', taskQueue });
       // Pause on the failing step, decide retry (it fails again), then abort: compensation of a.
       await waitFor(async () => (await handle.query(getProgress)).awaitingDecision?.stepId === 'flaky');
@@ -164,7 +165,7 @@ if (process.env.RECORD_HISTORIES) {
     const taskQueue = uniqueQueue('replay');
     const workers = await testWorkers(db, taskQueue);
     try {
-      const { plan, planHash } = loadRunbookText(signedRunbook, 'replay-signed-fixture.yaml');
+      const { plan, planHash } = loadRunbookText(signedRunbook, 'replay-signed-fixture.yaml', { registry: adapterRegistry });
       const handle = await startSignedRun(client, { plan: plan!, planHash: planHash!, mode: 'drill', params: {}, initiator: 'alice', reason: 'fixture', taskQueue });
       const id = handle.workflowId;
       await waitFor(async () => (await handle.query(getProgress)).waiting?.[0]?.stepId === 'go');
@@ -200,7 +201,7 @@ if (process.env.RECORD_HISTORIES) {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
       const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      const { plan, planHash } = loadRunbookText(abortMidStepRunbook(base), 'replay-abort-mid-step-fixture.yaml');
+      const { plan, planHash } = loadRunbookText(abortMidStepRunbook(base), 'replay-abort-mid-step-fixture.yaml', { registry: adapterRegistry });
       const handle = await startSignedRun(client, { plan: plan!, planHash: planHash!, mode: 'drill', params: {}, initiator: 'alice', reason: 'fixture', taskQueue });
       await waitFor(async () => calls.includes('/slow'));
       await handle.executeUpdate(abortRun, { args: [await signed('abort', handle.workflowId, { reason: 'fixture', actor: 'bob' })] });

@@ -8,13 +8,15 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../src/audit/database';
 import { getRunStory } from '../../src/audit/run-story';
 import { verifyAuditChain } from '../../src/audit/verify-chain';
+import { adapterRegistry } from '../../activities/adapters/index';
 import { loadRunbookText } from '../../src/runbook/load';
 import type { Mode } from '../../src/plan/types';
-import { abortRun, decideOnFailure, getProgress } from '../../workflows/messages';
+import { abortRun, decideOnFailure, getProgress } from '../../src/plan/run-messages';
 import { startWorkflowHarness, type WorkflowHarness } from '../support/temporal';
 import { waitFor } from '../support/wait-for';
 import { answerJson, startScriptedApi, type ScriptedApi } from '../support/scripted-api';
 import { startSignedRun, signed } from '../support/signing';
+import { undoableChainThenHold } from '../support/runbook-steps';
 
 let harness: WorkflowHarness;
 let db: Kysely<Database>;
@@ -44,7 +46,7 @@ afterAll(async () => {
 });
 
 function compile(yaml: string) {
-  const { plan, planHash, diagnostics } = loadRunbookText(yaml, 'test.yaml');
+  const { plan, planHash, diagnostics } = loadRunbookText(yaml, 'test.yaml', { registry: adapterRegistry });
   if (!plan || !planHash) throw new Error(`runbook invalid: ${JSON.stringify(diagnostics)}`);
   return { plan, planHash };
 }
@@ -173,24 +175,30 @@ steps:
   expect(types.filter((t) => t === 'step.completed:broken')).toHaveLength(1);
 });
 
+test("a step that failed after its retries shows the attempts the trail recorded, not the first one's 1", async () => {
+  failuresLeft.set('/down/twice', 2);
+  const handle = await start(`${header}
+steps:
+  - id: down
+    title: fails both of its attempts
+    kind: action
+    action: { adapter: http, input: { method: GET, url: "\${{ params.base }}/down/twice" } }
+    retry: { attempts: 2, interval: 100ms }
+`);
+  await waitFor(async () => (await handle.query(getProgress)).awaitingDecision?.stepId === 'down');
+  const step = (await handle.query(getProgress)).steps.find((s) => s.id === 'down')!;
+  const story = await getRunStory(db, handle.workflowId);
+  const tried = story.events.filter((e) => e.type === 'step.attempt_failed' && e.stepId === 'down');
+  expect(tried).toHaveLength(2);
+  expect({ state: step.state, attempts: step.attempts }).toEqual({ state: 'failed', attempts: tried.length });
+  await handle.executeUpdate(decideOnFailure, { args: [await signed('decide', handle.workflowId, { stepId: 'down', decision: 'skip', reason: 'seen', actor: 'bob' })] });
+  expect((await handle.result()).verdict).toBe('partial');
+});
+
 test('abort runs the compensations of completed steps in reverse order; a failing one does not stop the others', async () => {
   failuresLeft.set('/undo/two', 100);
-  const step = (id: string, needs: string[]) => `
-  - id: ${id}
-    title: ${id}
-    kind: action
-    needs: [${needs.join(', ')}]
-    action: { adapter: http, input: { method: POST, url: "\${{ params.base }}/do/${id}" } }
-    retry: { attempts: 1 }
-    compensate: { adapter: http, input: { method: POST, url: "\${{ params.base }}/undo/${id}" } }`;
   const handle = await start(`${header}
-steps:${step('one', [])}${step('two', ['one'])}${step('three', ['two'])}
-  - id: hold
-    title: hold
-    kind: wait
-    needs: [three]
-    duration: 1h
-`);
+steps:${undoableChainThenHold()}`);
   await waitFor(async () => (await handle.query(getProgress)).steps.find((s) => s.id === 'hold')?.state === 'running');
   await handle.executeUpdate(abortRun, { args: [await signed('abort', handle.workflowId, { reason: 'drill window closed', actor: 'carol' })] });
   const result = await handle.result();

@@ -14,11 +14,12 @@ import type { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../src/audit/database';
+import { adapterRegistry } from '../../activities/adapters/index';
 import { loadInventoryText, type LoadedInventory } from '../../src/inventory/load';
 import { programmeDb } from '../../src/inventory/tables';
 import { zonedParts } from '../../src/coverage/periods';
 import { recordSchedulePin, upsertSchedule, nextActionTimes } from '../../src/schedules/manage';
-import { programmeTaskQueue, startProgrammeWorker } from '../../src/schedules/programme-worker';
+import { programmeTaskQueue, startProgrammeWorker } from '../../src/temporal/programme-worker';
 import { drillSchedules } from '../../src/schedules/spec';
 import { workflowBundle, type RunningWorkers } from '../../src/temporal/worker';
 import { testDb, uniqueId } from '../support/db';
@@ -120,7 +121,7 @@ blackouts:
     end: "${blackoutEnd}"
     services: [${svcBlack}]
 `;
-  const loaded = loadInventoryText(text, path.join(dir, 'inventory.yaml'));
+  const loaded = loadInventoryText(text, path.join(dir, 'inventory.yaml'), adapterRegistry);
   expect(loaded.diagnostics).toEqual([]);
   inventory = loaded.inventory!;
   for (const def of drillSchedules(inventory, { taskQueue, programmeTaskQueue: programmeTaskQueue(taskQueue), now: new Date(), alertPollMs: 200, signer: await testSigner() })) {

@@ -11,9 +11,10 @@ import { listRunEvents } from '../../src/audit/audit-events';
 import { getRun } from '../../src/audit/runs';
 import type { RunInput } from '../../src/plan/types';
 import { buildDossier } from '../../src/reports/dossier';
+import { adapterRegistry } from '../../activities/adapters/index';
 import { loadRunbookText } from '../../src/runbook/load';
 import { createActionSigner, signedInput } from '../../src/security/action-signer';
-import { abortRun, approveStep, confirmStep, decideOnFailure, getProgress, type ApproveStepInput } from '../../workflows/messages';
+import { abortRun, approveStep, confirmStep, decideOnFailure, getProgress, type ApproveStepInput } from '../../src/plan/run-messages';
 import type { runDrill } from '../../workflows/run-drill/run-drill';
 import { startWorkflowHarness, type WorkflowHarness } from '../support/temporal';
 import { waitFor } from '../support/wait-for';
@@ -64,7 +65,7 @@ steps:
 `;
 
 function runInput(): RunInput {
-  const { plan, planHash, diagnostics } = loadRunbookText(runbook, 'signed.yaml');
+  const { plan, planHash, diagnostics } = loadRunbookText(runbook, 'signed.yaml', { registry: adapterRegistry });
   if (!plan || !planHash) throw new Error(`runbook invalid: ${JSON.stringify(diagnostics)}`);
   return { plan, planHash, mode: 'drill', params: {}, initiator: 'alice', reason: 'signed actions test', taskQueue: h.taskQueue };
 }

@@ -1,7 +1,7 @@
 /** Abort: the request (an operator's, a runbook rule's or a guard's) and the unwinding of completed steps. */
 import { ApplicationFailure, CancellationScope, condition, setHandler } from '@temporalio/workflow';
 import { FAILURES } from '../../src/plan/failures';
-import { abortRun, type AbortRunInput } from '../messages';
+import { abortRun, type AbortRunInput } from '../../src/plan/run-messages';
 import { stepActivities } from './activity-options';
 import { auditWriter } from './audit-queue';
 import { signedRequest } from './signatures';

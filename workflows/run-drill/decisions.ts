@@ -5,7 +5,7 @@
 import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
 import type { Json } from '../../src/plan/types';
 import { FAILURES } from '../../src/plan/failures';
-import { decideOnFailure, type DecideOnFailureInput } from '../messages';
+import { decideOnFailure, type DecideOnFailureInput } from '../../src/plan/run-messages';
 import { requestAbort } from './compensation';
 import { signedRequest } from './signatures';
 import type { RunContext } from './state';

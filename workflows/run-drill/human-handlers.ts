@@ -1,7 +1,7 @@
 /** The confirm and approve Updates of human steps: validated synchronously, so a refusal never lands in history. */
 import { ApplicationFailure, setHandler } from '@temporalio/workflow';
 import { FAILURES } from '../../src/plan/failures';
-import { approveStep, confirmStep, type ApproveStepInput, type ConfirmStepInput, type HumanWait } from '../messages';
+import { approveStep, confirmStep, type ApproveStepInput, type ConfirmStepInput, type HumanWait } from '../../src/plan/run-messages';
 import { checkApproval, checkConfirm } from '../human-requests';
 import { signedRequest } from './signatures';
 import type { RunContext } from './state';

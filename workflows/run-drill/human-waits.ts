@@ -4,7 +4,7 @@ import type { HumanActivities } from '../../activities/human-activities';
 import type { StepActivityResult } from '../../activities/step-types';
 import type { AdapterCall, ApprovalStep, Json, ManualStep } from '../../src/plan/types';
 import { FAILURES } from '../../src/plan/failures';
-import type { HumanWait } from '../messages';
+import type { HumanWait } from '../../src/plan/run-messages';
 import { message } from '../step-failures';
 import { signedRequest } from './signatures';
 import type { RunContext } from './state';

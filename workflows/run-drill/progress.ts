@@ -1,7 +1,7 @@
 /** The `getProgress` query: what the run is doing and waiting for (a read-only view, no commands). */
 import { setHandler } from '@temporalio/workflow';
 import type { Json } from '../../src/plan/types';
-import { getProgress, type HumanWait, type RunProgress } from '../messages';
+import { getProgress, type HumanWait, type RunProgress } from '../../src/plan/run-messages';
 import { GUARD_KEY_PREFIX } from './guards';
 import type { RunContext } from './state';
 

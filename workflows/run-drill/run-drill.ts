@@ -15,7 +15,7 @@
 import { condition, patched, workflowInfo } from '@temporalio/workflow';
 import type { Json, RunInput } from '../../src/plan/types';
 import { computeObjectives } from '../../src/plan/objectives';
-import type { RunResult } from '../messages';
+import type { RunResult } from '../../src/plan/run-messages';
 import { SIGNED_ACTIONS_PATCH } from '../start-verification';
 import { auditWriter } from './audit-queue';
 import { registerAbortHandler, unwind } from './compensation';

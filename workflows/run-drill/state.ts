@@ -5,7 +5,7 @@
 import { CancellationScope, workflowInfo } from '@temporalio/workflow';
 import type { StepActivityResult, StepScope } from '../../activities/step-types';
 import type { Json, PlanStep, RunInput } from '../../src/plan/types';
-import type { AbortRunInput, ApproveStepInput, ConfirmStepInput, DecideOnFailureInput, HumanWait, RunProgress, StepProgress } from '../messages';
+import type { AbortRunInput, ApproveStepInput, ConfirmStepInput, DecideOnFailureInput, HumanWait, RunProgress, StepProgress } from '../../src/plan/run-messages';
 import { AuditQueue } from './audit-queue';
 import { Signatures } from './signatures';
 

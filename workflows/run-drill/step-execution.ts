@@ -4,7 +4,7 @@ import type { SequenceOutput, StepActivityResult } from '../../activities/step-t
 import { evaluate } from '../../src/plan/expression';
 import type { PlanStep, SequenceMember } from '../../src/plan/types';
 import { FAILURES } from '../../src/plan/failures';
-import { failureType, message, sequenceFailureMembers } from '../step-failures';
+import { attemptsOfFailure, failureType, message, sequenceFailureMembers } from '../step-failures';
 import { stepActivities } from './activity-options';
 import { requestAbort } from './compensation';
 import { awaitDecision } from './decisions';
@@ -62,6 +62,8 @@ export async function runStep(run: RunContext, step: PlanStep): Promise<void> {
       requestAbort(run, { reason: `approval "${step.id}" timed out`, actor: 'drillbook' });
       return;
     }
+    // The query's view only (no command): the attempts the failure says were made, not the first one's 1.
+    p.attempts = attemptsOfFailure(err, step.retry.maxAttempts) ?? p.attempts;
     if (step.kind === 'sequence') applyMembers(run, step, p.execution, sequenceFailureMembers(err));
     await onStepFailed(run, step, message(err));
   }

@@ -4,7 +4,7 @@
  * - partial: it completed, but a step failed (onFailure: continue) or an operator skipped one;
  * - pass: everything else.
  */
-import type { RunResult, StepProgress } from '../messages';
+import type { RunResult, StepProgress } from '../../src/plan/run-messages';
 
 const DECIDED_SKIP = 'skipped by ';
 

@@ -59,6 +59,15 @@ export function registerSessionRoutes(app: FastifyInstance, deps: ApiDeps & { li
   const clearCookie = (req: FastifyRequest, reply: FastifyReply) =>
     reply.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', path: '/', secure: req.protocol === 'https' });
 
+  /** A sign-in in a browser that holds a live session ends that one (its cookie is overwritten: nobody could use it again). */
+  async function endReplacedSession(req: FastifyRequest): Promise<void> {
+    const id = req.cookies[SESSION_COOKIE];
+    if (!id) return;
+    const old = await findSession(db, id, { touch: false }).catch(() => undefined);
+    if (!old || !(await endSession(db, old.hash, 'signed-out'))) return;
+    await mustRecord(recordHumanAction(db, { requestId: randomUUID(), outcome: 'requested', action: 'signout', actor: old.identity.name, roles: old.identity.roles, runKnown: false, request: null, details: { ...sessionDetails(req, old), ended: 'replaced', by: 'sign-in' } }));
+  }
+
   const signIn = auditedRoute(
     'sign in to the console: an API token exchanged for a session (Set-Cookie drillbook_session, HttpOnly, SameSite=Strict); the answer carries the CSRF token for X-CSRF-Token',
     SignInBody,
@@ -75,6 +84,7 @@ export function registerSessionRoutes(app: FastifyInstance, deps: ApiDeps & { li
       if (req.headers['sec-fetch-site'] === 'cross-site') throw new ApiError(403, 'forbidden', 'Sec-Fetch-Site: a sign-in must come from the console itself, not another site', 'Sec-Fetch-Site');
       const body = parseBody(SignInBody, req.body);
       identity = await authenticateToken(db, `Bearer ${body.token}`);
+      await endReplacedSession(req);
       const { id, session } = await createSession(db, identity, hashToken(body.token), { idleMs: limits.sessionIdleMs, maxMs: limits.sessionMaxMs });
       try {
         await mustRecord(recordHumanAction(db, { requestId, outcome: 'requested', action: 'signin', actor: identity.name, roles: identity.roles, runKnown: false, request, details: sessionDetails(req, session) }));

@@ -13,19 +13,22 @@ import { Command } from 'commander';
 import { holdWorkerSecrets } from '../hold-worker-secrets';
 import { loadLabConfig } from '../../../lab/config';
 import { labDown } from '../../../lab/lab';
-import { formatCycleReport } from '../../demo/cycle-report';
-import { runDrillCycle } from '../../demo/drill-cycle';
-import { CONSOLE_USER, demoIdentity } from '../../demo/demo-identity';
-import { startWebhookReceiver } from '../../demo/webhook-receiver';
+import { formatCycleReport } from '../demo/cycle-report';
+import { runDrillCycle } from '../demo/drill-cycle';
+import { CONSOLE_USER, demoIdentity } from '../demo/demo-identity';
+import { startWebhookReceiver } from '../demo/webhook-receiver';
 import { ensureTemporal } from '../../temporal/embedded';
 import { startWorkers } from '../../temporal/worker';
 import { ApiClient } from '../api-client';
 import { startConfiguredApi } from '../configured-api';
 import { CliError, EXIT } from '../exit-codes';
 import type { CliContext } from '../context';
-import { followRun } from '../follow-run';
+import { followRunViaApi, terminalView } from '../api-runs';
 import type { CommandResult } from '../run-command';
 import { untilSignal } from '../signals';
+
+/** How often the demo's live view redraws: fluid for a person, cheap for the API and Temporal. */
+const LIVE_REFRESH_MS = 500;
 
 export function demoCommand(ctx: CliContext, run: (fn: () => Promise<CommandResult>) => Promise<void>): Command {
   return new Command('demo')
@@ -66,8 +69,9 @@ export function demoCommand(ctx: CliContext, run: (fn: () => Promise<CommandResu
           api = await startConfiguredApi(ctx, { host: '127.0.0.1', port: 0 });
           identity = await demoIdentity(db);
           process.stdout.write(`API: ${api.url} (in-process, as \`drillbook serve\`); the runs are started by the operator "${identity.name}"\n`);
+          const operator = new ApiClient({ api: api.url, token: identity.token });
           const report = await runDrillCycle({
-            api: new ApiClient({ api: api.url, token: identity.token }),
+            api: operator,
             client: await ctx.temporal(),
             db,
             lab,
@@ -76,7 +80,14 @@ export function demoCommand(ctx: CliContext, run: (fn: () => Promise<CommandResu
             reason: 'drillbook demo',
             log: (line) => process.stdout.write(`${line}\n`),
             onStarted: (runId) => void process.stdout.write(`  run ${runId}\n`),
-            follow: (handle) => followRun(handle, { live: process.stdout.isTTY === true }),
+            follow: async (handle) => {
+              // On a terminal, `drillbook watch`'s live view, through the API as an operator sees it;
+              // a failing view never fails the run.
+              if (process.stdout.isTTY) {
+                await followRunViaApi(operator, handle.workflowId, { show: terminalView(), intervalMs: LIVE_REFRESH_MS }).catch(() => undefined);
+              }
+              return handle.result();
+            },
           });
           const runIds = report.runs.map((r) => r.runId);
           process.stdout.write(

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
+import { adapterRegistry } from '../../../activities/adapters/index';
 import { ImportRefused } from '../../import/import-error';
 import { importSource, type ImportTool } from '../../import/import-source';
 import { formatReport } from '../../import/mapping-report';
@@ -68,6 +69,7 @@ function importFile(tool: ImportTool, file: string, opts: ImportOptions): Comman
       owners: opts.owner?.length ? opts.owner : undefined,
       services: opts.service?.length ? opts.service : undefined,
       job: opts.job,
+      registry: adapterRegistry,
     });
   } catch (err) {
     if (err instanceof ImportRefused) {

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { Command } from 'commander';
+import { adapterRegistry } from '../../../activities/adapters/index';
 import { applyInventory } from '../../inventory/apply';
 import { formatProgrammeDiagnostic, loadInventoryFile, type LoadedInventory } from '../../inventory/load';
 import { describeBlackout } from '../../plan/blackout';
@@ -11,7 +12,7 @@ import type { CommandResult } from '../run-command';
 
 /** Loads an inventory for a command: prints its diagnostics, refuses it when it has errors. */
 export function loadInventoryForCommand(file: string): LoadedInventory {
-  const { inventory, diagnostics } = loadInventoryFile(file);
+  const { inventory, diagnostics } = loadInventoryFile(file, adapterRegistry);
   for (const d of diagnostics) process.stderr.write(`${formatProgrammeDiagnostic(d)}\n`);
   if (!inventory) throw new CliError(`${file}: the inventory has errors; nothing was changed`, EXIT.invalid);
   return inventory;

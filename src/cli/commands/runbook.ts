@@ -6,6 +6,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
+import { adapterRegistry } from '../../../activities/adapters/index';
+import type { z } from 'zod';
+import type { RunbooksAnswer } from '../../api/answer-schemas';
 import { formatDiagnostic } from '../../runbook/diagnostics';
 import { loadRunbookFile } from '../../runbook/load';
 import { ApiClient, withApiOptions, type ApiClientOptions } from '../api-client';
@@ -15,17 +18,8 @@ import type { CommandResult } from '../run-command';
 
 type Runner = (fn: () => Promise<CommandResult>) => Promise<void>;
 
-interface RegistrationAnswer {
-  planHash: string;
-  runbook: string;
-  version: string;
-  services: string[];
-  modes: string[];
-  file: string | null;
-  status: 'registered' | 'revoked';
-  registered: { by: string; at: string; reason: string } | null;
-  revoked: { by: string; at: string; reason: string } | null;
-}
+/** A registration as the API answers it (its schema is the API's, src/api/answer-schemas.ts). */
+type RegistrationAnswer = z.infer<typeof RunbooksAnswer>['runbooks'][number];
 
 export function runbookCommand(run: Runner): Command {
   const runbook = new Command('runbook').description('the runbook versions registered for real runs (failover, failback), through the drillbook API');
@@ -40,7 +34,7 @@ export function runbookCommand(run: Runner): Command {
     ).action((file: string, opts: ApiClientOptions & { reason: string; json?: boolean }) =>
       run(async () => {
         // Checked here first, to print its errors at file:line:col; the server compiles it again.
-        const { plan, diagnostics } = loadRunbookFile(file);
+        const { plan, diagnostics } = loadRunbookFile(file, { registry: adapterRegistry });
         for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
         if (!plan) throw new CliError(`${file}: the runbook has errors; nothing was registered`, EXIT.invalid);
         const text = readFileSync(file, 'utf8');

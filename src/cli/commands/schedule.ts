@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { ScheduleNotFoundError } from '@temporalio/client';
 import { describeBlackout } from '../../plan/blackout';
 import { listSchedules, nextActionTimes, recordSchedulePin, upsertSchedule } from '../../schedules/manage';
-import { programmeTaskQueue, startProgrammeWorker } from '../../schedules/programme-worker';
+import { programmeTaskQueue, startProgrammeWorker } from '../../temporal/programme-worker';
 import { coverageSchedule, drillSchedules } from '../../schedules/spec';
 import { resolveTemporalAddress } from '../../temporal/embedded';
 import { CliError, EXIT } from '../exit-codes';

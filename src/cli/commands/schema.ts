@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { defaultAdapterRegistry } from '../../runbook/adapter-inputs';
+import { adapterRegistry } from '../../../activities/adapters/index';
 import { runbookJsonSchemaText } from '../../runbook/json-schema';
 import { EXIT } from '../exit-codes';
 import type { CommandResult } from '../run-command';
@@ -10,7 +10,7 @@ export function schemaCommand(run: (fn: () => Promise<CommandResult>) => Promise
     .option('--json', 'the output is JSON already (accepted, as on every command that prints)')
     .action(() =>
       run(async () => {
-        process.stdout.write(runbookJsonSchemaText(defaultAdapterRegistry));
+        process.stdout.write(runbookJsonSchemaText(adapterRegistry));
         return EXIT.ok;
       }),
     );

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { getProgress } from '../../../workflows/messages';
+import { getProgress } from '../../plan/run-messages';
 import type { runDrill } from '../../../workflows/run-drill/run-drill';
 import { getRunStory } from '../../audit/run-story';
 import { CliError, EXIT, endedByTrailStatus, exitCodeOfRun } from '../exit-codes';
@@ -8,6 +8,7 @@ import type { CliContext } from '../context';
 import { printJson } from '../output';
 import type { CommandResult } from '../run-command';
 import { renderProgress } from '../render-progress';
+import { progressFromTrail } from '../trail-progress';
 
 export function statusCommand(ctx: CliContext, run: (fn: () => Promise<CommandResult>) => Promise<void>): Command {
   return new Command('status')
@@ -35,8 +36,7 @@ export function statusCommand(ctx: CliContext, run: (fn: () => Promise<CommandRe
           printJson(story);
         } else {
           if (!r) throw new CliError(`run ${runId} has audit events but no run record`, EXIT.notFound);
-          process.stdout.write(`run ${r.runId} — ${r.runbookName} (${r.mode}) — ${r.status}${r.verdict ? `, verdict ${r.verdict}` : ''} (from the audit trail)\n`);
-          for (const s of story.steps) process.stdout.write(`  ${s.stepId.padEnd(24)} ${s.status}\n`);
+          process.stdout.write(`${renderProgress(progressFromTrail(r, story.events))}\n  (from the audit trail${r.verdict ? `; verdict ${r.verdict}` : ''})\n`);
         }
         if (!r) return EXIT.notFound;
         return exitCodeOfRun({ ended: endedByTrailStatus(r.status), verdict: r.verdict });

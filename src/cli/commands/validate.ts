@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { adapterRegistry } from '../../../activities/adapters/index';
 import { formatDiagnostic } from '../../runbook/diagnostics';
 import { loadRunbookFile } from '../../runbook/load';
 import { inventoryFileFor, objectiveWarnings } from '../../inventory/validate-objectives';
@@ -15,7 +16,7 @@ export function validateCommand(run: (fn: () => Promise<CommandResult>) => Promi
       run(async () => {
         const inventory = inventoryFileFor(opts.inventory);
         const results = files.map((file) => {
-          const loaded = loadRunbookFile(file);
+          const loaded = loadRunbookFile(file, { registry: adapterRegistry });
           // Objectives that disagree with the inventory are warnings (the inventory is the source of truth).
           const extra = loaded.plan && inventory ? objectiveWarnings(file, loaded.plan, inventory) : [];
           return { file, ...loaded, diagnostics: [...loaded.diagnostics, ...(extra as typeof loaded.diagnostics)] };

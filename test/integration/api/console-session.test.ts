@@ -82,6 +82,16 @@ test('sign-in: the token becomes an HttpOnly SameSite=Strict session cookie; the
   expect(all.some((e) => e.body.includes(cookie!.split('=')[1]))).toBe(false);
 });
 
+test('signing in again in the same browser ends the session it held', async () => {
+  const first = await signIn(api, (await issueToken(db, 'alice', { label: 'first' })).token);
+  await upsertUser(db, { name: 'bob', roles: ['auditor'] });
+  const second = await signIn(api, (await issueToken(db, 'bob', { label: 'second' })).token, { cookie: first.cookie! });
+  expect(second.body.name).toBe('bob');
+  expect((await call(api, 'GET', '/api/me', { cookie: first.cookie! })).status).toBe(401);
+  expect((await call(api, 'GET', '/api/me', { cookie: second.cookie! })).body.name).toBe('bob');
+  expect((await events('signout')).some((e) => e.actor === 'alice' && (e.data as any).session === first.body.session && (e.data as any).ended === 'replaced')).toBe(true);
+});
+
 test('a refused sign-in is answered 401 and recorded with whose token it was; a cross-site sign-in is refused', async () => {
   const issued = await issueToken(db, 'alice', { label: 'old' });
   await revokeTokens(db, 'alice', issued.prefix);

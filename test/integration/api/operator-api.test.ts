@@ -14,12 +14,13 @@ import { issueToken, upsertUser } from '../../../src/auth/users';
 import { hashToken } from '../../../src/auth/tokens';
 import { authDb } from '../../../src/auth/tables';
 import type { RunningWorkers } from '../../../src/temporal/worker';
-import { getProgress, type RunProgress } from '../../../workflows/messages';
+import { getProgress, type RunProgress } from '../../../src/plan/run-messages';
 import { testDb, uniqueId } from '../../support/db';
 import { testClient, testWorkers, uniqueQueue } from '../../support/temporal';
 import { waitFor } from '../../support/wait-for';
 import { answerJson, startScriptedApi, type ScriptedApi } from '../../support/scripted-api';
 import { testSigner } from '../../support/signing';
+import { compensatedStep } from '../../support/runbook-steps';
 
 let db: Kysely<Database>;
 let client: Client;
@@ -246,16 +247,8 @@ steps:
 
 test('abort after three completed steps compensates in reverse; a failing compensation does not stop the others; all audited', async () => {
   failuresLeft.set('/undo/two', 100);
-  const step = (id: string, needs: string[]) => `
-  - id: ${id}
-    title: ${id}
-    kind: action
-    needs: [${needs.join(', ')}]
-    action: { adapter: http, input: { method: POST, url: "\${{ params.base }}/do/${id}" } }
-    retry: { attempts: 1 }
-    compensate: { adapter: http, input: { method: POST, url: "\${{ params.base }}/undo/${id}" } }`;
   const runId = await startAs('olga', `
-steps:${step('one', [])}${step('two', ['one'])}${step('three', ['two'])}
+steps:${compensatedStep('one', [])}${compensatedStep('two', ['one'])}${compensatedStep('three', ['two'])}
   - id: confirm-dr
     title: wait for a person
     kind: manual

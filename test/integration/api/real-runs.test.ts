@@ -23,7 +23,7 @@ import { RUNBOOKS_CHAIN } from '../../../src/real-runs/registrations';
 import { currentLocks } from '../../../src/real-runs/service-locks';
 import { realRunsDb } from '../../../src/real-runs/tables';
 import type { RunningWorkers } from '../../../src/temporal/worker';
-import { getProgress } from '../../../workflows/messages';
+import { getProgress } from '../../../src/plan/run-messages';
 import { runCli } from '../../support/cli';
 import { testDb, uniqueId } from '../../support/db';
 import { testClient, testWorkers, uniqueQueue } from '../../support/temporal';

@@ -15,7 +15,7 @@ import { startApiServer, type RunningApi } from '../../../src/api/server';
 import { issueToken, upsertUser } from '../../../src/auth/users';
 import { createActionSigner } from '../../../src/security/action-signer';
 import type { RunningWorkers } from '../../../src/temporal/worker';
-import { getProgress } from '../../../workflows/messages';
+import { getProgress } from '../../../src/plan/run-messages';
 import { testDb, uniqueId } from '../../support/db';
 import { testClient, testWorkers, uniqueQueue } from '../../support/temporal';
 import { waitFor } from '../../support/wait-for';

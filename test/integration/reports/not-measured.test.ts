@@ -8,6 +8,7 @@ import { getRun } from '../../../src/audit/runs';
 import { attainmentReport } from '../../../src/reports/attainment-report';
 import { buildDossier } from '../../../src/reports/dossier';
 import { renderReport } from '../../../src/reports/render-report';
+import { adapterRegistry } from '../../../activities/adapters/index';
 import { loadRunbookText } from '../../../src/runbook/load';
 import type { RunningWorkers } from '../../../src/temporal/worker';
 import { destroyTestDb, isolatedTestDb } from '../../support/db';
@@ -55,7 +56,7 @@ steps:
 `;
 
 test('a run without an rto.end mark reports "not measured", not zero', async () => {
-  const { plan, planHash, diagnostics } = loadRunbookText(runbook, 'no-rto-end.yaml');
+  const { plan, planHash, diagnostics } = loadRunbookText(runbook, 'no-rto-end.yaml', { registry: adapterRegistry });
   if (!plan || !planHash) throw new Error(JSON.stringify(diagnostics));
   const handle = await startSignedRun(temporal.client, { plan, planHash, mode: 'drill', params: {}, initiator: 'alice', reason: 'not-measured test', taskQueue });
   const result = await handle.result();
@@ -79,7 +80,7 @@ test('a run without an rto.end mark reports "not measured", not zero', async () 
 });
 
 test('attainment against an inventory target: the same run is "not measured" against it', async () => {
-  const { plan, planHash } = loadRunbookText(runbook, 'no-rto-end.yaml');
+  const { plan, planHash } = loadRunbookText(runbook, 'no-rto-end.yaml', { registry: adapterRegistry });
   const handle = await startSignedRun(temporal.client, { plan: plan!, planHash: planHash!, mode: 'drill', params: {}, initiator: 'alice', reason: 'not-measured test 2', taskQueue }, { workflowId: `not-measured-${Date.now()}` });
   await handle.result();
   // The inventory is the one source of targets: give payments one.

@@ -19,6 +19,7 @@ import { NativeConnection } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../../src/audit/database';
 import { loadTemporalSecurity } from '../../../src/config/temporal-connection';
+import { adapterRegistry } from '../../../activities/adapters/index';
 import { loadRunbookText } from '../../../src/runbook/load';
 import { startSignedRun } from '../../support/signing';
 import { startWorkers } from '../../../src/temporal/worker';
@@ -115,6 +116,7 @@ test('the worker (NativeConnection) runs a drill through mTLS; without the clien
     const { plan, planHash } = loadRunbookText(
       'apiVersion: drillbook/v1\nname: tls-drill\nversion: "1"\nowners: [t]\nservices: [s]\nmodes: [drill]\nsteps:\n  - { id: a, title: A, kind: action, action: { adapter: noop, input: {} } }\n',
       'tls.yaml',
+      { registry: adapterRegistry },
     );
     const handle = await startSignedRun(new Client({ connection }), { plan: plan!, planHash: planHash!, mode: 'drill', params: {}, initiator: 'olga', reason: 'tls', taskQueue });
     await expect(handle.result()).resolves.toBeDefined();

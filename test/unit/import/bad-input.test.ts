@@ -1,10 +1,11 @@
 /** Bad input is refused with a located error (file:line:col) and nothing else: no draft, no report. */
 import { ImportRefused, formatProblem } from '../../../src/import/import-error';
+import { adapterRegistry } from '../../../activities/adapters/index';
 import { importSource, type ImportTool } from '../../../src/import/import-source';
 
 function refusal(tool: ImportTool, file: string, text: string, job?: string): string[] {
   try {
-    importSource({ tool, file, text, cwd: '/tmp', job });
+    importSource({ tool, file, text, cwd: '/tmp', job, registry: adapterRegistry });
   } catch (err) {
     if (err instanceof ImportRefused) return err.problems.map(formatProblem);
     throw err;

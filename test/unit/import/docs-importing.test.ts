@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { adapterRegistry } from '../../../activities/adapters/index';
 import { importSource, type ImportTool } from '../../../src/import/import-source';
 import { loadRunbookText } from '../../../src/runbook/load';
 
@@ -36,9 +37,10 @@ test.each(examples().map((e) => [e.attrs.tool, e] as const))('the %s example is 
     outFile: e.attrs.out,
     owners: [e.attrs.owner],
     services: [e.attrs.service],
+    registry: adapterRegistry,
   });
   expect(e.after).toBe(yaml);
-  const { plan, diagnostics } = loadRunbookText(e.after, `docs/importing.md#${e.attrs.tool}`);
+  const { plan, diagnostics } = loadRunbookText(e.after, `docs/importing.md#${e.attrs.tool}`, { registry: adapterRegistry });
   expect(diagnostics).toEqual([]);
   expect(plan).toBeDefined();
 });

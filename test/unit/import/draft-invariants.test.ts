@@ -3,6 +3,7 @@
  * no template sits in the script of a shell run with -c, and every secret param is a reference.
  */
 import { readdirSync } from 'node:fs';
+import { adapterRegistry } from '../../../activities/adapters/index';
 import { importSource } from '../../../src/import/import-source';
 import { shellCodeIndex } from '../../../src/import/shell-code';
 import { loadRunbookText } from '../../../src/runbook/load';
@@ -39,12 +40,12 @@ test('a source string holding "${{" (drillbook template syntax) becomes a manual
     description: 'd',
     method: [{ type: 'action', name: 'odd', provider: { type: 'process', path: '/bin/echo', arguments: ['${{ weird }}'] } }],
   });
-  const a = importSource({ tool: 'chaostoolkit', file: 'odd.json', text: ctk, cwd: '/tmp' });
-  expect(loadRunbookText(a.yaml, 'a.yaml').diagnostics).toEqual([]);
+  const a = importSource({ tool: 'chaostoolkit', file: 'odd.json', text: ctk, cwd: '/tmp', registry: adapterRegistry });
+  expect(loadRunbookText(a.yaml, 'a.yaml', { registry: adapterRegistry }).diagnostics).toEqual([]);
   expect(a.report.entries.find((e) => e.element.includes('"odd"'))?.status).toBe('manual');
   const rd = '- name: odd\n  sequence:\n    commands:\n      - exec: echo ${{ github.sha }}\n';
-  const b = importSource({ tool: 'rundeck', file: 'odd.yaml', text: rd, cwd: '/tmp' });
-  expect(loadRunbookText(b.yaml, 'b.yaml').diagnostics).toEqual([]);
+  const b = importSource({ tool: 'rundeck', file: 'odd.yaml', text: rd, cwd: '/tmp', registry: adapterRegistry });
+  expect(loadRunbookText(b.yaml, 'b.yaml', { registry: adapterRegistry }).diagnostics).toEqual([]);
   expect(b.report.entries.find((e) => e.element.startsWith('command 1'))?.status).toBe('manual');
 });
 
@@ -56,15 +57,15 @@ test('a shell run with -c never gets a value pasted into its script: the value g
     configuration: { ns: 'payments' },
     method: [{ type: 'action', name: 'pods', provider: { type: 'process', path: '/bin/bash', arguments: ['-c', "kubectl get pods -n ${ns} | grep -c Running"] } }],
   });
-  const a = importSource({ tool: 'chaostoolkit', file: 'k.json', text: ctk, cwd: '/tmp' });
-  const planA = loadRunbookText(a.yaml, 'a.yaml').plan!;
+  const a = importSource({ tool: 'chaostoolkit', file: 'k.json', text: ctk, cwd: '/tmp', registry: adapterRegistry });
+  const planA = loadRunbookText(a.yaml, 'a.yaml', { registry: adapterRegistry }).plan!;
   const stepA = planA.steps.find((s) => s.id === 'pods') as unknown as { action: { input: { argv: string[]; env: Record<string, string> } } };
   expect(stepA.action.input.argv).toEqual(['/bin/bash', '-c', 'kubectl get pods -n ${ns} | grep -c Running']);
   expect(stepA.action.input.env).toEqual({ ns: '${{ params.ns }}' });
 
   const rd = "- name: k\n  options: [ { name: datadir, value: /var/lib/pg } ]\n  sequence:\n    commands:\n      - exec: sudo -u postgres bash -c \"pg_ctl status -D ${option.datadir}\"\n      - exec: bash -c \"echo '${option.datadir}'\"\n";
-  const b = importSource({ tool: 'rundeck', file: 'k.yaml', text: rd, cwd: '/tmp' });
-  const planB = loadRunbookText(b.yaml, 'b.yaml').plan!;
+  const b = importSource({ tool: 'rundeck', file: 'k.yaml', text: rd, cwd: '/tmp', registry: adapterRegistry });
+  const planB = loadRunbookText(b.yaml, 'b.yaml', { registry: adapterRegistry }).plan!;
   const [first, second] = planB.steps as unknown as { action: { input: { argv: string[]; env: Record<string, string> } } }[];
   expect(first.action.input.argv).toEqual(['sudo', '-u', 'postgres', 'bash', '-c', 'pg_ctl status -D ${datadir}']);
   expect(first.action.input.env).toEqual({ datadir: '${{ params.datadir }}' });

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
+import { adapterRegistry } from '../../../activities/adapters/index';
 import { importSource, type ImportResult, type ImportTool } from '../../../src/import/import-source';
 import { loadRunbookText, type LoadResult } from '../../../src/runbook/load';
 
@@ -22,10 +23,10 @@ export function importFixture(tool: ImportTool, name: string, opts: { job?: stri
   const text = readFileSync(file, 'utf8');
   // importSource writes nothing: the folder only decides where the draft says its scripts are.
   const dir = path.join(tmpdir(), 'drillbook-import');
-  const result = importSource({ tool, file, text, cwd: dir, outFile: path.join(dir, 'draft.yaml'), job: opts.job });
+  const result = importSource({ tool, file, text, cwd: dir, outFile: path.join(dir, 'draft.yaml'), job: opts.job, registry: adapterRegistry });
   return {
     ...result,
-    loaded: loadRunbookText(result.yaml, 'draft.yaml'),
+    loaded: loadRunbookText(result.yaml, 'draft.yaml', { registry: adapterRegistry }),
     data: parseDocument(result.yaml).toJS() as Imported['data'],
     sourceLines: text.split('\n'),
   };

@@ -4,6 +4,7 @@
  * format: both drafts validate and say the same thing.
  */
 import path from 'node:path';
+import { adapterRegistry } from '../../../activities/adapters/index';
 import { importSource } from '../../../src/import/import-source';
 import { loadRunbookText } from '../../../src/runbook/load';
 import { FIXTURES, fromComments, importFixture, type Imported, type Step } from './import-fixture';
@@ -150,8 +151,8 @@ test('older forms: options as a map, a deprecated include filter, a strategy plu
     '      - exec: /opt/bin/switch --region ${option.region} --node ${node.name}',
     '',
   ].join('\n');
-  const { yaml, report } = importSource({ tool: 'rundeck', file: 'legacy.yaml', text, cwd: '/tmp' });
-  const { plan, diagnostics } = loadRunbookText(yaml, 'legacy-draft.yaml');
+  const { yaml, report } = importSource({ tool: 'rundeck', file: 'legacy.yaml', text, cwd: '/tmp', registry: adapterRegistry });
+  const { plan, diagnostics } = loadRunbookText(yaml, 'legacy-draft.yaml', { registry: adapterRegistry });
   expect(diagnostics).toEqual([]);
   expect(plan!.params.map((p) => [p.name, p.type])).toEqual([
     ['region', 'string'],

@@ -5,6 +5,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { adapterRegistry } from '../../../activities/adapters/index';
 import { formatProgrammeDiagnostic, loadInventoryFile, loadInventoryText } from '../../../src/inventory/load';
 
 const root = path.join(__dirname, '..', '..', '..');
@@ -45,7 +46,7 @@ const goodService = `  - name: svc
 `;
 
 test('the shipped inventory loads, with the runbook compiled and pinned', () => {
-  const result = loadInventoryFile(path.join(root, 'inventory', 'services.yaml'));
+  const result = loadInventoryFile(path.join(root, 'inventory', 'services.yaml'), adapterRegistry);
   expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   const payments = result.inventory!.services.find((s) => s.name === 'payments')!;
   expect(payments.runbooks[0].plan.runbook.name).toBe('dr-readiness');
@@ -54,7 +55,7 @@ test('the shipped inventory loads, with the runbook compiled and pinned', () => 
 });
 
 test('a valid inventory has no diagnostics and defaults filled in', () => {
-  const result = loadInventoryText(inventory(goodService), path.join(dir, 'inv.yaml'));
+  const result = loadInventoryText(inventory(goodService), path.join(dir, 'inv.yaml'), adapterRegistry);
   expect(result.diagnostics).toEqual([]);
   expect(result.inventory!.notifications.dueWithin).toBe(14 * 86_400_000);
   expect(result.inventory!.alerts.rtoShare).toBe(0.8);
@@ -70,7 +71,7 @@ test('a typo, a bad duration, a missing runbook and a duplicate service, each at
     runbooks:
       - file: missing.yaml
 `);
-  const result = loadInventoryText(text, file);
+  const result = loadInventoryText(text, file, adapterRegistry);
   expect(result.inventory).toBeUndefined();
   const lines = result.diagnostics.map(formatProgrammeDiagnostic);
   // Shape errors first: the schema stops before cross-field checks.
@@ -78,7 +79,7 @@ test('a typo, a bad duration, a missing runbook and a duplicate service, each at
   expect(lines.some((l) => l.startsWith(`${file}:16:24: error: duration 45 has no unit`))).toBe(true);
   expect(lines.some((l) => l.startsWith(`${file}:12:5: error: missing required key "owner"`))).toBe(true);
 
-  const cross = loadInventoryText(inventory(`${goodService}${goodService.replace('svc.yaml', 'missing.yaml')}`), file);
+  const cross = loadInventoryText(inventory(`${goodService}${goodService.replace('svc.yaml', 'missing.yaml')}`), file, adapterRegistry);
   const crossLines = cross.diagnostics.map(formatProgrammeDiagnostic);
   expect(crossLines).toContain(`${file}:12:11: error: service "svc" is listed twice (first at line 5)`);
   expect(crossLines.some((l) => l.startsWith(`${file}:18:15: error: cannot read runbook: no such file`))).toBe(true);
@@ -86,7 +87,7 @@ test('a typo, a bad duration, a missing runbook and a duplicate service, each at
 });
 
 test('a runbook whose RTO disagrees with the inventory is a warning, not an error', () => {
-  const result = loadInventoryText(inventory(goodService.replace('rto: 45s', 'rto: 1m')), path.join(dir, 'inv.yaml'));
+  const result = loadInventoryText(inventory(goodService.replace('rto: 45s', 'rto: 1m')), path.join(dir, 'inv.yaml'), adapterRegistry);
   expect(result.inventory).toBeDefined();
   expect(result.diagnostics).toHaveLength(1);
   expect(result.diagnostics[0]).toMatchObject({ code: 'objectives.disagree', severity: 'warning', line: 11, col: 15 });
@@ -100,7 +101,7 @@ test('blackout windows in the wrong order or naming unknown services are errors'
     end: "2026-12-19T00:00:00+09:00"
     services: [svc, nope]
 `;
-  const result = loadInventoryText(text, path.join(dir, 'inv.yaml'));
+  const result = loadInventoryText(text, path.join(dir, 'inv.yaml'), adapterRegistry);
   expect(result.diagnostics.map((d) => [d.code, d.line, d.col])).toEqual([
     ['inventory.blackout_order', 15, 10],
     ['inventory.unknown_service', 16, 21],
@@ -109,7 +110,7 @@ test('blackout windows in the wrong order or naming unknown services are errors'
 
 test('a half-yearly schedule drilling only in January leaves the second half uncovered (warning)', () => {
   const text = inventory(`${goodService}        schedule: { months: [JANUARY], day: 15 }\n`);
-  const result = loadInventoryText(text, path.join(dir, 'inv.yaml'));
+  const result = loadInventoryText(text, path.join(dir, 'inv.yaml'), adapterRegistry);
   expect(result.diagnostics.map((d) => [d.code, d.severity])).toEqual([['inventory.cadence_gap', 'warning']]);
   expect(result.diagnostics[0].message).toContain('JULY-DECEMBER');
 });
@@ -133,7 +134,7 @@ steps:
 `,
   );
   const text = inventory(`${goodService.replace('svc.yaml', 'svc-real.yaml')}        mode: failover\n        schedule: { months: [JANUARY, JULY], day: 15 }\n`);
-  const result = loadInventoryText(text, path.join(dir, 'inv.yaml'));
+  const result = loadInventoryText(text, path.join(dir, 'inv.yaml'), adapterRegistry);
   expect(result.inventory).toBeUndefined();
   expect(result.diagnostics.map((d) => [d.code, d.line, d.col])).toEqual([['inventory.schedule_real_run', 13, 19]]);
   expect(result.diagnostics[0].message).toContain('only drills are scheduled');

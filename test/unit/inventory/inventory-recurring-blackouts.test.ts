@@ -7,6 +7,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { adapterRegistry } from '../../../activities/adapters/index';
 import { formatProgrammeDiagnostic, loadInventoryText } from '../../../src/inventory/load';
 import { blackoutsFor } from '../../../src/schedules/spec';
 
@@ -60,6 +61,7 @@ test('business hours in Seoul, month-end closing and an overnight window load; t
     end: "2027-01-16T00:00:00+09:00"
 `),
     file,
+    adapterRegistry,
   );
   expect(result.diagnostics).toEqual([]);
   const pinned = blackoutsFor(result.inventory!, 'svc', new Date('2026-12-04T00:00:00Z'));
@@ -85,6 +87,7 @@ test('a bad day name, an unknown time zone, a bad time and a month day 0 are err
     every: { monthDays: [0], from: "9", to: "10:00" }
 `),
     file,
+    adapterRegistry,
   );
   expect(result.inventory).toBeUndefined();
   const lines = result.diagnostics.map(formatProgrammeDiagnostic);
@@ -112,6 +115,7 @@ test('from = to, a start at 24:00, weekdays with month days, fixed and recurring
     every: { from: "24:00", to: "06:00" }
 `),
     file,
+    adapterRegistry,
   );
   expect(result.inventory).toBeUndefined();
   expect(result.diagnostics.map((d) => [d.code, d.line, d.col])).toEqual([

@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { canonicalJson } from '../../../src/plan/canonical';
+import { adapterRegistry } from '../../../activities/adapters/index';
 import { loadRunbookText } from '../../../src/runbook/load';
 
 const FIXTURE = path.join(__dirname, '../../fixtures/runbooks/valid/failover-payments.yaml');
 const text = readFileSync(FIXTURE, 'utf8');
 const hashOf = (yaml: string) => {
-  const result = loadRunbookText(yaml, 'x.yaml');
+  const result = loadRunbookText(yaml, 'x.yaml', { registry: adapterRegistry });
   expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   return result.planHash as string;
 };

@@ -1,4 +1,5 @@
 import { dryRunOrder } from '../../../src/plan/order';
+import { adapterRegistry } from '../../../activities/adapters/index';
 import { loadRunbookText } from '../../../src/runbook/load';
 
 const yaml = `
@@ -21,7 +22,7 @@ steps:
   - { id: verify, title: Verify, kind: wait, duration: 1s, needs: [dns] }
   - { id: cleanup, title: Cleanup, kind: wait, duration: 1s, needs: [a], when: "steps.a.status == 'completed'" }
 `;
-const { plan, diagnostics } = loadRunbookText(yaml, 'order.yaml');
+const { plan, diagnostics } = loadRunbookText(yaml, 'order.yaml', { registry: adapterRegistry });
 
 describe('dryRunOrder', () => {
   it('compiles', () => {

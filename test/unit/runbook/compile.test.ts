@@ -3,12 +3,13 @@ import path from 'node:path';
 import { canonicalPlanJson } from '../../../src/plan/canonical';
 import type { ApprovalStep, CheckStep, PlanStep } from '../../../src/plan/types';
 import { DEFAULT_RETRY, planHash } from '../../../src/runbook/compile';
+import { adapterRegistry } from '../../../activities/adapters/index';
 import { loadRunbookFile, loadRunbookText } from '../../../src/runbook/load';
 
 const FIXTURE = path.join(__dirname, '../../fixtures/runbooks/valid/failover-payments.yaml');
 
 describe('compile', () => {
-  const { plan, planHash: hash, diagnostics } = loadRunbookFile(FIXTURE);
+  const { plan, planHash: hash, diagnostics } = loadRunbookFile(FIXTURE, { registry: adapterRegistry });
   const step = (id: string): PlanStep => plan!.steps.find((s) => s.id === id)!;
 
   it('loads without diagnostics and hashes the canonical plan without source', () => {
@@ -89,13 +90,13 @@ describe('compile', () => {
 
   it('gives no plan when there are errors, and the plan despite warnings', () => {
     const text = readFileSync(FIXTURE, 'utf8');
-    expect(loadRunbookText(text.replace('needs: [approve]', 'needs: [aprove]'), 'x.yaml').plan).toBeUndefined();
-    const warned = loadRunbookText(text.replace('marks: [rpo.measure]', ''), 'x.yaml');
+    expect(loadRunbookText(text.replace('needs: [approve]', 'needs: [aprove]'), 'x.yaml', { registry: adapterRegistry }).plan).toBeUndefined();
+    const warned = loadRunbookText(text.replace('marks: [rpo.measure]', ''), 'x.yaml', { registry: adapterRegistry });
     expect(warned.diagnostics.map((d) => d.severity)).toEqual(['warning']);
     expect(warned.plan).toBeDefined();
   });
 
   it('reports an unreadable file as a diagnostic', () => {
-    expect(loadRunbookFile('/nonexistent/runbook.yaml').diagnostics[0]).toMatchObject({ code: 'file.unreadable', line: 1, col: 1 });
+    expect(loadRunbookFile('/nonexistent/runbook.yaml', { registry: adapterRegistry }).diagnostics[0]).toMatchObject({ code: 'file.unreadable', line: 1, col: 1 });
   });
 });

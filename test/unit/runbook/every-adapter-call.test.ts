@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { adapterRegistry } from '../../../activities/adapters/index';
 import { formatDiagnostic } from '../../../src/runbook/diagnostics';
 import { parseRunbookYaml } from '../../../src/runbook/parse';
 import { validateRunbook } from '../../../src/runbook/validate';
@@ -57,7 +58,7 @@ const EXPECTED = [
 ];
 
 function errors(text: string, file = 'hole.yaml'): string[] {
-  return validateRunbook(parseRunbookYaml(text, file), { secretScope: false })
+  return validateRunbook(parseRunbookYaml(text, file), { registry: adapterRegistry, secretScope: false })
     .diagnostics.filter((d) => d.severity === 'error')
     .map(formatDiagnostic);
 }

@@ -7,6 +7,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { formatDiagnostic } from '../../../src/runbook/diagnostics';
+import { adapterRegistry } from '../../../activities/adapters/index';
 import { loadRunbookText } from '../../../src/runbook/load';
 
 const FIXTURES = path.join(__dirname, '../../fixtures/runbooks');
@@ -25,7 +26,7 @@ describe('invalid runbooks report exactly their expected diagnostics', () => {
 
   it.each(files)('%s', (name) => {
     const file = `invalid/${name}`;
-    const result = loadRunbookText(readFileSync(path.join(FIXTURES, file), 'utf8'), file);
+    const result = loadRunbookText(readFileSync(path.join(FIXTURES, file), 'utf8'), file, { registry: adapterRegistry });
     const actual = result.diagnostics.map(formatDiagnostic);
     const expectedFile = path.join(FIXTURES, file.replace(/\.yaml$/, '.expected.txt'));
     if (process.env.UPDATE_EXPECTED) writeFileSync(expectedFile, `${actual.join('\n')}\n`);
@@ -41,7 +42,7 @@ describe('valid runbooks compile', () => {
     ...yamlFiles(path.join(ROOT, 'runbooks')).map((f) => path.join(ROOT, 'runbooks', f)),
   ];
   it.each(cases.map((c) => [path.relative(ROOT, c)]))('%s', (file) => {
-    const result = loadRunbookText(readFileSync(path.join(ROOT, file), 'utf8'), file);
+    const result = loadRunbookText(readFileSync(path.join(ROOT, file), 'utf8'), file, { registry: adapterRegistry });
     expect(result.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic)).toEqual([]);
     expect(result.plan).toBeDefined();
     expect(result.planHash).toMatch(/^[0-9a-f]{64}$/);

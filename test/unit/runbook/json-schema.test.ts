@@ -3,20 +3,20 @@ import path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
-import { defaultAdapterRegistry } from '../../../src/runbook/adapter-inputs';
+import { adapterRegistry } from '../../../activities/adapters/index';
 import { runbookJsonSchema, runbookJsonSchemaText } from '../../../src/runbook/json-schema';
 
 const COMMITTED = path.join(__dirname, '../../../schema/runbook.schema.json');
 
 describe('schema/runbook.schema.json', () => {
   it('equals the schema generated from the zod schema (regenerate: UPDATE_SCHEMA=1 npx jest json-schema)', () => {
-    const generated = runbookJsonSchemaText(defaultAdapterRegistry);
+    const generated = runbookJsonSchemaText(adapterRegistry);
     if (process.env.UPDATE_SCHEMA) writeFileSync(COMMITTED, generated);
     expect(readFileSync(COMMITTED, 'utf8')).toBe(generated);
   });
 
   it('describes the authored form: strict objects, step kinds, duration patterns', () => {
-    const schema = runbookJsonSchema(defaultAdapterRegistry) as { additionalProperties: boolean; required: string[]; properties: Record<string, unknown> };
+    const schema = runbookJsonSchema(adapterRegistry) as { additionalProperties: boolean; required: string[]; properties: Record<string, unknown> };
     expect(schema.additionalProperties).toBe(false);
     expect(schema.required).toEqual(expect.arrayContaining(['apiVersion', 'name', 'version', 'owners', 'services', 'steps']));
     const text = JSON.stringify(schema);
@@ -27,7 +27,7 @@ describe('schema/runbook.schema.json', () => {
   describe('checks adapter inputs per adapter, as an editor would (ajv on the generated schema, which the first test holds equal to the file)', () => {
     const ajv = new Ajv2020({ strict: false, allErrors: true });
     addFormats(ajv);
-    const check = ajv.compile(runbookJsonSchema(defaultAdapterRegistry));
+    const check = ajv.compile(runbookJsonSchema(adapterRegistry));
     const runbook = (steps: string, guards = '') =>
       parse(`apiVersion: drillbook/v1\nname: t\nversion: "1"\nowners: [sre]\nservices: [core]\nparams:\n  t: { type: string, default: "5" }\nsteps:\n${steps}${guards}`);
     const approval = (escalate: string) => `  - id: a\n    title: A\n    kind: approval\n    role: sre\n    timeout: 5m\n    onTimeout: escalate\n    escalate: ${escalate}\n`;

@@ -3,6 +3,7 @@
  * quotes at most a short excerpt — never a crash, never the whole offending value.
  */
 import { formatDiagnostic } from '../../../src/runbook/diagnostics';
+import { adapterRegistry } from '../../../activities/adapters/index';
 import { loadRunbookText } from '../../../src/runbook/load';
 import { DEFAULT_RUNBOOK_MAX_BYTES, RUNBOOK_MAX_BYTES_CEILING, parseRunbookMaxBytes, runbookLimits } from '../../../src/runbook/limits';
 
@@ -10,7 +11,7 @@ const head = 'apiVersion: drillbook/v1\nname: t\nversion: "1"\nowners: [sre]\nse
 const noop = '    action: { adapter: noop, input: {} }\n';
 
 function errors(yaml: string): string[] {
-  const { plan, diagnostics } = loadRunbookText(yaml, 't.yaml', { secretScope: false });
+  const { plan, diagnostics } = loadRunbookText(yaml, 't.yaml', { registry: adapterRegistry, secretScope: false });
   expect(plan).toBeUndefined();
   return diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic);
 }

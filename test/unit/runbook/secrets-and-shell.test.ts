@@ -4,6 +4,7 @@
  * declared safe by a pattern; and the pattern checked against a value when a run starts.
  */
 import { formatDiagnostic } from '../../../src/runbook/diagnostics';
+import { adapterRegistry } from '../../../activities/adapters/index';
 import { loadRunbookText } from '../../../src/runbook/load';
 import { resolveParams } from '../../../src/plan/params';
 import { configuredSecretRefCheck } from '../../../src/config/secret-scope';
@@ -11,7 +12,7 @@ import { configuredSecretRefCheck } from '../../../src/config/secret-scope';
 const scope = { envNames: ['DRILLBOOK_SECRET_*', 'VAULT_TOKEN'], dirs: ['/etc/drillbook/secrets'] };
 
 function load(yaml: string) {
-  return loadRunbookText(yaml, 't.yaml', { secretScope: scope });
+  return loadRunbookText(yaml, 't.yaml', { registry: adapterRegistry, secretScope: scope });
 }
 function errors(yaml: string): string[] {
   return load(yaml).diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic);

@@ -1,3 +1,4 @@
+import { adapterRegistry } from '../../../activities/adapters/index';
 import { loadRunbookText } from '../../../src/runbook/load';
 
 test('a template inside SQL text is refused at validate time, with its position', () => {
@@ -20,7 +21,7 @@ steps:
         url: postgres://127.0.0.1/test
         sql: "SELECT * FROM t WHERE a = '\${{ params.account }}'"
 `;
-  const { plan, diagnostics } = loadRunbookText(yaml, 'sql.yaml');
+  const { plan, diagnostics } = loadRunbookText(yaml, 'sql.yaml', { registry: adapterRegistry });
   expect(plan).toBeUndefined();
   const sqlIssue = diagnostics.find((d) => d.message.includes('no templates in sql'));
   expect(sqlIssue).toMatchObject({ file: 'sql.yaml', line: 18, severity: 'error' });

@@ -132,7 +132,7 @@ describe('validateRunbook', () => {
   });
 
   it('refuses a document that is not a mapping', () => {
-    expect(validateRunbook(parseRunbookYaml('- a\n- b\n', 'list.yaml')).diagnostics.map(formatDiagnostic)).toEqual([
+    expect(validateRunbook(parseRunbookYaml('- a\n- b\n', 'list.yaml'), { registry: fakeRegistry }).diagnostics.map(formatDiagnostic)).toEqual([
       'list.yaml:1:1: error: a runbook is a YAML mapping (apiVersion, name, version, steps, ...)',
     ]);
   });

@@ -8,7 +8,7 @@ import type { Kysely } from 'kysely';
 import { createProgrammeActivities } from '../../activities/coverage-activities';
 import type { Database } from '../audit/database';
 import type { TemporalConnectionSecurity } from '../config/temporal-connection';
-import { installRuntime, workflowBundle, type RunningWorkers } from '../temporal/worker';
+import { installRuntime, workflowBundle, type RunningWorkers } from './worker';
 
 /** The programme's task queue beside a run queue: `<runQueue>-programme`. */
 export function programmeTaskQueue(runQueue: string): string {

@@ -6,8 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { Database } from '../audit/database';
-import { addUserAudited, issueTokenAudited, revokeTokensAudited } from '../auth/user-admin';
+import type { Database } from '../../audit/database';
+import { addUserAudited, issueTokenAudited, revokeTokensAudited } from '../../auth/user-admin';
 
 export const DEMO_USER = 'demo';
 /** The token lives a day at most: long enough for a demo, gone soon after a crash. */

@@ -12,23 +12,24 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { infraApiUrl, siteConnectionString, switchConnectionString, type LabConfig } from '../../lab/config';
-import { labReset } from '../../lab/failback';
-import { labStatus, labUp, type LabStatus } from '../../lab/lab';
-import { findMissingSeqs, startLoad, type LoadReport, type WriteGap } from '../../lab/load-generator';
-import type { RunResult } from '../../workflows/messages';
-import type { runDrill } from '../../workflows/run-drill/run-drill';
-import type { ApiClient } from '../cli/api-client';
-import { startRunViaApi } from '../cli/api-runs';
-import type { Db } from '../audit/database';
-import { getRunStory } from '../audit/run-story';
-import type { StepResult } from '../audit/step-results';
-import { verifyAuditChain } from '../audit/verify-chain';
-import { projectRoot } from '../config/paths';
-import { formatDiagnostic } from '../runbook/diagnostics';
-import { loadRunbookText } from '../runbook/load';
-import { resolveParams } from '../plan/params';
-import type { Mark, Mode, Plan } from '../plan/types';
+import { infraApiUrl, siteConnectionString, switchConnectionString, type LabConfig } from '../../../lab/config';
+import { labReset } from '../../../lab/failback';
+import { labStatus, labUp, type LabStatus } from '../../../lab/lab';
+import { findMissingSeqs, startLoad, type LoadReport, type WriteGap } from '../../../lab/load-generator';
+import type { RunResult } from '../../plan/run-messages';
+import type { runDrill } from '../../../workflows/run-drill/run-drill';
+import { adapterRegistry } from '../../../activities/adapters/index';
+import type { ApiClient } from '../api-client';
+import { startRunViaApi } from '../api-runs';
+import type { Db } from '../../audit/database';
+import { getRunStory } from '../../audit/run-story';
+import type { StepResult } from '../../audit/step-results';
+import { verifyAuditChain } from '../../audit/verify-chain';
+import { projectRoot } from '../../config/paths';
+import { formatDiagnostic } from '../../runbook/diagnostics';
+import { loadRunbookText } from '../../runbook/load';
+import { resolveParams } from '../../plan/params';
+import type { Mark, Mode, Plan } from '../../plan/types';
 
 export const RUNBOOKS_DIR = path.join(projectRoot, 'runbooks');
 export const CYCLE_RUNBOOKS = ['failover-to-dr', 'restore-primary'] as const;
@@ -67,7 +68,7 @@ export interface LabRunOptions {
 export async function runLabRunbook(options: LabRunOptions): Promise<{ runId: string; result: RunResult; targets: { rtoMs?: number; rpoMs?: number } }> {
   const file = path.relative(projectRoot, path.join(RUNBOOKS_DIR, `${options.runbook}.yaml`));
   const text = readFileSync(path.join(projectRoot, file), 'utf8');
-  const { plan, diagnostics } = loadRunbookText(text, file);
+  const { plan, diagnostics } = loadRunbookText(text, file, { registry: adapterRegistry });
   if (!plan) {
     throw new Error(diagnostics.map(formatDiagnostic).join('\n'));
   }
@@ -115,7 +116,7 @@ export interface CycleReport {
 }
 
 export interface CycleOptions {
-  /** The operators' API and the token the runs are started with (src/demo/demo-identity.ts for the demo). */
+  /** The operators' API and the token the runs are started with (src/cli/demo/demo-identity.ts for the demo). */
   api: ApiClient;
   client: Client;
   db: Db;

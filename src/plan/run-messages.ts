@@ -3,8 +3,8 @@
  * Names are a contract kept in history: add, never rename.
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { Json } from '../src/plan/types';
-import type { ActionAuth } from '../src/plan/action-auth';
+import type { Json } from './types';
+import type { ActionAuth } from './action-auth';
 
 export const STEP_STATES = [
   'pending',

@@ -14,18 +14,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
+import { adapterRegistry } from '../../activities/adapters/index';
 import { API_CHAIN } from '../../src/audit/human-actions';
 import { getRun } from '../../src/audit/runs';
 import { applyInventory } from '../../src/inventory/apply';
 import { loadInventoryFile } from '../../src/inventory/load';
 import { formatMs } from '../../src/reports/measures';
 import { ARTIFACTS, signedIn } from '../support/browser';
-import { startConsoleHarness, type ConsoleHarness } from '../support/console-harness';
+import { useConsoleHarness } from '../support/console-harness';
 import { waitFor } from '../support/wait-for';
 
 const exec = promisify(execFile);
 const dir = mkdtempSync(path.join(os.tmpdir(), 'console-auditor-'));
-let h: ConsoleHarness;
+const h = useConsoleHarness('console-auditor');
 let runId: string;
 const tokens: Record<string, string> = {};
 
@@ -55,8 +56,6 @@ steps:
 `;
 
 beforeAll(async () => {
-  h = await startConsoleHarness('console-auditor');
-
   // The programme: two critical services, one drilled by the test's run, one never; a blackout window.
   writeFileSync(path.join(dir, 'ledger.yaml'), runbook('ledger', 'ledger-failover'));
   writeFileSync(path.join(dir, 'cards.yaml'), runbook('cards', 'cards-failover'));
@@ -81,7 +80,7 @@ blackouts:
     reason: year-end closing
 `,
   );
-  const loaded = loadInventoryFile(path.join(dir, 'services.yaml'));
+  const loaded = loadInventoryFile(path.join(dir, 'services.yaml'), adapterRegistry);
   if (!loaded.inventory) throw new Error(JSON.stringify(loaded.diagnostics));
   await applyInventory(h.db, loaded.inventory, 'test', new Date(Date.now() - 86_400_000));
 
@@ -90,10 +89,7 @@ blackouts:
   await waitFor(async () => (await getRun(h.db, runId))?.verdict === 'pass', 60_000);
 }, 180_000);
 
-afterAll(async () => {
-  await h?.close();
-  rmSync(dir, { recursive: true, force: true });
-}, 60_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Opens a console page and waits for `testId` (the page's data has arrived). */
 async function visit(page: Page, route: string, testId: string) {

@@ -155,6 +155,7 @@ test('the auditor: coverage matrix, attainment chart, the dossier and its PDF; n
   for (const [route, testId] of [['/findings', 'findings-page'], ['/integrity', 'chains'], ['/programme', 'programme-services'], ['/history/ledger', 'history'], ['/admin', 'users']] as const) {
     await visit(page, route, testId);
     expect({ route, controls: await changingControls(page) }).toEqual({ route, controls: [] });
+    if (route === '/programme') await expect(page.getByTestId('blackouts').textContent()).resolves.toContain('year-end-closing');
   }
   // The runs list has a filter form (a search): on it and on the run's page, pressing every button sends no change.
   const unsafe: string[] = [];
@@ -209,6 +210,18 @@ function rtoText(ms: number | null): string {
 test('the admin issues a token on the Admin page: shown once, it works; then only its prefix, and revoked it stops working', async () => {
   const { page, errors, context } = await signedIn(h.browser, h.api.url, tokens.adam);
   await visit(page, '/admin?user=olga', 'token-form');
+  // A user created with the form: the outcome on the page, the user in the list; then disabled.
+  const form = page.getByTestId('user-form');
+  await form.getByLabel('Name').fill('zoe');
+  await form.getByLabel('operator').uncheck();
+  await form.getByLabel('approver').check();
+  await form.getByRole('button', { name: 'Save user' }).click();
+  await form.getByText('zoe now has approver').waitFor();
+  const zoe = page.getByTestId('users').getByRole('row', { name: /zoe/ });
+  await zoe.getByRole('button', { name: 'Disable' }).click();
+  await page.getByText('zoe disabled: their tokens stop working').waitFor();
+  await page.getByTestId('users').getByRole('row', { name: /zoe.*disabled/ }).waitFor();
+
   await page.getByTestId('token-form').getByLabel('Label').fill('laptop');
   await page.getByRole('button', { name: 'Issue a token' }).click();
   const token = (await page.getByTestId('issued-token').textContent())!;
@@ -227,5 +240,9 @@ test('the admin issues a token on the Admin page: shown once, it works; then onl
   expect(await me(token)).toBe(401);
   await page.getByTestId('tokens').getByRole('row', { name: /laptop.*revoked/ }).waitFor();
   expect(errors).toEqual([]);
+  // A bad name: the API's refusal with its field, on the form.
+  await form.getByLabel('Name').fill('Not A Name');
+  await form.getByRole('button', { name: 'Save user' }).click();
+  await form.getByText('field: name').waitFor();
   await context.close();
 }, 120_000);

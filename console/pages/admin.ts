@@ -164,7 +164,8 @@ function AdminPage() {
               <td>${u.disabled ? html`<span class="bad">disabled</span>` : 'active'}</td>
               <td>
                 <a href=${href(`/admin?user=${encodeURIComponent(u.name)}`)}>tokens</a>
-                ${admin ? html` <button type="button" class=${u.disabled ? 'quiet' : 'danger'} disabled=${act.busy} onClick=${() => setDisabled(u.name, !u.disabled)}>${u.disabled ? 'Enable' : 'Disable'}</button>` : null}
+                ${admin && u.name === session?.name ? html` <span class="hint">(you)</span>` : null}
+                ${admin && u.name !== session?.name ? html` <button type="button" class=${u.disabled ? 'quiet' : 'danger'} disabled=${act.busy} onClick=${() => setDisabled(u.name, !u.disabled)}>${u.disabled ? 'Enable' : 'Disable'}</button>` : null}
               </td>
             </tr>`)}</tbody></table>`
         : null}

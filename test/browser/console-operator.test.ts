@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * Issue 16, done when: an operator signs in, sees a run paused on a failed step, reads why, chooses
  * retry, and the run completes; the page showed each change within 1 s; the trail records the
@@ -6,6 +7,7 @@
  */
 import path from 'node:path';
 import { ARTIFACTS, signedIn } from '../support/browser';
+import { issueToken, revokeTokens, upsertUser } from '../../src/auth/users';
 import { drillRunbook, useConsoleHarness } from '../support/console-harness';
 import { waitFor } from '../support/wait-for';
 
@@ -182,7 +184,7 @@ test('forms show only what each person may do; a refusal shows its field on the 
   }
 });
 
-test('a violated guard: the page says which and why, the operator skips it with a reason, the run goes on', async () => {
+test('a violated guard: the page says which and why, the operator ignores it with a reason (by keyboard), the run goes on', async () => {
   const token = await h.api.tokenFor('olga', ['operator']);
   const { page, context, errors } = await signedIn(h.browser, h.api.url, token);
   h.loopback.failuresLeft.set('/health', 1_000_000);
@@ -209,8 +211,13 @@ steps:
     await page.locator('li[data-wait="guard:primary-healthy"][data-kind="decision"]').waitFor({ timeout: 20_000 });
     await page.locator('li[data-guard="primary-healthy"] [data-state="violated"]').waitFor();
     expect(await page.getByTestId('why').textContent()).toMatch(/\S/);
-    await page.getByLabel(/^Reason \(required to ignore/).fill('the primary is fenced on purpose in this drill');
-    await page.getByRole('button', { name: 'Ignore it for this run' }).click();
+    // By keyboard only: type the reason, Tab past "Watch it again" to "Ignore it for this run", Enter.
+    await page.getByLabel(/^Reason \(required to ignore/).focus();
+    await page.keyboard.type('the primary is fenced on purpose in this drill');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Ignore it for this run');
+    await page.keyboard.press('Enter');
     await page.getByText('Sent: guard:primary-healthy is ignored for the rest of the run.').waitFor();
     await page.locator('li[data-guard="primary-healthy"] [data-state="ignored"]').waitFor({ timeout: 10_000 });
     await page.locator('[data-testid="run"][data-state="completed"]').waitFor({ timeout: 20_000 });
@@ -219,6 +226,22 @@ steps:
     expect(errors).toEqual([]);
   } finally {
     h.loopback.failuresLeft.set('/health', 0);
+    await context.close();
+  }
+});
+
+test('a session that ends elsewhere (its token revoked) takes the open page back to the sign-in form, saying so', async () => {
+  await upsertUser(h.db, { name: 'otto', roles: ['operator'] });
+  const issued = await issueToken(h.db, 'otto', { label: 'revoked-while-open' });
+  const { page, context } = await signedIn(h.browser, h.api.url, issued.token);
+  try {
+    await page.locator('[data-testid="live"][data-live="true"]').waitFor();
+    await revokeTokens(h.db, 'otto', issued.prefix);
+    // The stream checks its caller every 5 s: then the page drops what it showed and asks for a sign-in.
+    await page.getByLabel('API token').waitFor({ timeout: 10_000 });
+    expect(await page.getByText('You are signed out (signed out, or the session expired).').count()).toBe(1);
+    expect(await page.getByTestId('who').count()).toBe(0);
+  } finally {
     await context.close();
   }
 });

@@ -47,7 +47,7 @@ function RunPage({ runId }: { runId: string }) {
   if (!session) return null;
   if (!run) return html`<section><h1>Run <code>${runId}</code></h1><${LiveBadge} live=${live} /><${Problem} error=${problem} what="this run" />${problem ? null : html`<p class="muted">Loading…</p>`}</section>`;
   return html`<section data-testid="run" data-state=${run.state}>
-    <p><a href=${href('/runs')}>← Runs</a></p>
+    <p><a href=${href('/runs')}>← Runs</a> · <a href=${href(`/runs/${encodeURIComponent(runId)}/dossier`)}>Dossier</a></p>
     <div class="inline-form">
       <h1>${run.runbook} <span class="muted">${run.version}</span></h1>
       <${State} state=${run.state} />

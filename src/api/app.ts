@@ -26,6 +26,9 @@
  *   POST /api/runbooks/check                           a runbook compiled, nothing stored: the console's start form (routes/runbook-check.ts)
  *   /api/findings…, /api/finding-actions…              the remediation register (routes/findings.ts)
  *   /api/users…                                        users, roles, tokens; admin (routes/users.ts)
+ *   GET  /api/reports/…, /api/history?service=, /api/runs/:runId/dossier[/download]   the auditor's reads (routes/reports.ts)
+ *   GET  /api/programme                                schedules, next drills, blackouts, overdue (routes/programme.ts)
+ *   GET  /api/roles, /api/users/:name/tokens           the access review; admin, auditor (routes/access.ts)
  *   GET  /api/openapi.json                             the OpenAPI 3 document of all of these, from their schemas (openapi.ts)
  */
 import { randomUUID } from 'node:crypto';
@@ -57,6 +60,9 @@ import { admitRun } from './admit-real-run';
 import { registerRunbookRoutes } from './routes/runbooks';
 import { registerFindingRoutes } from './routes/findings';
 import { registerUserRoutes } from './routes/users';
+import { registerReportRoutes } from './routes/reports';
+import { registerProgrammeRoutes } from './routes/programme';
+import { registerAccessRoutes } from './routes/access';
 import { registerSessionRoutes } from './routes/session';
 import { registerRunViewRoutes } from './routes/run-views';
 import { registerRunbookCheckRoute } from './routes/runbook-check';
@@ -364,6 +370,9 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
 
   registerFindingRoutes(app, deps);
   registerUserRoutes(app, deps);
+  registerReportRoutes(app, deps);
+  registerProgrammeRoutes(app, deps);
+  registerAccessRoutes(app, deps);
   registerRunViewRoutes(app, {
     db,
     progress: async (runId) => {

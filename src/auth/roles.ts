@@ -23,6 +23,8 @@ export const ACTION_ROLES = {
   terminate: ['admin'],
   /** Users, roles and tokens, through the API (the first admin is bootstrapped on the server's host). */
   manageUsers: ['admin'],
+  /** See who holds which role and which tokens (prefixes, never tokens): an access review is an auditor's work too. */
+  reviewAccess: ['admin', 'auditor'],
   /** Register a runbook version for real runs, or revoke it. */
   manageRunbooks: ['admin'],
   /** Findings: those who run drills and those who review them raise them; the business owner too. */

@@ -74,6 +74,31 @@ export async function revokeTokens(db: Kysely<Database>, userName: string, prefi
   return Number((await query.executeTakeFirst()).numUpdatedRows);
 }
 
+export interface TokenInfo {
+  /** The visible prefix: never the token, never its hash. */
+  prefix: string;
+  label: string;
+  createdAt: Date;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  lastUsedAt: Date | null;
+  state: 'active' | 'revoked' | 'expired';
+}
+
+/** A user's tokens, newest first, as an access review reads them. */
+export async function listTokens(db: Kysely<Database>, userName: string, now = new Date()): Promise<TokenInfo[]> {
+  const rows = await authDb(db)
+    .selectFrom('api_tokens')
+    .select(['prefix', 'label', 'created_at', 'expires_at', 'revoked_at', 'last_used_at'])
+    .where('user_name', '=', userName)
+    .orderBy('created_at', 'desc')
+    .execute();
+  return rows.map((r) => ({
+    prefix: r.prefix, label: r.label, createdAt: r.created_at, expiresAt: r.expires_at, revokedAt: r.revoked_at, lastUsedAt: r.last_used_at,
+    state: r.revoked_at ? 'revoked' : r.expires_at && r.expires_at.getTime() <= now.getTime() ? 'expired' : 'active',
+  }));
+}
+
 function toUser(row: { name: string; display_name: string | null; roles: string[]; disabled: boolean }): User {
   return { name: row.name, displayName: row.display_name, roles: row.roles, disabled: row.disabled };
 }

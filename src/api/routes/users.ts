@@ -3,7 +3,7 @@
  * (`action.requested` / `action.refused`, action `manageUsers`), each change an event on the `users`
  * chain (src/auth/user-admin.ts). A token is in the answer once and never in the trail.
  *
- *   GET  /api/users                            admin   users, roles, disabled
+ *   GET  /api/users                            admin, auditor   users, roles, disabled
  *   POST /api/users                            admin   { name, roles, displayName? } create, or set the roles
  *   POST /api/users/:name/tokens               admin   { label?, expiresInDays? } → 201 { token, prefix, … }
  *   POST /api/users/:name/tokens/revoke        admin   { prefix? } all of the user's tokens, or one
@@ -60,9 +60,9 @@ async function inUsers<T>(fn: () => Promise<T>): Promise<T> {
 export function registerUserRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const { db } = deps;
 
-  app.get('/api/users', { schema: { summary: 'users, their roles, disabled (admin)', response: answers({ status: 200, schema: UsersAnswer }, [403]) } }, async (req, reply) => {
+  app.get('/api/users', { schema: { summary: 'users, their roles, disabled (admin, auditor)', response: answers({ status: 200, schema: UsersAnswer }, [403]) } }, async (req, reply) => {
     try {
-      authorize(await authenticate(db, req), 'manageUsers');
+      authorize(await authenticate(db, req), 'reviewAccess');
       return { users: await listUsers(db) };
     } catch (err) {
       const answer = toErrorAnswer(err);

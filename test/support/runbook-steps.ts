@@ -1,4 +1,8 @@
 /** Runbook steps that tests of aborts and compensations share (YAML text, to append after `steps:`). */
+import type { WorkflowHandle } from '@temporalio/client';
+import { sendSigned } from './signing';
+import { stepState } from './temporal';
+import { waitFor } from './wait-for';
 
 /** An action `POST <base>/do/<id>` whose undo is `POST <base>/undo/<id>`, tried once, after `needs`. */
 export function compensatedStep(id: string, needs: string[]): string {
@@ -22,3 +26,44 @@ export function undoableChainThenHold(): string {
     duration: 1h
 `;
 }
+
+/** Once a run of `undoableChainThenHold` holds, carol aborts it (signed): one, two and three are undone. */
+export async function abortWhileHolding(handle: WorkflowHandle): Promise<void> {
+  await waitFor(async () => (await stepState(handle, 'hold')) === 'running');
+  await sendSigned(handle, 'abort', { reason: 'drill window closed', actor: 'carol' });
+}
+
+/** A member of a `kind: sequence` step (indented for its `steps:`): `POST <base>/do/<id>`, undone by `POST <base>/undo/<id>`; `extra` YAML lines follow. */
+export function sequenceMember(id: string, extra = ''): string {
+  return `
+      - id: ${id}
+        title: ${id}
+        kind: action
+        action: { adapter: http, input: { method: POST, url: "\${{ params.base }}/do/${id}" } }
+        compensate: { adapter: http, input: { method: POST, url: "\${{ params.base }}/undo/${id}" } }${extra}`;
+}
+
+/** A guard `primary-healthy` polling `GET <base>/health` every 100 ms for `json.healthy == true`; `onViolation` when given (else the default). */
+export function healthGuard(onViolation?: 'pause' | 'abort'): string {
+  return `
+guards:
+  - id: primary-healthy
+    title: the primary stays healthy
+    probe: { adapter: http, input: { method: GET, url: "\${{ params.base }}/health" } }
+    expect: output.json.healthy == true
+    every: 100ms
+${onViolation ? `    onViolation: ${onViolation}\n` : ''}`;
+}
+
+/** `steps:` a wait `hold` of 1.5 s, then a no-op `next`: a run that outlives a guard's first violation. */
+export const HOLD_THEN_NEXT = `steps:
+  - id: hold
+    title: hold
+    kind: wait
+    duration: 1500ms
+  - id: next
+    title: next
+    kind: action
+    needs: [hold]
+    action: { adapter: noop, input: {} }
+`;

@@ -55,8 +55,8 @@ guards:
 ${onViolation ? `    onViolation: ${onViolation}\n` : ''}`;
 }
 
-/** `steps:` a wait `hold` of 1.5 s, then a no-op `next`: a run that outlives a guard's first violation. */
-export const HOLD_THEN_NEXT = `steps:
+/** A wait `hold` of 1.5 s, then a no-op `next` (to go after `steps:`): a run that outlives a guard's first violation. */
+export const HOLD_THEN_NEXT = `
   - id: hold
     title: hold
     kind: wait
@@ -67,3 +67,27 @@ export const HOLD_THEN_NEXT = `steps:
     needs: [hold]
     action: { adapter: noop, input: {} }
 `;
+
+/** The head of a `kind: sequence` step `cutover` (a critical section) with `settings` (`local: true`, `needs: [a]`); its members follow. */
+export function cutover(...settings: string[]): string {
+  return `
+  - id: cutover
+    title: critical section
+    kind: sequence
+${settings.map((line) => `    ${line}\n`).join('')}    steps:`;
+}
+
+/** A sequence member run only in failover mode: skipped in a drill. */
+export const SKIPPED_IN_DRILL_MEMBER = `
+      - id: only-failover
+        title: skipped in a drill
+        kind: action
+        when: mode == 'failover'
+        action: { adapter: noop, input: {} }`;
+
+/** A sequence member `refused` whose answer is never the expected one: a definitive failure. */
+export const REFUSED_MEMBER = `
+      - id: refused
+        title: an answer that is not the expected one (definitive)
+        kind: action
+        action: { adapter: http, input: { method: GET, url: "\${{ params.base }}/refused", expect: { json: { ready: 'never' } } } }`;

@@ -6,8 +6,8 @@ import type { Mode } from '../../src/plan/types';
 import { startSignedRun } from './signing';
 
 export interface HeaderOptions {
-  /** The inside of `objectives: { … }`. */
-  objectives?: string;
+  /** The inside of `objectives: { … }`; null: no objectives. */
+  objectives?: string | null;
   /** The inside of `modes: [ … ]`. */
   modes?: string;
   /** Declares the required string param `base` (the scripted API's address). */
@@ -22,8 +22,7 @@ name: ${name}
 version: "1"
 owners: [team]
 services: [payments]
-objectives: { ${objectives} }
-modes: [${modes}]
+${objectives === null ? '' : `objectives: { ${objectives} }\n`}modes: [${modes}]
 ${base ? 'params:\n  base: { type: string, required: true }\n' : ''}`;
 }
 
@@ -48,14 +47,16 @@ export interface StartOptions {
   mode?: Mode;
   params?: Record<string, string | number | boolean>;
   reason?: string;
+  /** Who starts it: alice unless told. */
+  initiator?: string;
   /** The file name diagnostics and the plan carry. */
   file?: string;
 }
 
-/** Compiles `yaml` and starts it, signed, as alice on `on.taskQueue` (drill mode unless told). */
-export async function startRunbook(on: { client: Client; taskQueue: string }, yaml: string, { mode = 'drill', params = {}, reason = 'test', file }: StartOptions = {}) {
+/** Compiles `yaml` and starts it, signed, on `on.taskQueue` (drill mode unless told). */
+export async function startRunbook(on: { client: Client; taskQueue: string }, yaml: string, { mode = 'drill', params = {}, reason = 'test', initiator = 'alice', file }: StartOptions = {}) {
   const { plan, planHash } = compileRunbook(yaml, file);
-  return startSignedRun(on.client, { plan, planHash, mode, params, initiator: 'alice', reason, taskQueue: on.taskQueue });
+  return startSignedRun(on.client, { plan, planHash, mode, params, initiator, reason, taskQueue: on.taskQueue });
 }
 
 /** A minimal header for hostile-input tests (no objectives, no modes). */

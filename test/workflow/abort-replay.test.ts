@@ -11,7 +11,7 @@ import { waitFor } from '../support/wait-for';
 import { answerJson } from '../support/scripted-api';
 import { sendSigned } from '../support/signing';
 import { runbookHeader, startRunbook } from '../support/runbooks';
-import { compensatedStep, sequenceMember } from '../support/runbook-steps';
+import { compensatedStep, cutover, sequenceMember } from '../support/runbook-steps';
 
 const wf = workflowSuite('abort-replay', (path, res) => {
   // Answers late: a step still running when the test aborts.
@@ -65,12 +65,7 @@ test('abort while a step WITH an undo runs: the history replays', async () => {
 });
 
 test('abort while a sequence runs: the history replays', async () => {
-  const handle = await abortMidStep(`${header}
-  - id: cutover
-    title: critical section
-    kind: sequence
-    needs: [prepare]
-    steps:${sequenceMember('fence')}
+  const handle = await abortMidStep(`${header}${cutover('needs: [prepare]')}${sequenceMember('fence')}
       - id: promote
         title: answers after 3 s
         kind: action

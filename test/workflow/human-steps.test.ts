@@ -22,13 +22,13 @@ const received = () => wf.api.posted;
 
 const header = runbookHeader('human-test', { base: true });
 
-async function start(body: string) {
-  return startRunbook(wf, header + body, { params: { base: wf.api.base }, reason: 'human test', file: 'human.yaml' });
+/** Starts `header`, then `guards`, then `steps` (the YAML after `steps:`). */
+async function start(steps: string, guards = '') {
+  return startRunbook(wf, `${header}${guards}steps:${steps}`, { params: { base: wf.api.base }, reason: 'human test', file: 'human.yaml' });
 }
 
 test('a manual step waits for a confirm with its required evidence; a confirm without it is refused and not recorded', async () => {
   const handle = await start(`
-steps:
   - id: call-bank
     title: Call the bank's DR desk
     kind: manual
@@ -73,7 +73,6 @@ steps:
 
 test('a manual step with a short timeout fails and pauses; skip with a reason goes on (a long wait without waiting)', async () => {
   const handle = await start(`
-steps:
   - id: slow-human
     title: nobody answers
     kind: manual
@@ -97,7 +96,6 @@ steps:
 
 test('an approval needs N distinct approvers with the role, never the initiator; reminders go out while it waits', async () => {
   const handle = await start(`
-steps:
   - id: go-no-go
     title: Go / no-go for the failover
     kind: approval
@@ -130,7 +128,6 @@ steps:
 
 test('an approval timeout with onTimeout: abort aborts the run; with escalate it notifies and keeps waiting', async () => {
   const aborted = await start(`
-steps:
   - id: done-first
     title: done first
     kind: action
@@ -152,7 +149,6 @@ steps:
   expect(story.events.map((e) => e.type)).toEqual(expect.arrayContaining(['approval.timed_out', 'run.abort_requested', 'compensation.completed', 'run.aborted']));
 
   const escalated = await start(`
-steps:
   - id: gate
     title: gate
     kind: approval
@@ -171,7 +167,7 @@ steps:
 
 test('a guard violation pauses new steps until a decision; a guard with onViolation: abort aborts', async () => {
   healthy = true;
-  const paused = await start(`${healthGuard()}${HOLD_THEN_NEXT}`);
+  const paused = await start(HOLD_THEN_NEXT, healthGuard());
   await waitFor(async () => (await paused.query(getProgress)).guards?.[0]?.state === 'watching');
   healthy = false;
   await waitFor(async () => (await paused.query(getProgress)).awaitingDecision?.stepId === 'guard:primary-healthy');
@@ -185,12 +181,12 @@ test('a guard violation pauses new steps until a decision; a guard with onViolat
   const types = (await getRunStory(wf.db, paused.workflowId)).events.map((e) => e.type);
   expect(types).toEqual(expect.arrayContaining(['guard.violated', 'run.paused', 'decision.applied']));
 
-  const aborting = await start(`${healthGuard('abort')}steps:
+  const aborting = await start(`
   - id: hold
     title: hold
     kind: wait
     duration: 1h
-`);
+`, healthGuard('abort'));
   const result = await aborting.result();
   expect(result.state).toBe('aborted');
   expect(result.steps.hold.state).toBe('cancelled');

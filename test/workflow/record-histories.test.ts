@@ -37,7 +37,7 @@ import { waitFor } from '../support/wait-for';
 import { answerJson } from '../support/scripted-api';
 import { sendSigned } from '../support/signing';
 import { runbookHeader, startRunbook } from '../support/runbooks';
-import { HOLD_THEN_NEXT, healthGuard, sequenceMember as member } from '../support/runbook-steps';
+import { cutover, healthGuard, HOLD_THEN_NEXT, REFUSED_MEMBER, sequenceMember as member, SKIPPED_IN_DRILL_MEMBER } from '../support/runbook-steps';
 
 const dir = path.join(__dirname, '..', 'fixtures', 'histories');
 const recording = Boolean(process.env.RECORD_HISTORIES);
@@ -51,7 +51,7 @@ const wf = workflowSuite(
     if (p.startsWith('/slow')) setTimeout(() => answerJson(res, {}), 3000);
     else answerJson(res, { path: p, healthy, token: 'tk-1' });
   },
-  recording,
+  { enabled: recording },
 );
 
 type Handle = WorkflowHandle<typeof runDrill>;
@@ -113,7 +113,7 @@ steps:
 
 record(
   'run-drill-guard-pause.json',
-  `${header('replay-guard-pause-fixture')}${healthGuard('pause')}${HOLD_THEN_NEXT}`,
+  `${header('replay-guard-pause-fixture')}${healthGuard('pause')}steps:${HOLD_THEN_NEXT}`,
   async (handle) => {
     healthy = true;
     await waitFor(async () => (await handle.query(getProgress)).guards?.[0]?.state === 'watching');
@@ -151,17 +151,7 @@ steps:${prepare}  - id: slow
 record(
   'run-drill-sequence-completed.json',
   `${header('replay-sequence-completed-fixture')}
-steps:
-  - id: cutover
-    title: critical section
-    kind: sequence
-    local: true
-    steps:${member('fence')}
-      - id: only-failover
-        title: skipped in a drill
-        kind: action
-        when: mode == 'failover'
-        action: { adapter: noop, input: {} }
+steps:${cutover('local: true')}${member('fence')}${SKIPPED_IN_DRILL_MEMBER}
       - id: optional
         title: fails, and the sequence goes on
         kind: action
@@ -183,15 +173,7 @@ steps:
 record(
   'run-drill-sequence-failed.json',
   `${header('replay-sequence-failed-fixture')}
-steps:
-  - id: cutover
-    title: critical section
-    kind: sequence
-    steps:${member('undo-a')}
-      - id: refused
-        title: an answer that is not the expected one (definitive)
-        kind: action
-        action: { adapter: http, input: { method: GET, url: "\${{ params.base }}/refused", expect: { json: { ready: 'never' } } } }${member('never-run')}
+steps:${cutover()}${member('undo-a')}${REFUSED_MEMBER}${member('never-run')}
   - id: later
     title: runs after the skip
     kind: action
@@ -210,11 +192,7 @@ steps:
 record(
   'run-drill-sequence-cancelled.json',
   `${header('replay-sequence-cancelled-fixture')}
-steps:${prepare}  - id: cutover
-    title: critical section
-    kind: sequence
-    needs: [prepare]
-    steps:${member('before-slow')}
+steps:${prepare}${cutover('needs: [prepare]')}${member('before-slow')}
       - id: slow
         title: answers after 3 s
         kind: action

@@ -22,15 +22,15 @@ const wf = workflowSuite('wf', (path, res) => {
   else answerJson(res, { path, counter, ready: counter >= 3 });
 });
 
-async function start(yaml: string, mode: Mode = 'drill', params: Record<string, string | number | boolean> = {}) {
-  return startRunbook(wf, yaml, { mode, params: { base: wf.api.base, ...params } });
+/** Starts `header` with `steps` (the YAML after `steps:`). */
+async function start(steps: string, mode: Mode = 'drill', params: Record<string, string | number | boolean> = {}) {
+  return startRunbook(wf, `${header}steps:${steps}`, { mode, params: { base: wf.api.base, ...params } });
 }
 
 const header = runbookHeader('wf-test', { objectives: 'rto: 1m, rpo: 0s', modes: 'drill, failover', base: true });
 
 test('runs dependencies, parallel steps, when, templates, polled checks and waits; the audit trail holds each transition once', async () => {
-  const handle = await start(`${header}
-steps:
+  const handle = await start(`
   - id: first
     title: first
     kind: action
@@ -103,22 +103,21 @@ steps:
   expect((await verifyAuditChain(wf.db, { chainId: handle.workflowId })).ok).toBe(true);
 });
 
+/** An action `id` (after `needs`) that GETs `<base><path>`, tried as `retry` says. */
+const getStep = (id: string, title: string, path: string, retry: string, needs = '') => `
+  - id: ${id}
+    title: ${title}
+    kind: action
+${needs ? `    needs: [${needs}]\n` : ''}    action: { adapter: http, input: { method: GET, url: "\${{ params.base }}${path}" } }
+    retry: ${retry}
+`;
+
 test('retries a failing step per its policy, then pauses for a decision; retry completes the run', async () => {
   wf.api.failuresLeft.set('/flaky', 2);
-  const handle = await start(`${header}
-steps:
-  - id: flaky
-    title: succeeds on the third attempt
-    kind: action
-    action: { adapter: http, input: { method: GET, url: "\${{ params.base }}/flaky" } }
-    retry: { attempts: 3, interval: 100ms }
-  - id: broken
-    title: fails until decided
-    kind: action
-    needs: [flaky]
-    action: { adapter: http, input: { method: GET, url: "\${{ params.base }}/broken" } }
-    retry: { attempts: 1 }
-`);
+  const handle = await start(
+    getStep('flaky', 'succeeds on the third attempt', '/flaky', '{ attempts: 3, interval: 100ms }') +
+      getStep('broken', 'fails until decided', '/broken', '{ attempts: 1 }', 'flaky'),
+  );
   wf.api.failuresLeft.set('/broken', 1);
   await waitFor(async () => (await handle.query(getProgress)).awaitingDecision?.stepId === 'broken');
   expect(await updateRefusal(sendSigned(handle, 'decide', { stepId: 'broken', decision: 'skip', actor: 'bob' }))).toMatch(/reason/);
@@ -137,14 +136,7 @@ steps:
 
 test("a step that failed after its retries shows the attempts the trail recorded, not the first one's 1", async () => {
   wf.api.failuresLeft.set('/down/twice', 2);
-  const handle = await start(`${header}
-steps:
-  - id: down
-    title: fails both of its attempts
-    kind: action
-    action: { adapter: http, input: { method: GET, url: "\${{ params.base }}/down/twice" } }
-    retry: { attempts: 2, interval: 100ms }
-`);
+  const handle = await start(getStep('down', 'fails both of its attempts', '/down/twice', '{ attempts: 2, interval: 100ms }'));
   await waitFor(async () => (await handle.query(getProgress)).awaitingDecision?.stepId === 'down');
   const step = (await handle.query(getProgress)).steps.find((s) => s.id === 'down')!;
   const story = await getRunStory(wf.db, handle.workflowId);
@@ -157,8 +149,7 @@ steps:
 
 test('abort runs the compensations of completed steps in reverse order; a failing one does not stop the others', async () => {
   wf.api.failuresLeft.set('/undo/two', 100);
-  const handle = await start(`${header}
-steps:${undoableChainThenHold()}`);
+  const handle = await start(undoableChainThenHold());
   await abortWhileHolding(handle);
   const result = await handle.result();
   expect(result.state).toBe('aborted');
@@ -175,8 +166,7 @@ steps:${undoableChainThenHold()}`);
 });
 
 test('abort while a step with an undo runs: the run waits for it, and a side effect it completed is undone', async () => {
-  const handle = await start(`${header}
-steps:
+  const handle = await start(`
   - id: slow
     title: answers after 3 s
     kind: action
@@ -195,8 +185,7 @@ steps:
 });
 
 test('local steps run as local activities (no task-queue round trip) and keep their audit trail', async () => {
-  const handle = await start(`${header}
-steps:
+  const handle = await start(`
   - id: fence
     title: fence
     kind: action

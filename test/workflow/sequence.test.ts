@@ -11,7 +11,7 @@ import { waitFor } from '../support/wait-for';
 import { answerJson } from '../support/scripted-api';
 import { sendSigned } from '../support/signing';
 import { runbookHeader, startRunbook } from '../support/runbooks';
-import { sequenceMember as member } from '../support/runbook-steps';
+import { cutover, REFUSED_MEMBER, sequenceMember as member, SKIPPED_IN_DRILL_MEMBER } from '../support/runbook-steps';
 
 let polls = 0;
 const wf = workflowSuite('seq', (path, res) => {
@@ -23,28 +23,18 @@ const wf = workflowSuite('seq', (path, res) => {
 
 const header = runbookHeader('seq-test', { objectives: 'rto: 1m', modes: 'drill, failover', base: true });
 
-async function start(yaml: string) {
-  return startRunbook(wf, yaml, { params: { base: wf.api.base } });
+/** Starts `header` with `steps` (the YAML after `steps:`). */
+async function start(steps: string) {
+  return startRunbook(wf, `${header}steps:${steps}`, { params: { base: wf.api.base } });
 }
 
 test('members run in order in one local activity: templates, when, polled checks, continue; each with its own trail, results and marks', async () => {
   wf.api.failuresLeft.set('/do/optional', 100);
-  const handle = await start(`${header}
-steps:
-  - id: cutover
-    title: critical section
-    kind: sequence
-    local: true
-    steps:${member('fence', '\n        marks: [rto.start]\n        evidence: [json]')}
+  const handle = await start(`${cutover('local: true')}${member('fence', '\n        marks: [rto.start]\n        evidence: [json]')}
       - id: read-token
         title: reads the fence's answer
         kind: action
-        action: { adapter: http, input: { method: GET, url: "\${{ params.base }}/token/\${{ steps.fence.output.json.token }}" } }
-      - id: only-failover
-        title: skipped in a drill
-        kind: action
-        when: mode == 'failover'
-        action: { adapter: noop, input: {} }
+        action: { adapter: http, input: { method: GET, url: "\${{ params.base }}/token/\${{ steps.fence.output.json.token }}" } }${SKIPPED_IN_DRILL_MEMBER}
       - id: optional
         title: fails, and the sequence goes on
         kind: action
@@ -109,13 +99,7 @@ steps:
 
 test('a member that fails transiently: the sequence is retried and members an earlier attempt completed are not run again', async () => {
   wf.api.failuresLeft.set('/do/flaky-two', 1);
-  const handle = await start(`${header}
-steps:
-  - id: cutover
-    title: critical section
-    kind: sequence
-    retry: { attempts: 3, interval: 100ms }
-    steps:${member('flaky-one')}${member('flaky-two')}
+  const handle = await start(`${cutover('retry: { attempts: 3, interval: 100ms }')}${member('flaky-one')}${member('flaky-two')}
 `);
   const result = await handle.result();
   expect(result.state).toBe('completed');
@@ -132,16 +116,7 @@ steps:
 });
 
 test('a member that fails for good pauses the run on its sequence; abort undoes the completed members in reverse', async () => {
-  const handle = await start(`${header}
-steps:
-  - id: cutover
-    title: critical section
-    kind: sequence
-    steps:${member('undo-a')}${member('undo-b')}
-      - id: refused
-        title: an answer that is not the expected one (definitive)
-        kind: action
-        action: { adapter: http, input: { method: GET, url: "\${{ params.base }}/refused", expect: { json: { ready: 'never' } } } }${member('never-run')}
+  const handle = await start(`${cutover()}${member('undo-a')}${member('undo-b')}${REFUSED_MEMBER}${member('never-run')}
   - id: later
     title: never runs
     kind: action
@@ -168,12 +143,7 @@ steps:
 });
 
 test('an abort while a sequence runs waits for it, then undoes every member it completed, in reverse', async () => {
-  const handle = await start(`${header}
-steps:
-  - id: cutover
-    title: critical section
-    kind: sequence
-    steps:${member('before-slow')}
+  const handle = await start(`${cutover()}${member('before-slow')}
       - id: slow
         title: answers after 3 s
         kind: action

@@ -34,8 +34,9 @@ afterAll(() => loopback?.close());
 
 const header = runbookHeader('api-test', { base: true });
 
+/** Starts `header` with `steps` (the YAML after `steps:`) as `who`; the run's id. */
 async function startAs(who: string, steps: string): Promise<string> {
-  const answer = await call('POST', '/api/runs', who, { runbook: header + steps, file: 'api-test.yaml', mode: 'drill', params: { base: loopback.base }, reason: 'api test' });
+  const answer = await call('POST', '/api/runs', who, { runbook: `${header}steps:${steps}`, file: 'api-test.yaml', mode: 'drill', params: { base: loopback.base }, reason: 'api test' });
   expect(answer.status).toBe(201);
   return answer.body.runId as string;
 }
@@ -56,7 +57,6 @@ test('tokens are stored hashed; a bad or missing token is refused with 401 and a
   expect(JSON.stringify(rows)).not.toContain(tokens.alice);
 
   const runId = await startAs('alice', `
-steps:
   - id: gate
     title: gate
     kind: approval
@@ -79,7 +79,6 @@ steps:
 
 test('four-eyes: self-approval, approval without the role, the same approver twice and a confirm without evidence are refused, audited, and change nothing', async () => {
   const runId = await startAs('alice', `
-steps:
   - id: record-ticket
     title: Open the incident ticket
     kind: manual
@@ -150,7 +149,6 @@ steps:
 test('a failed step pauses; skip without a reason is refused (400 naming reason); retry completes; skip with a reason is audited', async () => {
   loopback.failuresLeft.set('/broken', 1);
   const steps = `
-steps:
   - id: broken
     title: fails once
     kind: action
@@ -190,8 +188,7 @@ steps:
 
 test('abort after three completed steps compensates in reverse; a failing compensation does not stop the others; all audited', async () => {
   loopback.failuresLeft.set('/undo/two', 100);
-  const runId = await startAs('olga', `
-steps:${compensatedStep('one', [])}${compensatedStep('two', ['one'])}${compensatedStep('three', ['two'])}
+  const runId = await startAs('olga', `${compensatedStep('one', [])}${compensatedStep('two', ['one'])}${compensatedStep('three', ['two'])}
   - id: confirm-dr
     title: wait for a person
     kind: manual
@@ -216,7 +213,6 @@ steps:${compensatedStep('one', [])}${compensatedStep('two', ['one'])}${compensat
 
 test('emergency terminate: admins only, audited, the run ends terminated without compensation', async () => {
   const runId = await startAs('olga', `
-steps:
   - id: hold
     title: hold
     kind: wait
@@ -240,7 +236,6 @@ steps:
 
 test('reads: progress for any role; an auditor can read but not act', async () => {
   const runId = await startAs('olga', `
-steps:
   - id: m
     title: m
     kind: manual

@@ -1,4 +1,7 @@
-/** Runbook steps that tests of aborts and compensations share (YAML text, to append after `steps:`). */
+/**
+ * Runbook steps the workflow and API tests share (YAML text): steps to append after `steps:`, the
+ * members of a sequence, a guard, and how a test drives a run of them.
+ */
 import type { WorkflowHandle } from '@temporalio/client';
 import { sendSigned } from './signing';
 import { stepState } from './temporal';

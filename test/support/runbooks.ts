@@ -62,7 +62,7 @@ export async function startRunbook(on: { client: Client; taskQueue: string }, ya
 /** A minimal header for hostile-input tests (no objectives, no modes). */
 export const HOSTILE_HEAD = 'apiVersion: drillbook/v1\nname: t\nversion: "1"\nowners: [sre]\nservices: [core]\n';
 
-/** A runbook whose YAML aliases expand nine-fold eight times over (a "billion laughs"), used at line 7, column 8. */
+/** A runbook whose YAML aliases expand nine-fold eight times over (a "billion laughs"); the parser refuses it at line 7, column 8. */
 export function aliasBombRunbook(): string {
   let yaml = `${HOSTILE_HEAD}a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n`;
   let prev = 'a';

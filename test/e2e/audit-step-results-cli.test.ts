@@ -6,50 +6,27 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Kysely } from 'kysely';
-import { Client } from 'pg';
-import type { Database } from '../../src/audit/database';
-import { adapterRegistry } from '../../activities/adapters/index';
-import { loadRunbookText } from '../../src/runbook/load';
-import { startSignedRun } from '../support/signing';
-import type { RunningWorkers } from '../../src/temporal/worker';
-import { runCli, type CliOutcome } from '../support/cli';
-import { destroyTestDb, isolatedTestDb, testDbUrl } from '../support/db';
-import { temporalAddress, testClient, testWorkers, uniqueQueue } from '../support/temporal';
+import { cliEnv, runCli, type CliOutcome } from '../support/cli';
+import { asSuperuser } from '../support/db';
+import { runbookHeader, startRunbook } from '../support/runbooks';
+import { workflowSuite } from '../support/temporal';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'audit-steps-'));
-const taskQueue = uniqueQueue('audit-steps');
-let db: Kysely<Database>;
-let workers: RunningWorkers;
-let temporal: Awaited<ReturnType<typeof testClient>>;
+const wf = workflowSuite('audit-steps', undefined, { isolated: true });
 let runA: string;
 let runB: string;
 
 function drillbook(args: string[]): Promise<CliOutcome> {
-  return runCli(args, { cwd: dir, env: { TEMPORAL_ADDRESS: temporalAddress(), DATABASE_URL: testDbUrl(db), DRILLBOOK_TRUSTED_KEYS: '' } });
+  return runCli(args, { cwd: dir, env: cliEnv(wf.db, { DRILLBOOK_TRUSTED_KEYS: '' }) });
 }
 
-async function asSuperuser(statement: string, params: unknown[]): Promise<void> {
-  const admin = new Client({ connectionString: testDbUrl(db) });
-  await admin.connect();
-  try {
-    await admin.query('BEGIN');
-    await admin.query('SET LOCAL session_replication_role = replica'); // triggers off: a superuser's power
-    await admin.query(statement, params);
-    await admin.query('COMMIT');
-  } finally {
-    await admin.end();
-  }
+/** Runs `statement` with `params` as a database superuser (triggers off). */
+function superuser(statement: string, params: unknown[]): Promise<void> {
+  return asSuperuser(wf.db, (admin) => admin.query(statement, params));
 }
 
 // An action and a check (one activity each) and a sequence (members written behind, one activity).
-const runbook = (name: string) => `apiVersion: drillbook/v1
-name: ${name}
-version: "1"
-owners: [team]
-services: [payments]
-modes: [drill]
-steps:
+const runbook = (name: string) => `${runbookHeader(name, { objectives: null })}steps:
   - { id: fence, title: Fence, kind: action, action: { adapter: noop, input: { output: { token: 7, note: kept } } }, evidence: [token], marks: [rto.start] }
   - id: cutover
     title: Cutover
@@ -61,36 +38,25 @@ steps:
 `;
 
 async function realRun(name: string): Promise<string> {
-  const { plan, planHash, diagnostics } = loadRunbookText(runbook(name), `${name}.yaml`, { registry: adapterRegistry });
-  if (!plan || !planHash) throw new Error(JSON.stringify(diagnostics));
-  const handle = await startSignedRun(temporal.client, { plan, planHash, mode: 'drill', params: {}, initiator: 'olga', reason: 'step rows e2e', taskQueue });
+  const handle = await startRunbook(wf, runbook(name), { file: `${name}.yaml`, initiator: 'olga', reason: 'step rows e2e' });
   await handle.result();
   return handle.workflowId;
 }
 
 beforeAll(async () => {
-  db = await isolatedTestDb();
-  workers = await testWorkers(db, taskQueue);
-  temporal = await testClient();
   runA = await realRun('steps-a');
   runB = await realRun('steps-b');
 }, 120_000);
 
-afterAll(async () => {
-  await workers?.shutdown();
-  await temporal?.close();
-  await destroyTestDb(db);
-});
-
 test('the step_results rows of real runs (action, sequence member, check) agree with their chains', async () => {
-  const rows = await db.selectFrom('step_results').select(['run_id', 'step_id']).where('run_id', 'in', [runA, runB]).execute();
+  const rows = await wf.db.selectFrom('step_results').select(['run_id', 'step_id']).where('run_id', 'in', [runA, runB]).execute();
   expect(rows.filter((r) => r.run_id === runA).map((r) => r.step_id).sort()).toEqual(['cutover', 'fence', 'promote', 'verify']);
   const ok = await drillbook(['audit', 'verify']);
   expect(ok).toMatchObject({ code: 0, stdout: expect.stringContaining(`step_results rows: all ${rows.length} agree with their chains`) });
 });
 
 test('a superuser moves a step\'s end (what the RTO is recomputed from): verify exits 6 naming run, step and ended_at', async () => {
-  await asSuperuser(`UPDATE step_results SET ended_at = ended_at - interval '3 seconds' WHERE run_id = $1 AND step_id = 'verify'`, [runA]);
+  await superuser(`UPDATE step_results SET ended_at = ended_at - interval '3 seconds' WHERE run_id = $1 AND step_id = 'verify'`, [runA]);
   const broken = await drillbook(['audit', 'verify']);
   expect(broken.code).toBe(6);
   expect(broken.stdout).toMatch(new RegExp(`run ${runA} step verify: step_results DISAGREES with its chain: ended_at: row "[^"]+", chain "[^"]+"`));
@@ -103,9 +69,9 @@ test('a superuser moves a step\'s end (what the RTO is recomputed from): verify 
 });
 
 test('a superuser changes a step\'s state, a sequence member\'s start, an output: each is named', async () => {
-  await asSuperuser(`UPDATE step_results SET status = 'skipped' WHERE run_id = $1 AND step_id = 'fence'`, [runB]);
-  await asSuperuser(`UPDATE step_results SET started_at = started_at + interval '1 millisecond' WHERE run_id = $1 AND step_id = 'promote'`, [runB]);
-  await asSuperuser(`UPDATE step_results SET output = '{"ok": true, "forged": 1}'::jsonb WHERE run_id = $1 AND step_id = 'verify'`, [runB]);
+  await superuser(`UPDATE step_results SET status = 'skipped' WHERE run_id = $1 AND step_id = 'fence'`, [runB]);
+  await superuser(`UPDATE step_results SET started_at = started_at + interval '1 millisecond' WHERE run_id = $1 AND step_id = 'promote'`, [runB]);
+  await superuser(`UPDATE step_results SET output = '{"ok": true, "forged": 1}'::jsonb WHERE run_id = $1 AND step_id = 'verify'`, [runB]);
   const broken = await drillbook(['audit', 'verify', '--run', runB]);
   expect(broken.code).toBe(6);
   expect(broken.stdout).toContain(`run ${runB} step fence: step_results DISAGREES with its chain: state: row "skipped", chain "completed"`);
@@ -115,8 +81,8 @@ test('a superuser changes a step\'s state, a sequence member\'s start, an output
 });
 
 test('a row no chained event backs, and a deleted row: both named', async () => {
-  await asSuperuser(`INSERT INTO step_results (run_id, step_id, execution, status, attempts, started_at, ended_at, output) VALUES ($1, 'ghost', 1, 'completed', 1, now(), now(), 'null')`, [runA]);
-  await asSuperuser(`DELETE FROM step_results WHERE run_id = $1 AND step_id = 'cutover'`, [runA]);
+  await superuser(`INSERT INTO step_results (run_id, step_id, execution, status, attempts, started_at, ended_at, output) VALUES ($1, 'ghost', 1, 'completed', 1, now(), now(), 'null')`, [runA]);
+  await superuser(`DELETE FROM step_results WHERE run_id = $1 AND step_id = 'cutover'`, [runA]);
   const broken = await drillbook(['audit', 'verify', '--run', runA]);
   expect(broken.code).toBe(6);
   expect(broken.stdout).toContain(`run ${runA} step ghost: step_results DISAGREES with its chain: no chained step event backs this row`);

@@ -8,81 +8,48 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Kysely } from 'kysely';
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import { appendAuditEvents } from '../../src/audit/append-events';
 import { checkpointDigest, type Checkpoint } from '../../src/audit/checkpoint';
-import type { Database } from '../../src/audit/database';
-import { adapterRegistry } from '../../activities/adapters/index';
-import { loadRunbookText } from '../../src/runbook/load';
-import { startSignedRun } from '../support/signing';
-import type { RunningWorkers } from '../../src/temporal/worker';
-import { runCli, type CliOutcome } from '../support/cli';
-import { destroyTestDb, isolatedTestDb, testDbUrl, uniqueId } from '../support/db';
-import { temporalAddress, testClient, testWorkers, uniqueQueue } from '../support/temporal';
+import { cliEnv, runCli, type CliOutcome } from '../support/cli';
+import { asSuperuser as superuser, uniqueId } from '../support/db';
+import { runbookHeader, startRunbook } from '../support/runbooks';
+import { workflowSuite } from '../support/temporal';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'audit-trust-'));
-const taskQueue = uniqueQueue('audit-trust');
-let db: Kysely<Database>;
-let workers: RunningWorkers;
-let temporal: Awaited<ReturnType<typeof testClient>>;
+const wf = workflowSuite('audit-trust', undefined, { isolated: true });
 let failedRun: string;
 let passedRun: string;
 const longChain = uniqueId('long-chain');
 
 function drillbook(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliOutcome> {
-  return runCli(args, { cwd: dir, env: { TEMPORAL_ADDRESS: temporalAddress(), DATABASE_URL: testDbUrl(db), DRILLBOOK_TRUSTED_KEYS: '', ...env } });
+  return runCli(args, { cwd: dir, env: cliEnv(wf.db, { DRILLBOOK_TRUSTED_KEYS: '', ...env }) });
 }
 
-async function asSuperuser(statements: (c: Client) => Promise<void>): Promise<void> {
-  const admin = new Client({ connectionString: testDbUrl(db) });
-  await admin.connect();
-  try {
-    await admin.query('BEGIN');
-    await admin.query('SET LOCAL session_replication_role = replica'); // triggers off: a superuser's power
-    await statements(admin);
-    await admin.query('COMMIT');
-  } finally {
-    await admin.end();
-  }
+/** `statements` as a database superuser (triggers off). */
+function asSuperuser(statements: (c: Client) => Promise<unknown>): Promise<void> {
+  return superuser(wf.db, statements);
 }
 
 function runbook(name: string, pass: boolean): string {
-  return `apiVersion: drillbook/v1
-name: ${name}
-version: "1"
-owners: [team]
-services: [payments]
-modes: [drill]
-steps:
+  return `${runbookHeader(name, { objectives: null })}steps:
   - { id: fence, title: Fence, kind: action, action: { adapter: noop, input: { output: { ok: true } } }, marks: [rto.start] }
   - { id: verify, title: Verify, kind: check, needs: [fence], onFailure: abort, probe: { adapter: noop, input: { output: { ok: ${pass} } } }, expect: "output.ok == true", marks: [rto.end] }
 `;
 }
 
 async function realRun(name: string, pass: boolean): Promise<string> {
-  const { plan, planHash, diagnostics } = loadRunbookText(runbook(name, pass), `${name}.yaml`, { registry: adapterRegistry });
-  if (!plan || !planHash) throw new Error(JSON.stringify(diagnostics));
-  const handle = await startSignedRun(temporal.client, { plan, planHash, mode: 'drill', params: {}, initiator: 'olga', reason: 'trust e2e', taskQueue });
+  const handle = await startRunbook(wf, runbook(name, pass), { file: `${name}.yaml`, initiator: 'olga', reason: 'trust e2e' });
   await handle.result().catch(() => undefined);
   return handle.workflowId;
 }
 
 beforeAll(async () => {
-  db = await isolatedTestDb();
-  workers = await testWorkers(db, taskQueue);
-  temporal = await testClient();
   failedRun = await realRun('trust-failing', false);
   passedRun = await realRun('trust-passing', true);
   // A chain of 12 events: in text order "9" sorts above "12".
-  await appendAuditEvents(db, Array.from({ length: 12 }, (_, i) => ({ key: `${longChain}/${i + 1}`, chainId: longChain, runId: null, type: 'note.added', actor: 'a', data: { i } })));
+  await appendAuditEvents(wf.db, Array.from({ length: 12 }, (_, i) => ({ key: `${longChain}/${i + 1}`, chainId: longChain, runId: null, type: 'note.added', actor: 'a', data: { i } })));
 }, 120_000);
-
-afterAll(async () => {
-  await workers?.shutdown();
-  await temporal?.close();
-  await destroyTestDb(db);
-});
 
 test('the runs rows of real runs agree with their chains', async () => {
   const ok = await drillbook(['audit', 'verify']);
@@ -103,7 +70,7 @@ test('openssl keys: a signed checkpoint at the true heads verifies; altered and 
   expect(taken).toMatchObject({ code: 0, stdout: expect.stringContaining(`signed by key ${rawPub}`) });
   const checkpoint = JSON.parse(readFileSync(file, 'utf8')) as Checkpoint;
   expect(checkpoint.heads[longChain].lastSeq).toBe(12);
-  const rows = await db.selectFrom('audit_events').select(['chain_id', 'seq']).where('chain_id', 'in', [failedRun, passedRun]).execute();
+  const rows = await wf.db.selectFrom('audit_events').select(['chain_id', 'seq']).where('chain_id', 'in', [failedRun, passedRun]).execute();
   for (const run of [failedRun, passedRun]) expect(checkpoint.heads[run].lastSeq).toBe(Math.max(...rows.filter((r) => r.chain_id === run).map((r) => Number(r.seq))));
 
   expect(await drillbook(['audit', 'verify', '--checkpoint', file, '--public-key', `file:${pub}`])).toMatchObject({ code: 0, stdout: expect.stringContaining('checkpoint signature: valid') });
@@ -142,7 +109,7 @@ test('a superuser deletes a chain\'s last event (seq 12) and rewinds its head: v
 });
 
 test('a superuser edits a runs row (failed → completed/pass, RTO 1000 ms): verify exits 6 naming the run and the fields', async () => {
-  await asSuperuser((c) => c.query(`UPDATE runs SET status = 'completed', verdict = 'pass', rto_ms = 1000 WHERE run_id = $1`, [failedRun]).then(() => undefined));
+  await asSuperuser((c) => c.query(`UPDATE runs SET status = 'completed', verdict = 'pass', rto_ms = 1000 WHERE run_id = $1`, [failedRun]));
   const broken = await drillbook(['audit', 'verify']);
   expect(broken.code).toBe(6);
   expect(broken.stdout).toMatch(new RegExp(`run ${failedRun}: runs row DISAGREES with its chain: .*status: row "completed", chain "(failed|aborted)".*rto_ms: row "1000"`));
@@ -156,7 +123,7 @@ test('a superuser edits a runs row (failed → completed/pass, RTO 1000 ms): ver
 
 test('a superuser edits the pinned plan the dossier reads (moves the RTO marks): verify names the run', async () => {
   await asSuperuser((c) =>
-    c.query(`UPDATE runs SET plan = jsonb_set(plan, '{steps,1,marks}', '[]'::jsonb) WHERE run_id = $1`, [passedRun]).then(() => undefined),
+    c.query(`UPDATE runs SET plan = jsonb_set(plan, '{steps,1,marks}', '[]'::jsonb) WHERE run_id = $1`, [passedRun]),
   );
   const broken = await drillbook(['audit', 'verify', '--run', passedRun]);
   expect(broken.code).toBe(6);
@@ -164,7 +131,7 @@ test('a superuser edits the pinned plan the dossier reads (moves the RTO marks):
 });
 
 test('a superuser deletes a runs row to hide a run from every report: verify names it', async () => {
-  await asSuperuser((c) => c.query('DELETE FROM runs WHERE run_id = $1', [passedRun]).then(() => undefined));
+  await asSuperuser((c) => c.query('DELETE FROM runs WHERE run_id = $1', [passedRun]));
   const broken = await drillbook(['audit', 'verify']);
   expect(broken.code).toBe(6);
   expect(broken.stdout).toContain(`run ${passedRun}: runs row DISAGREES with its chain: runs row: missing`);

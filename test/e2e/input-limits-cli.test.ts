@@ -8,9 +8,10 @@ import { mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runCli } from '../support/cli';
+import { aliasBombRunbook, HOSTILE_HEAD } from '../support/runbooks';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'drillbook-limits-'));
-const head = 'apiVersion: drillbook/v1\nname: t\nversion: "1"\nowners: [sre]\nservices: [core]\n';
+const head = HOSTILE_HEAD;
 const noop = '    action: { adapter: noop, input: {} }\n';
 
 function file(name: string, text: string): string {
@@ -26,14 +27,7 @@ async function validate(p: string, env: NodeJS.ProcessEnv = {}) {
 
 describe('validate under hostile input', () => {
   it('an alias bomb: exit 1, located', async () => {
-    let yaml = `${head}a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n`;
-    let prev = 'a';
-    for (const name of 'bcdefghi') {
-      yaml += `${name}: &${name} [${Array(9).fill(`*${prev}`).join(',')}]\n`;
-      prev = name;
-    }
-    yaml += 'steps:\n  - { id: s, title: s, kind: action, action: { adapter: noop, input: { x: *i } } }\n';
-    const r = await validate(file('bomb.yaml', yaml));
+    const r = await validate(file('bomb.yaml', aliasBombRunbook()));
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/bomb\.yaml:7:8: error: aliases expand to too much data/);
     expect(r.all).not.toMatch(/\n\s+at /);

@@ -7,56 +7,35 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Kysely } from 'kysely';
-import { Client } from 'pg';
-import { startApiServer, type RunningApi } from '../../src/api/server';
-import type { Database } from '../../src/audit/database';
-import { chainHash } from '../../src/audit/hash-chain';
 import { listRunEvents } from '../../src/audit/audit-events';
 import { verifyAuditChain } from '../../src/audit/verify-chain';
-import { issueToken, upsertUser } from '../../src/auth/users';
 import { findingsDb } from '../../src/findings/tables';
 import { ApiClient } from '../../src/cli/api-client';
 import { startRunViaApi } from '../../src/cli/api-runs';
-import type { RunningWorkers } from '../../src/temporal/worker';
-import { destroyTestDb, isolatedTestDb, testDbUrl } from '../support/db';
-import { temporalAddress, testClient, testWorkers, uniqueQueue } from '../support/temporal';
-import { runCli, type CliOutcome } from '../support/cli';
-import { testSigner } from '../support/signing';
+import { asSuperuser, rehashChain } from '../support/db';
+import { startTestApi, type TestApi } from '../support/api';
+import { workflowSuite } from '../support/temporal';
+import { cliEnv, runCli, type CliOutcome } from '../support/cli';
+import { runbookHeader } from '../support/runbooks';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'reports-cli-'));
-const taskQueue = uniqueQueue('reports-cli');
-let db: Kysely<Database>;
-let api: RunningApi;
-let workers: RunningWorkers;
-let temporal: Awaited<ReturnType<typeof testClient>>;
+const wf = workflowSuite('reports-cli', undefined, { isolated: true });
+let api: TestApi;
 let runId: string;
 const tokens: Record<string, string> = {};
 
 function drillbook(args: string[], token?: string): Promise<CliOutcome> {
   return runCli(args, {
     cwd: dir,
-    env: { TEMPORAL_ADDRESS: temporalAddress(), DATABASE_URL: testDbUrl(db), DRILLBOOK_API_URL: api.url, DRILLBOOK_TOKEN: token ?? '' },
+    env: cliEnv(wf.db, { DRILLBOOK_API_URL: api.url, DRILLBOOK_TOKEN: token ?? '' }),
   });
 }
 
 beforeAll(async () => {
-  db = await isolatedTestDb();
-  workers = await testWorkers(db, taskQueue);
-  temporal = await testClient();
-  api = await startApiServer({ signer: await testSigner(), db, temporal: temporal.client, taskQueue, port: 0 });
-  for (const [name, roles] of [['olga', ['operator']], ['bea', ['approver']], ['audrey', ['auditor']]] as const) {
-    await upsertUser(db, { name, roles: [...roles] });
-    tokens[name] = (await issueToken(db, name, { label: 'test' })).token;
-  }
+  api = await startTestApi(wf.db, wf.client, wf.taskQueue);
+  for (const [name, roles] of [['olga', ['operator']], ['bea', ['approver']], ['audrey', ['auditor']]] as const) tokens[name] = await api.tokenFor(name, [...roles]);
   const started = await startRunViaApi(new ApiClient({ api: api.url, token: tokens.olga }), {
-    runbook: `apiVersion: drillbook/v1
-name: small-drill
-version: "1"
-owners: [team]
-services: [payments]
-modes: [drill]
-steps:
+    runbook: `${runbookHeader('small-drill', { objectives: null })}steps:
   - { id: fence, title: Fence, kind: action, action: { adapter: noop, input: { output: { ok: true } } }, marks: [rto.start] }
   - { id: verify, title: Verify, kind: action, needs: [fence], action: { adapter: noop, input: { output: { ok: true } } }, marks: [rto.end] }
 `,
@@ -65,15 +44,12 @@ steps:
     params: {},
     reason: 'reports e2e',
   });
-  await temporal.client.workflow.getHandle(started.runId).result();
+  await wf.client.workflow.getHandle(started.runId).result();
   runId = started.runId;
 }, 120_000);
 
 afterAll(async () => {
   await api?.close();
-  await workers?.shutdown();
-  await temporal?.close();
-  await destroyTestDb(db);
 });
 
 test('signoff through the API: each capacity needs its role, the initiator is never the independent reviewer, every attempt audited', async () => {
@@ -86,13 +62,13 @@ test('signoff through the API: each capacity needs its role, the initiator is ne
   expect((await drillbook(['signoff', runId, '--as', 'auditor-ish'], tokens.audrey))).toMatchObject({ code: 2, stderr: expect.stringMatching(/--as: "auditor-ish"/) });
   expect((await drillbook(['signoff', runId, '--as', 'drill-owner'], 'not-a-token')).code).toBe(8);
 
-  const rows = await findingsDb(db).selectFrom('run_signoffs').select(['role', 'signer']).where('run_id', '=', runId).orderBy('id').execute();
+  const rows = await findingsDb(wf.db).selectFrom('run_signoffs').select(['role', 'signer']).where('run_id', '=', runId).orderBy('id').execute();
   expect(rows).toEqual([{ role: 'drill-owner', signer: 'olga' }, { role: 'business-owner', signer: 'bea' }, { role: 'independent-reviewer', signer: 'audrey' }]);
-  const events = await listRunEvents(db, runId);
+  const events = await listRunEvents(wf.db, runId);
   expect(events.filter((e) => e.type === 'signoff.recorded').map((e) => e.actor)).toEqual(['olga', 'bea', 'audrey']);
   const refused = events.filter((e) => e.type === 'action.refused').map((e) => e.data as { action: string; status: number });
   expect(refused).toEqual([expect.objectContaining({ action: 'signoff', status: 403 })]);
-  expect((await verifyAuditChain(db)).ok).toBe(true);
+  expect((await verifyAuditChain(wf.db)).ok).toBe(true);
 });
 
 test('findings through the API: the author is the token\'s user, each act needs its role, bad input named, every attempt audited, nothing written when refused', async () => {
@@ -103,7 +79,7 @@ test('findings through the API: the author is the token\'s user, each act needs 
   expect(badSeverity).toMatchObject({ code: 2, stderr: expect.stringMatching(/--severity:/) });
   expect(await drillbook(raise)).toMatchObject({ code: 8, stderr: expect.stringMatching(/no API token/) });
   expect(await drillbook([...raise, '--as', 'audrey'], tokens.olga)).toMatchObject({ code: 2, stderr: expect.stringMatching(/--as is no longer accepted/) });
-  expect((await findingsDb(db).selectFrom('findings').selectAll().execute())).toHaveLength(0);
+  expect((await findingsDb(wf.db).selectFrom('findings').selectAll().execute())).toHaveLength(0);
 
   const raised = await drillbook(raise, tokens.audrey);
   expect(raised.code).toBe(0);
@@ -131,7 +107,7 @@ test('findings through the API: the author is the token\'s user, each act needs 
 
   const register = JSON.parse((await drillbook(['finding', 'list', '--run', runId], tokens.audrey)).stdout) as { findings: { recordedBy: string; status: string }[] };
   expect(register.findings).toEqual([expect.objectContaining({ status: 'risk-accepted', recordedBy: 'bea' })]);
-  const trail = await db.selectFrom('audit_events').select(['chain_id', 'type', 'actor', 'data']).where('chain_id', 'in', ['api', 'findings']).orderBy('id').execute();
+  const trail = await wf.db.selectFrom('audit_events').select(['chain_id', 'type', 'actor', 'data']).where('chain_id', 'in', ['api', 'findings']).orderBy('id').execute();
   expect(trail.filter((e) => e.chain_id === 'findings').map((e) => [e.type, e.actor])).toEqual([
     ['finding.raised', 'audrey'],
     ['finding.action_added', 'olga'],
@@ -178,33 +154,18 @@ test('audit checkpoint, then a superuser alters and re-hashes the run chain: ver
   const checkpoint = JSON.parse(readFileSync(cpFile, 'utf8'));
   expect((await drillbook(['audit', 'verify', '--checkpoint', cpFile])).code).toBe(0);
 
-  const admin = new Client({ connectionString: testDbUrl(db) });
-  await admin.connect();
-  try {
-    await admin.query('BEGIN');
-    await admin.query('SET LOCAL session_replication_role = replica');
-    await admin.query(`UPDATE audit_events SET body = replace(body, '"actor":"olga"', '"actor":"mallory"'), actor = 'mallory' WHERE chain_id = $1 AND seq = 1`, [runId]);
-    await admin.query('COMMIT');
-    const broken = await drillbook(['audit', 'verify']);
-    expect(broken.code).toBe(6);
-    expect(broken.stdout).toContain(`chain ${runId} seq 1 (run ${runId}`);
+  await asSuperuser(wf.db, (admin) =>
+    admin.query(`UPDATE audit_events SET body = replace(body, '"actor":"olga"', '"actor":"mallory"'), actor = 'mallory' WHERE chain_id = $1 AND seq = 1`, [runId]),
+  );
+  const broken = await drillbook(['audit', 'verify']);
+  expect(broken.code).toBe(6);
+  expect(broken.stdout).toContain(`chain ${runId} seq 1 (run ${runId}`);
 
-    const { rows } = await admin.query<{ id: string; body: string }>('SELECT id, body FROM audit_events WHERE chain_id = $1 ORDER BY seq', [runId]);
-    await admin.query('BEGIN');
-    await admin.query('SET LOCAL session_replication_role = replica');
-    let prev = '0'.repeat(64);
-    for (const r of rows) {
-      const hash = chainHash(prev, r.body);
-      await admin.query('UPDATE audit_events SET prev_hash = $1, hash = $2 WHERE id = $3', [prev, hash, r.id]);
-      prev = hash;
-    }
-    await admin.query('UPDATE audit_chain_heads SET last_hash = $1 WHERE chain_id = $2', [prev, runId]);
+  await asSuperuser(wf.db, async (admin) => {
+    await rehashChain(admin, runId);
     // The runs row too: `audit verify` checks it against the chain.
     await admin.query(`UPDATE runs SET initiator = 'mallory' WHERE run_id = $1`, [runId]);
-    await admin.query('COMMIT');
-  } finally {
-    await admin.end();
-  }
+  });
   expect((await drillbook(['audit', 'verify'])).code).toBe(0);
   const against = await drillbook(['audit', 'verify', '--checkpoint', cpFile]);
   expect(against.code).toBe(6);

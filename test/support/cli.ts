@@ -2,6 +2,10 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../src/audit/database';
+import { testDbUrl } from './db';
+import { temporalAddress } from './temporal';
 
 export const projectDir = path.join(__dirname, '..', '..');
 export const cliPath = path.join(projectDir, 'bin', 'drillbook.js');
@@ -25,4 +29,9 @@ export async function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.
     const e = err as { code: number; stdout: string; stderr: string };
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
+}
+
+/** The environment of a CLI on the test Temporal and on `db` (its URL), with `extra` on top. */
+export function cliEnv(db: Kysely<Database>, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { TEMPORAL_ADDRESS: temporalAddress(), DATABASE_URL: testDbUrl(db), ...extra };
 }

@@ -11,6 +11,7 @@ import { Client } from 'pg';
 import type { Kysely } from 'kysely';
 import { createDb, type Database } from '../../src/audit/database';
 import { migrateToLatest } from '../../src/audit/migrate';
+import { chainHash } from '../../src/audit/hash-chain';
 
 function databaseUrl(): string {
   const url = process.env.DATABASE_URL;
@@ -57,6 +58,35 @@ export async function destroyTestDb(db: Kysely<Database>): Promise<void> {
 /** A unique id per test (run ids, chain ids, keys), so parallel files never collide. */
 export function uniqueId(prefix = 'test'): string {
   return `${prefix}-${randomUUID()}`;
+}
+
+/**
+ * Runs `statements` as a database superuser can: in one transaction on a connection of its own, with
+ * the triggers off (`session_replication_role = replica`), past every append-only guard.
+ */
+export async function asSuperuser(db: Kysely<Database>, statements: (admin: Client) => Promise<unknown>): Promise<void> {
+  const admin = new Client({ connectionString: testDbUrl(db) });
+  await admin.connect();
+  try {
+    await admin.query('BEGIN');
+    await admin.query('SET LOCAL session_replication_role = replica'); // triggers off: a superuser's power
+    await statements(admin);
+    await admin.query('COMMIT');
+  } finally {
+    await admin.end();
+  }
+}
+
+/** The careful forger (inside `asSuperuser`): re-hashes chain `chainId` from its first event and moves its head to match. */
+export async function rehashChain(admin: Client, chainId: string): Promise<void> {
+  const { rows } = await admin.query<{ id: string; body: string }>('SELECT id, body FROM audit_events WHERE chain_id = $1 ORDER BY seq', [chainId]);
+  let prev = '0'.repeat(64);
+  for (const r of rows) {
+    const hash = chainHash(prev, r.body);
+    await admin.query('UPDATE audit_events SET prev_hash = $1, hash = $2 WHERE id = $3', [prev, hash, r.id]);
+    prev = hash;
+  }
+  await admin.query('UPDATE audit_chain_heads SET last_hash = $1 WHERE chain_id = $2', [prev, chainId]);
 }
 
 async function withAdmin<T>(fn: (admin: Client) => Promise<T>): Promise<T> {

@@ -7,6 +7,11 @@
  * (delete a fixture to record it anew, and only after a deliberate, patched change).
  *
  * What each covers:
+ * - run-drill-decide-abort.json: a failing step retried by decision, failing again, then the run
+ *   aborted (a's undo runs). The fixture in the repository was recorded before signed actions and
+ *   keeps the unpatched path replaying: a recording today takes the signed path.
+ * - run-drill-signed-approve-decide.json: a signed start, approval and decisions (retry, then skip).
+ * - run-drill-abort-mid-step.json: an abort while a step without an undo runs, after a step with one.
  * - run-drill-human-steps.json: a manual step confirmed with evidence, then an approval with a
  *   reminder (a timer and a notice activity) approved (human-steps-2026-11, new branch).
  * - run-drill-guard-pause.json: a guard violation pauses the run; the operator decides retry, the
@@ -25,37 +30,29 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { adapterRegistry } from '../../activities/adapters/index';
-import { loadRunbookText } from '../../src/runbook/load';
-import { abortRun, approveStep, confirmStep, decideOnFailure, getProgress } from '../../src/plan/run-messages';
+import { getProgress } from '../../src/plan/run-messages';
 import type { runDrill } from '../../workflows/run-drill/run-drill';
-import { startWorkflowHarness, type WorkflowHarness } from '../support/temporal';
+import { stepState, workflowSuite } from '../support/temporal';
 import { waitFor } from '../support/wait-for';
-import { answerJson, startScriptedApi, type ScriptedApi } from '../support/scripted-api';
-import { signed, startSignedRun } from '../support/signing';
+import { answerJson } from '../support/scripted-api';
+import { sendSigned } from '../support/signing';
+import { runbookHeader, startRunbook } from '../support/runbooks';
+import { cutover, healthGuard, HOLD_THEN_NEXT, REFUSED_MEMBER, sequenceMember as member, SKIPPED_IN_DRILL_MEMBER } from '../support/runbook-steps';
 
 const dir = path.join(__dirname, '..', 'fixtures', 'histories');
 const recording = Boolean(process.env.RECORD_HISTORIES);
 
-let harness: WorkflowHarness;
-let api: ScriptedApi;
 /** What the loopback API's `/health` reports (the guards' probe). */
 let healthy = true;
-
-if (recording) {
-  beforeAll(async () => {
-    harness = await startWorkflowHarness('record');
-    api = await startScriptedApi((p, res) => {
-      // Answers late: a step still running when the run is aborted.
-      if (p.startsWith('/slow')) setTimeout(() => answerJson(res, {}), 3000);
-      else answerJson(res, { path: p, healthy, token: 'tk-1' });
-    });
-  });
-  afterAll(async () => {
-    await harness?.close();
-    api?.close();
-  });
-}
+const wf = workflowSuite(
+  'record',
+  (p, res) => {
+    // Answers late: a step still running when the run is aborted.
+    if (p.startsWith('/slow')) setTimeout(() => answerJson(res, {}), 3000);
+    else answerJson(res, { path: p, healthy, token: 'tk-1' });
+  },
+  { enabled: recording },
+);
 
 type Handle = WorkflowHandle<typeof runDrill>;
 
@@ -63,43 +60,14 @@ type Handle = WorkflowHandle<typeof runDrill>;
 function record(file: string, yaml: string, drive: (handle: Handle) => Promise<void>): void {
   const run = recording && !existsSync(path.join(dir, file)) ? test : test.skip;
   run(`record ${file}`, async () => {
-    const { plan, planHash, diagnostics } = loadRunbookText(yaml, `${file}.yaml`, { registry: adapterRegistry });
-    if (!plan || !planHash) throw new Error(`runbook invalid: ${JSON.stringify(diagnostics)}`);
-    const handle = await startSignedRun(harness.client, { plan, planHash, mode: 'drill', params: { base: api.base }, initiator: 'alice', reason: 'fixture', taskQueue: harness.taskQueue });
+    const handle = await startRunbook(wf, yaml, { params: { base: wf.api.base }, reason: 'fixture', file: `${file}.yaml` });
     await drive(handle);
     mkdirSync(dir, { recursive: true });
     writeFileSync(path.join(dir, file), historyToJSON(await handle.fetchHistory()));
   });
 }
 
-const header = (name: string) => `
-apiVersion: drillbook/v1
-name: ${name}
-version: "1"
-owners: [team]
-services: [payments]
-objectives: { rto: 1m }
-modes: [drill, failover]
-params:
-  base: { type: string, required: true }
-`;
-
-const guard = (onViolation: string) => `
-guards:
-  - id: primary-healthy
-    title: the primary stays healthy
-    probe: { adapter: http, input: { method: GET, url: "\${{ params.base }}/health" } }
-    expect: output.json.healthy == true
-    every: 100ms
-    onViolation: ${onViolation}
-`;
-
-const member = (id: string) => `
-      - id: ${id}
-        title: ${id}
-        kind: action
-        action: { adapter: http, input: { method: POST, url: "\${{ params.base }}/do/${id}" } }
-        compensate: { adapter: http, input: { method: POST, url: "\${{ params.base }}/undo/${id}" } }`;
+const header = (name: string) => runbookHeader(name, { objectives: 'rto: 1m', modes: 'drill, failover', base: true });
 
 /** A step done first, with an undo (undone when the run aborts). */
 const prepare = `
@@ -109,8 +77,6 @@ const prepare = `
     action: { adapter: noop, input: {} }
     compensate: { adapter: http, input: { method: POST, url: "\${{ params.base }}/undo/prepare" } }
 `;
-
-const stepState = async (handle: Handle, id: string) => (await handle.query(getProgress)).steps.find((s) => s.id === id)?.state;
 
 record(
   'run-drill-human-steps.json',
@@ -136,30 +102,18 @@ steps:
     action: { adapter: noop, input: { output: { ok: true } } }
 `,
   async (handle) => {
-    const id = handle.workflowId;
     await waitFor(async () => (await handle.query(getProgress)).waiting?.[0]?.stepId === 'call-bank');
-    await handle.executeUpdate(confirmStep, { args: [await signed('confirm', id, { stepId: 'call-bank', actor: 'bob', evidence: { ticketUrl: 'https://tickets/T-1' } })] });
+    await sendSigned(handle, 'confirm', { stepId: 'call-bank', actor: 'bob', evidence: { ticketUrl: 'https://tickets/T-1' } });
     await waitFor(async () => (await handle.query(getProgress)).waiting?.[0]?.stepId === 'go');
-    await waitFor(async () => api.calls.includes('POST /remind'));
-    await handle.executeUpdate(approveStep, { args: [await signed('approve', id, { stepId: 'go', actor: 'carol', roles: ['approver'], comment: 'go' })] });
+    await waitFor(async () => wf.api.calls.includes('POST /remind'));
+    await sendSigned(handle, 'approve', { stepId: 'go', actor: 'carol', roles: ['approver'], comment: 'go' });
     expect((await handle.result()).state).toBe('completed');
   },
 );
 
 record(
   'run-drill-guard-pause.json',
-  `${header('replay-guard-pause-fixture')}${guard('pause')}
-steps:
-  - id: hold
-    title: hold
-    kind: wait
-    duration: 1500ms
-  - id: next
-    title: next
-    kind: action
-    needs: [hold]
-    action: { adapter: noop, input: {} }
-`,
+  `${header('replay-guard-pause-fixture')}${healthGuard('pause')}steps:${HOLD_THEN_NEXT}`,
   async (handle) => {
     healthy = true;
     await waitFor(async () => (await handle.query(getProgress)).guards?.[0]?.state === 'watching');
@@ -167,14 +121,14 @@ steps:
     await waitFor(async () => (await handle.query(getProgress)).awaitingDecision?.stepId === 'guard:primary-healthy');
     await waitFor(async () => (await stepState(handle, 'hold')) === 'completed');
     healthy = true;
-    await handle.executeUpdate(decideOnFailure, { args: [await signed('decide', handle.workflowId, { stepId: 'guard:primary-healthy', decision: 'retry', actor: 'bob' })] });
+    await sendSigned(handle, 'decide', { stepId: 'guard:primary-healthy', decision: 'retry', actor: 'bob' });
     expect((await handle.result()).state).toBe('completed');
   },
 );
 
 record(
   'run-drill-guard-abort.json',
-  `${header('replay-guard-abort-fixture')}${guard('abort')}
+  `${header('replay-guard-abort-fixture')}${healthGuard('abort')}
 steps:${prepare}  - id: slow
     title: still running at the violation, with an undo
     kind: action
@@ -185,29 +139,19 @@ steps:${prepare}  - id: slow
 `,
   async (handle) => {
     healthy = true;
-    await waitFor(async () => api.calls.includes('POST /slow/guarded'));
+    await waitFor(async () => wf.api.calls.includes('POST /slow/guarded'));
     healthy = false;
     const result = await handle.result();
     healthy = true;
     expect(result.state).toBe('aborted');
-    expect(api.calls).toContain('POST /undo/prepare');
+    expect(wf.api.calls).toContain('POST /undo/prepare');
   },
 );
 
 record(
   'run-drill-sequence-completed.json',
   `${header('replay-sequence-completed-fixture')}
-steps:
-  - id: cutover
-    title: critical section
-    kind: sequence
-    local: true
-    steps:${member('fence')}
-      - id: only-failover
-        title: skipped in a drill
-        kind: action
-        when: mode == 'failover'
-        action: { adapter: noop, input: {} }
+steps:${cutover('local: true')}${member('fence')}${SKIPPED_IN_DRILL_MEMBER}
       - id: optional
         title: fails, and the sequence goes on
         kind: action
@@ -229,15 +173,7 @@ steps:
 record(
   'run-drill-sequence-failed.json',
   `${header('replay-sequence-failed-fixture')}
-steps:
-  - id: cutover
-    title: critical section
-    kind: sequence
-    steps:${member('undo-a')}
-      - id: refused
-        title: an answer that is not the expected one (definitive)
-        kind: action
-        action: { adapter: http, input: { method: GET, url: "\${{ params.base }}/refused", expect: { json: { ready: 'never' } } } }${member('never-run')}
+steps:${cutover()}${member('undo-a')}${REFUSED_MEMBER}${member('never-run')}
   - id: later
     title: runs after the skip
     kind: action
@@ -246,7 +182,7 @@ steps:
 `,
   async (handle) => {
     await waitFor(async () => (await handle.query(getProgress)).awaitingDecision?.stepId === 'cutover');
-    await handle.executeUpdate(decideOnFailure, { args: [await signed('decide', handle.workflowId, { stepId: 'cutover', decision: 'skip', reason: 'fixture: done by hand', actor: 'bob' })] });
+    await sendSigned(handle, 'decide', { stepId: 'cutover', decision: 'skip', reason: 'fixture: done by hand', actor: 'bob' });
     const result = await handle.result();
     expect(result.state).toBe('completed');
     expect(result.steps['never-run'].state).toBe('skipped');
@@ -256,21 +192,128 @@ steps:
 record(
   'run-drill-sequence-cancelled.json',
   `${header('replay-sequence-cancelled-fixture')}
-steps:${prepare}  - id: cutover
-    title: critical section
-    kind: sequence
-    needs: [prepare]
-    steps:${member('before-slow')}
+steps:${prepare}${cutover('needs: [prepare]')}${member('before-slow')}
       - id: slow
         title: answers after 3 s
         kind: action
         action: { adapter: http, input: { method: POST, url: "\${{ params.base }}/slow/sequence" } }${member('after-slow')}
 `,
   async (handle) => {
-    await waitFor(async () => api.calls.includes('POST /slow/sequence'));
-    await handle.executeUpdate(abortRun, { args: [await signed('abort', handle.workflowId, { reason: 'fixture', actor: 'bob' })] });
+    await waitFor(async () => wf.api.calls.includes('POST /slow/sequence'));
+    await sendSigned(handle, 'abort', { reason: 'fixture', actor: 'bob' });
     expect((await handle.result()).state).toBe('aborted');
-    expect(api.calls).toContain('POST /undo/before-slow');
+    expect(wf.api.calls).toContain('POST /undo/before-slow');
   },
 );
 
+/** Waits until `stepId` failed a second time (its second execution) and waits for a decision. */
+async function failedTwice(handle: Handle, stepId: string): Promise<void> {
+  await waitFor(async () => {
+    const p = await handle.query(getProgress);
+    return p.awaitingDecision?.stepId === stepId && p.steps.find((s) => s.id === stepId)!.execution === 2;
+  });
+}
+
+/** An action `flaky` (after `needs`) that fails at once: nothing listens on port 9. */
+const unreachable = (title: string, needs: string) => `
+  - id: flaky
+    title: ${title}
+    kind: action
+    needs: [${needs}]
+    retry: { attempts: 1 }
+    action: { adapter: http, input: { method: GET, url: "http://127.0.0.1:9/unreachable" } }
+`;
+
+record(
+  'run-drill-decide-abort.json',
+  `${runbookHeader('replay-fixture', { objectives: 'rto: 1m, rpo: 0s', modes: 'drill, failover', base: true })}
+steps:
+  - id: a
+    title: a
+    kind: action
+    action: { adapter: noop, input: { output: { n: 1 } } }
+    marks: [rto.start]
+    compensate: { adapter: noop, input: {} }
+  - id: b
+    title: b
+    kind: action
+    needs: [a]
+    action: { adapter: noop, input: { output: { m: "\${{ steps.a.output.n + 1 }}" } } }
+  - id: c
+    title: c (skipped in drills)
+    kind: action
+    needs: [a]
+    when: mode == 'failover'
+    action: { adapter: noop, input: {} }
+  - id: d
+    title: d
+    kind: check
+    needs: [b, c]
+    probe: { adapter: noop, input: { output: { ok: true } } }
+    expect: output.ok
+    until: { within: 5s, every: 100ms }
+    marks: [rto.end]
+  - id: soak
+    title: soak
+    kind: wait
+    needs: [d]
+    duration: 200ms${unreachable('fails once, then retried by decision', 'soak')}`,
+  async (handle) => {
+    // Pause on the failing step, decide retry (it fails again), then abort: compensation of a.
+    await waitFor(async () => (await handle.query(getProgress)).awaitingDecision?.stepId === 'flaky');
+    await sendSigned(handle, 'decide', { stepId: 'flaky', decision: 'retry', actor: 'bob' });
+    await failedTwice(handle, 'flaky');
+    await sendSigned(handle, 'abort', { reason: 'fixture', actor: 'bob' });
+    await handle.result();
+  },
+);
+
+record(
+  'run-drill-signed-approve-decide.json',
+  `${header('replay-signed-fixture')}
+steps:
+  - id: go
+    title: go / no-go
+    kind: approval
+    role: approver
+    approvers: 1${unreachable('fails, retried by decision, then skipped', 'go')}  - id: after
+    title: after
+    kind: action
+    needs: [flaky]
+    action: { adapter: noop, input: {} }
+`,
+  async (handle) => {
+    await waitFor(async () => (await handle.query(getProgress)).waiting?.[0]?.stepId === 'go');
+    await sendSigned(handle, 'approve', { stepId: 'go', actor: 'bob', roles: ['approver'], comment: 'go' });
+    await waitFor(async () => (await handle.query(getProgress)).awaitingDecision?.stepId === 'flaky');
+    await sendSigned(handle, 'decide', { stepId: 'flaky', decision: 'retry', actor: 'carol' });
+    await failedTwice(handle, 'flaky');
+    await sendSigned(handle, 'decide', { stepId: 'flaky', decision: 'skip', reason: 'fixture: done by hand', actor: 'carol' });
+    expect((await handle.result()).state).toBe('completed');
+  },
+);
+
+record(
+  'run-drill-abort-mid-step.json',
+  `${header('replay-abort-mid-step-fixture')}
+steps:
+  - id: prepare
+    title: done, with an undo
+    kind: action
+    action: { adapter: http, input: { method: POST, url: "\${{ params.base }}/do/prepare" } }
+    compensate: { adapter: http, input: { method: POST, url: "\${{ params.base }}/undo/prepare" } }
+  - id: slow
+    title: still running at the abort, no undo
+    kind: action
+    needs: [prepare]
+    retry: { attempts: 1 }
+    action: { adapter: http, input: { method: POST, url: "\${{ params.base }}/slow" } }
+`,
+  async (handle) => {
+    // The loopback API answers /slow after 3 s, so the abort lands while its activity runs.
+    await waitFor(async () => wf.api.calls.includes('POST /slow'));
+    await sendSigned(handle, 'abort', { reason: 'fixture', actor: 'bob' });
+    expect((await handle.result()).state).toBe('aborted');
+    expect(wf.api.calls).toContain('POST /undo/prepare');
+  },
+);

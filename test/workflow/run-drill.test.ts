@@ -3,74 +3,34 @@
  * dependencies and parallelism, `when`, templates over step outputs, polled checks, durable waits,
  * retries, pause → decision, abort → compensations in reverse, and the audit trail of each.
  */
-import type { Client } from '@temporalio/client';
-import type { Kysely } from 'kysely';
-import type { Database } from '../../src/audit/database';
 import { getRunStory } from '../../src/audit/run-story';
 import { verifyAuditChain } from '../../src/audit/verify-chain';
-import { adapterRegistry } from '../../activities/adapters/index';
-import { loadRunbookText } from '../../src/runbook/load';
 import type { Mode } from '../../src/plan/types';
-import { abortRun, decideOnFailure, getProgress } from '../../src/plan/run-messages';
-import { startWorkflowHarness, type WorkflowHarness } from '../support/temporal';
+import { getProgress } from '../../src/plan/run-messages';
+import { workflowSuite } from '../support/temporal';
 import { waitFor } from '../support/wait-for';
-import { answerJson, startScriptedApi, type ScriptedApi } from '../support/scripted-api';
-import { startSignedRun, signed } from '../support/signing';
-import { undoableChainThenHold } from '../support/runbook-steps';
+import { answerJson } from '../support/scripted-api';
+import { sendSigned, updateRefusal } from '../support/signing';
+import { runbookHeader, startRunbook } from '../support/runbooks';
+import { abortWhileHolding, undoableChainThenHold } from '../support/runbook-steps';
 
-let harness: WorkflowHarness;
-let db: Kysely<Database>;
-let client: Client;
-let taskQueue: string;
-let api: ScriptedApi;
-let base: string;
-let calls: string[];
-let failuresLeft: Map<string, number>;
 let counter = 0;
-
-beforeAll(async () => {
-  harness = await startWorkflowHarness('wf');
-  ({ db, client, taskQueue } = harness);
-  api = await startScriptedApi((path, res) => {
-    if (path.startsWith('/counter')) counter += 1;
-    // Answers late: a step still running when the test aborts.
-    if (path === '/do/slow') setTimeout(() => answerJson(res, { path }), 3000);
-    else answerJson(res, { path, counter, ready: counter >= 3 });
-  });
-  ({ base, calls, failuresLeft } = api);
+const wf = workflowSuite('wf', (path, res) => {
+  if (path.startsWith('/counter')) counter += 1;
+  // Answers late: a step still running when the test aborts.
+  if (path === '/do/slow') setTimeout(() => answerJson(res, { path }), 3000);
+  else answerJson(res, { path, counter, ready: counter >= 3 });
 });
 
-afterAll(async () => {
-  await harness?.close();
-  api?.close();
-});
-
-function compile(yaml: string) {
-  const { plan, planHash, diagnostics } = loadRunbookText(yaml, 'test.yaml', { registry: adapterRegistry });
-  if (!plan || !planHash) throw new Error(`runbook invalid: ${JSON.stringify(diagnostics)}`);
-  return { plan, planHash };
+/** Starts `header` with `steps` (the YAML after `steps:`). */
+async function start(steps: string, mode: Mode = 'drill', params: Record<string, string | number | boolean> = {}) {
+  return startRunbook(wf, `${header}steps:${steps}`, { mode, params: { base: wf.api.base, ...params } });
 }
 
-async function start(yaml: string, mode: Mode = 'drill', params: Record<string, string | number | boolean> = {}) {
-  const { plan, planHash } = compile(yaml);
-  return startSignedRun(client, { plan, planHash, mode, params: { base, ...params }, initiator: 'alice', reason: 'test', taskQueue });
-}
-
-const header = `
-apiVersion: drillbook/v1
-name: wf-test
-version: "1"
-owners: [team]
-services: [payments]
-objectives: { rto: 1m, rpo: 0s }
-modes: [drill, failover]
-params:
-  base: { type: string, required: true }
-`;
+const header = runbookHeader('wf-test', { objectives: 'rto: 1m, rpo: 0s', modes: 'drill, failover', base: true });
 
 test('runs dependencies, parallel steps, when, templates, polled checks and waits; the audit trail holds each transition once', async () => {
-  const handle = await start(`${header}
-steps:
+  const handle = await start(`
   - id: first
     title: first
     kind: action
@@ -111,7 +71,7 @@ steps:
   expect(result.verdict).toBe('pass');
   expect(result.steps['only-failover'].state).toBe('skipped');
   expect(result.steps.right.output).toEqual({ doubled: 4 });
-  expect(calls).toContain('GET /left/abc');
+  expect(wf.api.calls).toContain('GET /left/abc');
   expect((result.steps.poll.output as { json: { counter: number } }).json.counter).toBeGreaterThanOrEqual(3);
   expect(result.rtoMs).toBeGreaterThan(0);
 
@@ -125,7 +85,7 @@ steps:
     ['pause', 'completed'],
   ]);
 
-  const story = (await getRunStory(db, handle.workflowId))!;
+  const story = (await getRunStory(wf.db, handle.workflowId))!;
   expect(story.run!.status).toBe('completed');
   expect(story.run!.verdict).toBe('pass');
   const types = story.events.map((e) => `${e.type}:${e.stepId ?? ''}`);
@@ -140,33 +100,32 @@ steps:
   expect((polled.data as { probes: number }).probes).toBeGreaterThanOrEqual(3);
   // Events are keyed: no key twice, and the run's chain verifies.
   expect(new Set(story.events.map((e) => e.key)).size).toBe(story.events.length);
-  expect((await verifyAuditChain(db, { chainId: handle.workflowId })).ok).toBe(true);
+  expect((await verifyAuditChain(wf.db, { chainId: handle.workflowId })).ok).toBe(true);
 });
 
+/** An action `id` (after `needs`) that GETs `<base><path>`, tried as `retry` says. */
+const getStep = (id: string, title: string, path: string, retry: string, needs = '') => `
+  - id: ${id}
+    title: ${title}
+    kind: action
+${needs ? `    needs: [${needs}]\n` : ''}    action: { adapter: http, input: { method: GET, url: "\${{ params.base }}${path}" } }
+    retry: ${retry}
+`;
+
 test('retries a failing step per its policy, then pauses for a decision; retry completes the run', async () => {
-  failuresLeft.set('/flaky', 2);
-  const handle = await start(`${header}
-steps:
-  - id: flaky
-    title: succeeds on the third attempt
-    kind: action
-    action: { adapter: http, input: { method: GET, url: "\${{ params.base }}/flaky" } }
-    retry: { attempts: 3, interval: 100ms }
-  - id: broken
-    title: fails until decided
-    kind: action
-    needs: [flaky]
-    action: { adapter: http, input: { method: GET, url: "\${{ params.base }}/broken" } }
-    retry: { attempts: 1 }
-`);
-  failuresLeft.set('/broken', 1);
+  wf.api.failuresLeft.set('/flaky', 2);
+  const handle = await start(
+    getStep('flaky', 'succeeds on the third attempt', '/flaky', '{ attempts: 3, interval: 100ms }') +
+      getStep('broken', 'fails until decided', '/broken', '{ attempts: 1 }', 'flaky'),
+  );
+  wf.api.failuresLeft.set('/broken', 1);
   await waitFor(async () => (await handle.query(getProgress)).awaitingDecision?.stepId === 'broken');
-  expect(await refusal(handle.executeUpdate(decideOnFailure, { args: [await signed('decide', handle.workflowId, { stepId: 'broken', decision: 'skip', actor: 'bob' })] }))).toMatch(/reason/);
-  expect(await refusal(handle.executeUpdate(decideOnFailure, { args: [await signed('decide', handle.workflowId, { stepId: 'flaky', decision: 'retry', actor: 'bob' })] }))).toMatch(/not waiting/);
-  await handle.executeUpdate(decideOnFailure, { args: [await signed('decide', handle.workflowId, { stepId: 'broken', decision: 'retry', actor: 'bob' })] });
+  expect(await updateRefusal(sendSigned(handle, 'decide', { stepId: 'broken', decision: 'skip', actor: 'bob' }))).toMatch(/reason/);
+  expect(await updateRefusal(sendSigned(handle, 'decide', { stepId: 'flaky', decision: 'retry', actor: 'bob' }))).toMatch(/not waiting/);
+  await sendSigned(handle, 'decide', { stepId: 'broken', decision: 'retry', actor: 'bob' });
   const result = await handle.result();
   expect(result.state).toBe('completed');
-  const story = (await getRunStory(db, handle.workflowId))!;
+  const story = (await getRunStory(wf.db, handle.workflowId))!;
   const types = story.events.map((e) => `${e.type}:${e.stepId ?? ''}`);
   expect(types.filter((t) => t === 'step.retried:flaky')).toHaveLength(2);
   expect(types.filter((t) => t === 'step.completed:flaky')).toHaveLength(1);
@@ -176,37 +135,28 @@ steps:
 });
 
 test("a step that failed after its retries shows the attempts the trail recorded, not the first one's 1", async () => {
-  failuresLeft.set('/down/twice', 2);
-  const handle = await start(`${header}
-steps:
-  - id: down
-    title: fails both of its attempts
-    kind: action
-    action: { adapter: http, input: { method: GET, url: "\${{ params.base }}/down/twice" } }
-    retry: { attempts: 2, interval: 100ms }
-`);
+  wf.api.failuresLeft.set('/down/twice', 2);
+  const handle = await start(getStep('down', 'fails both of its attempts', '/down/twice', '{ attempts: 2, interval: 100ms }'));
   await waitFor(async () => (await handle.query(getProgress)).awaitingDecision?.stepId === 'down');
   const step = (await handle.query(getProgress)).steps.find((s) => s.id === 'down')!;
-  const story = await getRunStory(db, handle.workflowId);
+  const story = await getRunStory(wf.db, handle.workflowId);
   const tried = story.events.filter((e) => e.type === 'step.attempt_failed' && e.stepId === 'down');
   expect(tried).toHaveLength(2);
   expect({ state: step.state, attempts: step.attempts }).toEqual({ state: 'failed', attempts: tried.length });
-  await handle.executeUpdate(decideOnFailure, { args: [await signed('decide', handle.workflowId, { stepId: 'down', decision: 'skip', reason: 'seen', actor: 'bob' })] });
+  await sendSigned(handle, 'decide', { stepId: 'down', decision: 'skip', reason: 'seen', actor: 'bob' });
   expect((await handle.result()).verdict).toBe('partial');
 });
 
 test('abort runs the compensations of completed steps in reverse order; a failing one does not stop the others', async () => {
-  failuresLeft.set('/undo/two', 100);
-  const handle = await start(`${header}
-steps:${undoableChainThenHold()}`);
-  await waitFor(async () => (await handle.query(getProgress)).steps.find((s) => s.id === 'hold')?.state === 'running');
-  await handle.executeUpdate(abortRun, { args: [await signed('abort', handle.workflowId, { reason: 'drill window closed', actor: 'carol' })] });
+  wf.api.failuresLeft.set('/undo/two', 100);
+  const handle = await start(undoableChainThenHold());
+  await abortWhileHolding(handle);
   const result = await handle.result();
   expect(result.state).toBe('aborted');
   expect(result.verdict).toBe('fail');
-  const undos = calls.filter((c) => c.startsWith('POST /undo/')).filter((c, i, all) => all.indexOf(c) === i);
+  const undos = wf.api.calls.filter((c) => c.startsWith('POST /undo/')).filter((c, i, all) => all.indexOf(c) === i);
   expect(undos).toEqual(['POST /undo/three', 'POST /undo/two', 'POST /undo/one']);
-  const story = (await getRunStory(db, handle.workflowId))!;
+  const story = (await getRunStory(wf.db, handle.workflowId))!;
   const outcomes = story.events.filter((e) => e.type.startsWith('compensation.') && e.type !== 'compensation.started').map((e) => `${e.type}:${e.stepId}`);
   expect(outcomes).toContain('compensation.completed:three');
   expect(outcomes).toContain('compensation.failed:two');
@@ -216,8 +166,7 @@ steps:${undoableChainThenHold()}`);
 });
 
 test('abort while a step with an undo runs: the run waits for it, and a side effect it completed is undone', async () => {
-  const handle = await start(`${header}
-steps:
+  const handle = await start(`
   - id: slow
     title: answers after 3 s
     kind: action
@@ -225,30 +174,18 @@ steps:
     compensate: { adapter: http, input: { method: POST, url: "\${{ params.base }}/undo/slow" } }
     retry: { attempts: 1 }
 `);
-  await waitFor(async () => calls.includes('POST /do/slow'));
-  await handle.executeUpdate(abortRun, { args: [await signed('abort', handle.workflowId, { reason: 'stop now', actor: 'carol' })] });
+  await waitFor(async () => wf.api.calls.includes('POST /do/slow'));
+  await sendSigned(handle, 'abort', { reason: 'stop now', actor: 'carol' });
   const result = await handle.result();
   expect(result.state).toBe('aborted');
   // The fence-like call went through (the server answered after the abort): it must be undone.
-  expect(calls.indexOf('POST /undo/slow')).toBeGreaterThan(calls.indexOf('POST /do/slow'));
-  const story = await getRunStory(db, handle.workflowId);
+  expect(wf.api.calls.indexOf('POST /undo/slow')).toBeGreaterThan(wf.api.calls.indexOf('POST /do/slow'));
+  const story = await getRunStory(wf.db, handle.workflowId);
   expect(story.events.map((e) => `${e.type}:${e.stepId ?? ''}`)).toContain('compensation.completed:slow');
 });
 
-/** The message of the validator's refusal (the client wraps it in a WorkflowUpdateFailedError). */
-async function refusal(update: Promise<unknown>): Promise<string> {
-  try {
-    await update;
-  } catch (err) {
-    const e = err as { cause?: { message?: string }; message: string };
-    return e.cause?.message ?? e.message;
-  }
-  throw new Error('the update was accepted');
-}
-
 test('local steps run as local activities (no task-queue round trip) and keep their audit trail', async () => {
-  const handle = await start(`${header}
-steps:
+  const handle = await start(`
   - id: fence
     title: fence
     kind: action
@@ -276,8 +213,8 @@ steps:
   const scheduled = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes).map((e) => e.activityTaskScheduledEventAttributes!.activityType!.name);
   // Only `announce` went through the task queue; fence and promote are markers of local activities.
   expect(scheduled).toEqual(['executeAction']);
-  expect(calls).toContain('POST /fence');
-  const story = await getRunStory(db, handle.workflowId);
+  expect(wf.api.calls).toContain('POST /fence');
+  const story = await getRunStory(wf.db, handle.workflowId);
   for (const id of ['fence', 'promote', 'announce']) {
     expect(story.events.filter((e) => e.type === 'step.completed' && e.stepId === id)).toHaveLength(1);
   }

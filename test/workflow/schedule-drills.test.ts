@@ -81,6 +81,16 @@ steps:
   writeFileSync(path.join(dir, 'b.yaml'), runbook(svcBlack, 10));
   writeFileSync(path.join(dir, 'c.yaml'), runbook(svcRecurring, 10));
   const blackoutEnd = new Date(Date.now() + 6_000).toISOString();
+  /** A service of ops@example whose runbook `file` is scheduled on the 1st of January and July. */
+  const scheduledOnThe1st = (service: string, file: string) => `  - name: ${service}
+    owner: ops@example
+    criticality: high
+    sites: [a]
+    objectives: { rto: 2s, rpo: 0s }
+    runbooks:
+      - file: ${file}
+        schedule: { months: [JANUARY, JULY], day: 1 }
+`;
   const text = `apiVersion: drillbook/v1
 kind: ServiceInventory
 timezone: Asia/Seoul
@@ -96,23 +106,7 @@ services:
       - file: a.yaml
         schedule: { months: [JANUARY, JULY], day: 15, at: "10:00", jitter: 30m }
         expectedDurations: { slow: 500ms }
-  - name: ${svcBlack}
-    owner: ops@example
-    criticality: high
-    sites: [a]
-    objectives: { rto: 2s, rpo: 0s }
-    runbooks:
-      - file: b.yaml
-        schedule: { months: [JANUARY, JULY], day: 1 }
-  - name: ${svcRecurring}
-    owner: ops@example
-    criticality: high
-    sites: [a]
-    objectives: { rto: 2s, rpo: 0s }
-    runbooks:
-      - file: c.yaml
-        schedule: { months: [JANUARY, JULY], day: 1 }
-blackouts:
+${scheduledOnThe1st(svcBlack, 'b.yaml')}${scheduledOnThe1st(svcRecurring, 'c.yaml')}blackouts:
   - name: hours-${tag}
     every: { days: [${seoulDay}], from: "${seoul(recurringStart)}", to: "${seoul(recurringEnd)}" }
     services: [${svcRecurring}]

@@ -3,89 +3,38 @@
  * with its own audit trail, step result, marks and compensation — against the real dev server, the
  * real worker wiring and the real audit database.
  */
-import type { Client } from '@temporalio/client';
-import type { Kysely } from 'kysely';
-import type { Database } from '../../src/audit/database';
 import { getRunStory } from '../../src/audit/run-story';
 import { verifyAuditChain } from '../../src/audit/verify-chain';
-import { adapterRegistry } from '../../activities/adapters/index';
-import { loadRunbookText } from '../../src/runbook/load';
-import { abortRun, getProgress } from '../../src/plan/run-messages';
-import { startWorkflowHarness, type WorkflowHarness } from '../support/temporal';
+import { getProgress } from '../../src/plan/run-messages';
+import { workflowSuite } from '../support/temporal';
 import { waitFor } from '../support/wait-for';
-import { answerJson, startScriptedApi, type ScriptedApi } from '../support/scripted-api';
-import { startSignedRun, signed } from '../support/signing';
+import { answerJson } from '../support/scripted-api';
+import { sendSigned } from '../support/signing';
+import { runbookHeader, startRunbook } from '../support/runbooks';
+import { cutover, REFUSED_MEMBER, sequenceMember as member, SKIPPED_IN_DRILL_MEMBER } from '../support/runbook-steps';
 
-let harness: WorkflowHarness;
-let db: Kysely<Database>;
-let client: Client;
-let taskQueue: string;
-let api: ScriptedApi;
-let base: string;
-let calls: string[];
-let failuresLeft: Map<string, number>;
 let polls = 0;
-
-beforeAll(async () => {
-  harness = await startWorkflowHarness('seq');
-  ({ db, client, taskQueue } = harness);
-  api = await startScriptedApi((path, res) => {
-    if (path.startsWith('/poll')) polls += 1;
-    // Answers late: a member still running when the test aborts.
-    if (path === '/slow') setTimeout(() => answerJson(res, {}), 3000);
-    else answerJson(res, { path, ready: polls >= 3, token: 'tk-1' });
-  });
-  ({ base, calls, failuresLeft } = api);
+const wf = workflowSuite('seq', (path, res) => {
+  if (path.startsWith('/poll')) polls += 1;
+  // Answers late: a member still running when the test aborts.
+  if (path === '/slow') setTimeout(() => answerJson(res, {}), 3000);
+  else answerJson(res, { path, ready: polls >= 3, token: 'tk-1' });
 });
 
-afterAll(async () => {
-  await harness?.close();
-  api?.close();
-});
+const header = runbookHeader('seq-test', { objectives: 'rto: 1m', modes: 'drill, failover', base: true });
 
-const header = `
-apiVersion: drillbook/v1
-name: seq-test
-version: "1"
-owners: [team]
-services: [payments]
-objectives: { rto: 1m }
-modes: [drill, failover]
-params:
-  base: { type: string, required: true }
-`;
-
-async function start(yaml: string) {
-  const { plan, planHash, diagnostics } = loadRunbookText(yaml, 'test.yaml', { registry: adapterRegistry });
-  if (!plan || !planHash) throw new Error(`runbook invalid: ${JSON.stringify(diagnostics)}`);
-  return startSignedRun(client, { plan, planHash, mode: 'drill', params: { base }, initiator: 'alice', reason: 'test', taskQueue });
+/** Starts `header` with `steps` (the YAML after `steps:`). */
+async function start(steps: string) {
+  return startRunbook(wf, `${header}steps:${steps}`, { params: { base: wf.api.base } });
 }
 
-const member = (id: string, extra = '') => `
-      - id: ${id}
-        title: ${id}
-        kind: action
-        action: { adapter: http, input: { method: POST, url: "\${{ params.base }}/do/${id}" } }
-        compensate: { adapter: http, input: { method: POST, url: "\${{ params.base }}/undo/${id}" } }${extra}`;
-
 test('members run in order in one local activity: templates, when, polled checks, continue; each with its own trail, results and marks', async () => {
-  failuresLeft.set('/do/optional', 100);
-  const handle = await start(`${header}
-steps:
-  - id: cutover
-    title: critical section
-    kind: sequence
-    local: true
-    steps:${member('fence', '\n        marks: [rto.start]\n        evidence: [json]')}
+  wf.api.failuresLeft.set('/do/optional', 100);
+  const handle = await start(`${cutover('local: true')}${member('fence', '\n        marks: [rto.start]\n        evidence: [json]')}
       - id: read-token
         title: reads the fence's answer
         kind: action
-        action: { adapter: http, input: { method: GET, url: "\${{ params.base }}/token/\${{ steps.fence.output.json.token }}" } }
-      - id: only-failover
-        title: skipped in a drill
-        kind: action
-        when: mode == 'failover'
-        action: { adapter: noop, input: {} }
+        action: { adapter: http, input: { method: GET, url: "\${{ params.base }}/token/\${{ steps.fence.output.json.token }}" } }${SKIPPED_IN_DRILL_MEMBER}
       - id: optional
         title: fails, and the sequence goes on
         kind: action
@@ -119,7 +68,7 @@ steps:
   const markers = (history.events ?? []).filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity');
   expect(markers.length).toBeGreaterThanOrEqual(3); // run started, the sequence, run ended
 
-  const story = await getRunStory(db, handle.workflowId);
+  const story = await getRunStory(wf.db, handle.workflowId);
   // What the activity wrote, in chain order (the workflow's own step.failed/skipped come with its next batch).
   const trail = story.events
     .filter((e) => e.actor !== 'drillbook' && e.stepId && ['fence', 'read-token', 'optional', 'ready'].includes(e.stepId))
@@ -144,26 +93,20 @@ steps:
   expect(rows.get('ready')?.status).toBe('completed');
   expect(rows.get('ready')!.startedAt!.getTime()).toBeGreaterThanOrEqual(rows.get('fence')!.endedAt!.getTime());
   expect(story.run!.rtoMs).toBe(rows.get('ready')!.endedAt!.getTime() - rows.get('fence')!.startedAt!.getTime());
-  expect(calls.filter((c) => c === 'POST /do/fence')).toHaveLength(1);
-  expect(await verifyAuditChain(db, { chainId: handle.workflowId })).toMatchObject({ ok: true });
+  expect(wf.api.calls.filter((c) => c === 'POST /do/fence')).toHaveLength(1);
+  expect(await verifyAuditChain(wf.db, { chainId: handle.workflowId })).toMatchObject({ ok: true });
 });
 
 test('a member that fails transiently: the sequence is retried and members an earlier attempt completed are not run again', async () => {
-  failuresLeft.set('/do/flaky-two', 1);
-  const handle = await start(`${header}
-steps:
-  - id: cutover
-    title: critical section
-    kind: sequence
-    retry: { attempts: 3, interval: 100ms }
-    steps:${member('flaky-one')}${member('flaky-two')}
+  wf.api.failuresLeft.set('/do/flaky-two', 1);
+  const handle = await start(`${cutover('retry: { attempts: 3, interval: 100ms }')}${member('flaky-one')}${member('flaky-two')}
 `);
   const result = await handle.result();
   expect(result.state).toBe('completed');
   expect(result.verdict).toBe('pass');
-  expect(calls.filter((c) => c === 'POST /do/flaky-one')).toHaveLength(1);
-  expect(calls.filter((c) => c === 'POST /do/flaky-two')).toHaveLength(2);
-  const story = await getRunStory(db, handle.workflowId);
+  expect(wf.api.calls.filter((c) => c === 'POST /do/flaky-one')).toHaveLength(1);
+  expect(wf.api.calls.filter((c) => c === 'POST /do/flaky-two')).toHaveLength(2);
+  const story = await getRunStory(wf.db, handle.workflowId);
   const types = story.events.map((e) => `${e.type}:${e.stepId ?? ''}`);
   expect(types.filter((t) => t === 'step.completed:flaky-one')).toHaveLength(1);
   expect(types.filter((t) => t === 'step.attempt_failed:flaky-two')).toHaveLength(1);
@@ -173,16 +116,7 @@ steps:
 });
 
 test('a member that fails for good pauses the run on its sequence; abort undoes the completed members in reverse', async () => {
-  const handle = await start(`${header}
-steps:
-  - id: cutover
-    title: critical section
-    kind: sequence
-    steps:${member('undo-a')}${member('undo-b')}
-      - id: refused
-        title: an answer that is not the expected one (definitive)
-        kind: action
-        action: { adapter: http, input: { method: GET, url: "\${{ params.base }}/refused", expect: { json: { ready: 'never' } } } }${member('never-run')}
+  const handle = await start(`${cutover()}${member('undo-a')}${member('undo-b')}${REFUSED_MEMBER}${member('never-run')}
   - id: later
     title: never runs
     kind: action
@@ -195,12 +129,12 @@ steps:
   expect([state('undo-a'), state('undo-b'), state('refused'), state('never-run')]).toEqual(['completed', 'completed', 'failed', 'pending']);
   expect(progress.awaitingDecision?.error).toMatch(/refused/);
 
-  await handle.executeUpdate(abortRun, { args: [await signed('abort', handle.workflowId, { reason: 'stop the drill', actor: 'carol' })] });
+  await sendSigned(handle, 'abort', { reason: 'stop the drill', actor: 'carol' });
   const result = await handle.result();
   expect(result.state).toBe('aborted');
-  expect(calls.filter((c) => c.startsWith('POST /undo/undo-'))).toEqual(['POST /undo/undo-b', 'POST /undo/undo-a']);
-  expect(calls).not.toContain('POST /do/never-run');
-  const story = await getRunStory(db, handle.workflowId);
+  expect(wf.api.calls.filter((c) => c.startsWith('POST /undo/undo-'))).toEqual(['POST /undo/undo-b', 'POST /undo/undo-a']);
+  expect(wf.api.calls).not.toContain('POST /do/never-run');
+  const story = await getRunStory(wf.db, handle.workflowId);
   const types = story.events.map((e) => `${e.type}:${e.stepId ?? ''}`);
   expect(types).toContain('step.failed:refused');
   expect(types).toContain('compensation.completed:undo-b');
@@ -209,25 +143,20 @@ steps:
 });
 
 test('an abort while a sequence runs waits for it, then undoes every member it completed, in reverse', async () => {
-  const handle = await start(`${header}
-steps:
-  - id: cutover
-    title: critical section
-    kind: sequence
-    steps:${member('before-slow')}
+  const handle = await start(`${cutover()}${member('before-slow')}
       - id: slow
         title: answers after 3 s
         kind: action
         action: { adapter: http, input: { method: GET, url: "\${{ params.base }}/slow" } }${member('after-slow')}
 `);
-  await waitFor(async () => calls.includes('GET /slow'));
-  await handle.executeUpdate(abortRun, { args: [await signed('abort', handle.workflowId, { reason: 'stop now', actor: 'carol' })] });
+  await waitFor(async () => wf.api.calls.includes('GET /slow'));
+  await sendSigned(handle, 'abort', { reason: 'stop now', actor: 'carol' });
   const result = await handle.result();
   expect(result.state).toBe('aborted');
   // The activity learns of the cancel at its next heartbeat: whatever it completed until then is undone.
-  const done = calls.filter((c) => c === 'POST /do/before-slow' || c === 'POST /do/after-slow').map((c) => c.replace('/do/', '/undo/'));
+  const done = wf.api.calls.filter((c) => c === 'POST /do/before-slow' || c === 'POST /do/after-slow').map((c) => c.replace('/do/', '/undo/'));
   expect(done[0]).toBe('POST /undo/before-slow');
-  expect(calls.filter((c) => c.startsWith('POST /undo/') && c.includes('-slow'))).toEqual(done.reverse());
+  expect(wf.api.calls.filter((c) => c.startsWith('POST /undo/') && c.includes('-slow'))).toEqual(done.reverse());
   const progress = await handle.query(getProgress);
   expect(progress.steps.find((s) => s.id === 'before-slow')?.compensation).toBe('completed');
 });

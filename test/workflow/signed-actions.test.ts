@@ -11,34 +11,17 @@ import { listRunEvents } from '../../src/audit/audit-events';
 import { getRun } from '../../src/audit/runs';
 import type { RunInput } from '../../src/plan/types';
 import { buildDossier } from '../../src/reports/dossier';
-import { adapterRegistry } from '../../activities/adapters/index';
-import { loadRunbookText } from '../../src/runbook/load';
 import { createActionSigner, signedInput } from '../../src/security/action-signer';
 import { abortRun, approveStep, confirmStep, decideOnFailure, getProgress, type ApproveStepInput } from '../../src/plan/run-messages';
 import type { runDrill } from '../../workflows/run-drill/run-drill';
-import { startWorkflowHarness, type WorkflowHarness } from '../support/temporal';
+import { workflowSuite } from '../support/temporal';
 import { waitFor } from '../support/wait-for';
-import { signed, startSignedRun, testSigner } from '../support/signing';
+import { sendSigned, signed, startSignedRun, testSigner } from '../support/signing';
+import { compileRunbook, runbookHeader } from '../support/runbooks';
 
-let h: WorkflowHarness;
+const h = workflowSuite('signed');
 
-beforeAll(async () => {
-  h = await startWorkflowHarness('signed');
-});
-
-afterAll(async () => {
-  await h?.close();
-});
-
-const runbook = `
-apiVersion: drillbook/v1
-name: signed-test
-version: "1"
-owners: [team]
-services: [payments]
-objectives: { rto: 10m }
-modes: [drill]
-steps:
+const runbook = `${runbookHeader('signed-test')}steps:
   - id: go
     title: Go / no-go
     kind: approval
@@ -65,8 +48,7 @@ steps:
 `;
 
 function runInput(): RunInput {
-  const { plan, planHash, diagnostics } = loadRunbookText(runbook, 'signed.yaml', { registry: adapterRegistry });
-  if (!plan || !planHash) throw new Error(`runbook invalid: ${JSON.stringify(diagnostics)}`);
+  const { plan, planHash } = compileRunbook(runbook, 'signed.yaml');
   return { plan, planHash, mode: 'drill', params: {}, initiator: 'alice', reason: 'signed actions test', taskQueue: h.taskQueue };
 }
 
@@ -74,6 +56,13 @@ async function startAtGate(): Promise<WorkflowHandle<typeof runDrill>> {
   const handle = await startSignedRun(h.client, runInput());
   await waitFor(async () => (await handle.query(getProgress)).waiting?.[0]?.stepId === 'go');
   return handle;
+}
+
+/** bob and carol approve the gate, signed by the front door; the run moves on to the ticket. */
+async function passGate(handle: WorkflowHandle<typeof runDrill>): Promise<void> {
+  await sendSigned(handle, 'approve', { stepId: 'go', actor: 'bob', roles: ['approver'] });
+  await sendSigned(handle, 'approve', { stepId: 'go', actor: 'carol', roles: ['approver'] });
+  await waitFor(async () => (await handle.query(getProgress)).waiting?.[0]?.stepId === 'ticket');
 }
 
 /** The validator's refusal as `<failure type>: <message>`. */
@@ -109,10 +98,8 @@ test('the ghost approval: approveStep straight to Temporal with a made-up actor 
   expect(acceptedUpdates(await handle.fetchHistory())).toBe(0);
 
   // Through the front door's signature, two real approvers move it on; the ghosts never appear.
-  await handle.executeUpdate(approveStep, { args: [await signed('approve', handle.workflowId, { stepId: 'go', actor: 'bob', roles: ['approver'] })] });
-  await handle.executeUpdate(approveStep, { args: [await signed('approve', handle.workflowId, { stepId: 'go', actor: 'carol', roles: ['approver'] })] });
-  await waitFor(async () => (await handle.query(getProgress)).waiting?.[0]?.stepId === 'ticket');
-  await handle.executeUpdate(abortRun, { args: [await signed('abort', handle.workflowId, { reason: 'test over', actor: 'bob' })] });
+  await passGate(handle);
+  await sendSigned(handle, 'abort', { reason: 'test over', actor: 'bob' });
   await handle.result();
   const text = await trailText(handle.workflowId);
   expect(text).toContain('carol');
@@ -125,22 +112,20 @@ test('the ghost approval: approveStep straight to Temporal with a made-up actor 
 test('unsigned confirm, decide and abort straight to Temporal are refused; the run does not move', async () => {
   const handle = await startAtGate();
   const id = handle.workflowId;
-  await handle.executeUpdate(approveStep, { args: [await signed('approve', id, { stepId: 'go', actor: 'bob', roles: ['approver'] })] });
-  await handle.executeUpdate(approveStep, { args: [await signed('approve', id, { stepId: 'go', actor: 'carol', roles: ['approver'] })] });
-  await waitFor(async () => (await handle.query(getProgress)).waiting?.[0]?.stepId === 'ticket');
+  await passGate(handle);
 
   expect(await refusal(handle.executeUpdate(confirmStep, { args: [{ stepId: 'ticket', actor: 'ghost', evidence: { ticketUrl: 'T-1' } }] }))).toMatch(/^ActionNotSigned: confirm refused/);
   expect(await refusal(handle.executeUpdate(abortRun, { args: [{ reason: 'ghost says stop', actor: 'ghost' }] }))).toMatch(/^ActionNotSigned: abort refused/);
   expect((await handle.query(getProgress)).state).toBe('running');
 
-  await handle.executeUpdate(confirmStep, { args: [await signed('confirm', id, { stepId: 'ticket', actor: 'bob', evidence: { ticketUrl: 'T-1' } })] });
+  await sendSigned(handle, 'confirm', { stepId: 'ticket', actor: 'bob', evidence: { ticketUrl: 'T-1' } });
   await waitFor(async () => (await handle.query(getProgress)).awaitingDecision?.stepId === 'broken');
   expect(await refusal(handle.executeUpdate(decideOnFailure, { args: [{ stepId: 'broken', decision: 'skip', reason: 'ghost', actor: 'ghost' }] }))).toMatch(
     /^ActionNotSigned: decide refused/,
   );
   expect((await handle.query(getProgress)).awaitingDecision?.stepId).toBe('broken');
 
-  await handle.executeUpdate(decideOnFailure, { args: [await signed('decide', id, { stepId: 'broken', decision: 'skip', reason: 'known outage', actor: 'bob' })] });
+  await sendSigned(handle, 'decide', { stepId: 'broken', decision: 'skip', reason: 'known outage', actor: 'bob' });
   const result = await handle.result();
   expect(result.state).toBe('completed');
   expect(acceptedUpdates(await handle.fetchHistory())).toBe(4);
@@ -178,7 +163,7 @@ test('a replayed, misdirected, altered or foreign-key signed approval is refused
   await a.executeUpdate(approveStep, { args: [carol] });
   await waitFor(async () => (await a.query(getProgress)).waiting?.[0]?.stepId === 'ticket');
   for (const handle of [a, b]) {
-    await handle.executeUpdate(abortRun, { args: [await signed('abort', handle.workflowId, { reason: 'test over', actor: 'bob' })] });
+    await sendSigned(handle, 'abort', { reason: 'test over', actor: 'bob' });
     await handle.result();
   }
   expect(await trailText(a.workflowId)).not.toMatch(/mallory/);
@@ -235,7 +220,7 @@ test('a schedule grant starts exactly the drill it was signed for, and nothing e
   await waitFor(async () => (await granted.query(getProgress)).waiting?.[0]?.stepId === 'go');
   // The schedule is the initiator: it can never approve, and nobody can approve in its name unsigned.
   expect(await refusal(granted.executeUpdate(approveStep, { args: [{ stepId: 'go', actor: 'ghost', roles: ['approver'] }] }))).toMatch(/^ActionNotSigned/);
-  await granted.executeUpdate(abortRun, { args: [await signed('abort', granted.workflowId, { reason: 'test over', actor: 'bob' })] });
+  await sendSigned(granted, 'abort', { reason: 'test over', actor: 'bob' });
   expect((await granted.result()).state).toBe('aborted');
 });
 

@@ -4,53 +4,28 @@
  * that knows no run stands for that here). Through the real API and the function `watch` follows a run with (followRunViaApi).
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { Kysely } from 'kysely';
-import type { Database } from '../../src/audit/database';
 import type { ApiClient } from '../../src/cli/api-client';
 import { followRunViaApi } from '../../src/cli/api-runs';
-import { loadRunbookText } from '../../src/runbook/load';
-import { adapterRegistry } from '../../activities/adapters';
-import { abortRun, getProgress } from '../../src/plan/run-messages';
 import { startTestApi, type TestApi } from '../support/api';
-import { undoableChainThenHold } from '../support/runbook-steps';
-import { answerJson, startScriptedApi, type ScriptedApi } from '../support/scripted-api';
-import { signed, startSignedRun } from '../support/signing';
-import { startWorkflowHarness, type WorkflowHarness } from '../support/temporal';
-import { waitFor } from '../support/wait-for';
+import { abortWhileHolding, undoableChainThenHold } from '../support/runbook-steps';
+import { runbookHeader, startRunbook } from '../support/runbooks';
+import { answerJson } from '../support/scripted-api';
+import { workflowSuite } from '../support/temporal';
 
-let harness: WorkflowHarness;
-let db: Kysely<Database>;
-let client: Client;
-let taskQueue: string;
-let infra: ScriptedApi;
+const wf = workflowSuite('watch', (path, res) => answerJson(res, { path }));
 let api: TestApi;
 let viewer: ApiClient;
 
 beforeAll(async () => {
-  harness = await startWorkflowHarness('watch');
-  ({ db, client, taskQueue } = harness);
-  infra = await startScriptedApi((path, res) => answerJson(res, { path }));
-  api = await startTestApi(db, client, taskQueue);
+  api = await startTestApi(wf.db, wf.client, wf.taskQueue);
   viewer = await api.clientFor('vera', ['auditor']);
 });
 
 afterAll(async () => {
   await api?.close();
-  infra?.close();
-  await harness?.close();
 });
 
-const runbook = `
-apiVersion: drillbook/v1
-name: watch-aborted
-version: "1"
-owners: [team]
-services: [payments]
-objectives: { rto: 1m, rpo: 0s }
-modes: [drill]
-params:
-  base: { type: string, required: true }
-steps:${undoableChainThenHold()}`;
+const runbook = `${runbookHeader('watch-aborted', { objectives: 'rto: 1m, rpo: 0s', base: true })}steps:${undoableChainThenHold()}`;
 
 /** A Temporal client after the run's retention: every run is unknown to it. */
 const temporalThatForgot = {
@@ -87,12 +62,9 @@ function expectCompensationsShown(view: Awaited<ReturnType<typeof watch>>) {
 }
 
 test('an aborted run shows its compensations and their outcome, live and from the audit trail', async () => {
-  infra.failuresLeft.set('/undo/two', 100);
-  const { plan, planHash, diagnostics } = loadRunbookText(runbook, 'watch-aborted.yaml', { registry: adapterRegistry });
-  if (!plan || !planHash) throw new Error(JSON.stringify(diagnostics));
-  const handle = await startSignedRun(client, { plan, planHash, mode: 'drill', params: { base: infra.base }, initiator: 'alice', reason: 'test', taskQueue });
-  await waitFor(async () => (await handle.query(getProgress)).steps.find((s) => s.id === 'hold')?.state === 'running');
-  await handle.executeUpdate(abortRun, { args: [await signed('abort', handle.workflowId, { reason: 'drill window closed', actor: 'carol' })] });
+  wf.api.failuresLeft.set('/undo/two', 100);
+  const handle = await startRunbook(wf, runbook, { params: { base: wf.api.base }, file: 'watch-aborted.yaml' });
+  await abortWhileHolding(handle);
   expect((await handle.result()).state).toBe('aborted');
 
   const live = await watch(viewer, handle.workflowId);
@@ -102,7 +74,7 @@ test('an aborted run shows its compensations and their outcome, live and from th
 
   // Once Temporal has forgotten the run (its retention passed), the API answers from the audit trail:
   // the same API on a Temporal that knows no run.
-  const forgetful = await startTestApi(db, temporalThatForgot, taskQueue);
+  const forgetful = await startTestApi(wf.db, temporalThatForgot, wf.taskQueue);
   try {
     const fromTrail = await watch(await forgetful.clientFor('vera', ['auditor']), handle.workflowId);
     expect(fromTrail.screen).toContain('(from the audit trail; verdict fail)');

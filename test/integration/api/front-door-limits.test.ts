@@ -15,6 +15,8 @@ import { issueToken, upsertUser } from '../../../src/auth/users';
 import { testDb, uniqueId } from '../../support/db';
 import { testClient, uniqueQueue } from '../../support/temporal';
 import { testSigner } from '../../support/signing';
+import { sendRaw as send } from '../../support/api';
+import { runbookHeader } from '../../support/runbooks';
 
 let db: Kysely<Database>;
 let client: Client;
@@ -45,16 +47,6 @@ async function server(limits: Partial<ApiLimits> = {}): Promise<RunningApi> {
   const api = await startApiServer({ signer: await testSigner(), db, temporal: client, taskQueue: uniqueQueue('limits'), port: 0, limits: { ...DEFAULT_API_LIMITS, ...limits } });
   servers.push(api);
   return api;
-}
-
-async function send(base: string, method: string, path: string, token: string | null, body?: string, headers: Record<string, string> = {}) {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-    body,
-  });
-  const text = await response.text();
-  return { status: response.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown>, headers: response.headers };
 }
 
 async function operator(name: string): Promise<string> {
@@ -155,15 +147,7 @@ test("failures with one user's token prefix lock that prefix out, from any clien
 
 /** A runbook of about `bytes` (many steps), with one error at its end. */
 function maximalRunbook(bytes: number): string {
-  const head = `apiVersion: drillbook/v1
-name: maximal
-version: "1"
-owners: [team]
-services: [payments]
-objectives: { rto: 10m }
-modes: [drill]
-steps:
-`;
+  const head = `${runbookHeader('maximal')}steps:\n`;
   const steps: string[] = [];
   let size = head.length;
   for (let i = 0; size < bytes - 400; i++) {

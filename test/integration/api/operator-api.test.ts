@@ -3,117 +3,60 @@
  * database: every human action authenticated, checked against roles and the runbook's rules, audited
  * (refusals too) and only then sent to the workflow. Each refusal changes nothing in the run.
  */
-import type { Client } from '@temporalio/client';
-import type { Kysely } from 'kysely';
-import type { Database } from '../../../src/audit/database';
 import { API_CHAIN } from '../../../src/audit/human-actions';
 import { getRunStory } from '../../../src/audit/run-story';
 import { verifyAuditChain } from '../../../src/audit/verify-chain';
-import { startApiServer, type RunningApi } from '../../../src/api/server';
-import { issueToken, upsertUser } from '../../../src/auth/users';
 import { hashToken } from '../../../src/auth/tokens';
 import { authDb } from '../../../src/auth/tables';
-import type { RunningWorkers } from '../../../src/temporal/worker';
 import { getProgress, type RunProgress } from '../../../src/plan/run-messages';
-import { testDb, uniqueId } from '../../support/db';
-import { testClient, testWorkers, uniqueQueue } from '../../support/temporal';
+import { apiSuite, refusedRecord } from '../../support/api';
+import { runbookHeader } from '../../support/runbooks';
 import { waitFor } from '../../support/wait-for';
 import { answerJson, startScriptedApi, type ScriptedApi } from '../../support/scripted-api';
-import { testSigner } from '../../support/signing';
 import { compensatedStep } from '../../support/runbook-steps';
 
-let db: Kysely<Database>;
-let client: Client;
-let closeClient: () => Promise<void>;
-let workers: RunningWorkers;
-let api: RunningApi;
+const suite = apiSuite('api', {
+  alice: ['operator', 'approver'],
+  bob: ['approver'],
+  carol: ['approver'],
+  olga: ['operator'],
+  adam: ['admin'],
+  audrey: ['auditor'],
+});
+const { tokens, user, call } = suite;
 let loopback: ScriptedApi;
-let base: string;
-const taskQueue = uniqueQueue('api');
-let calls: string[];
-let failuresLeft: Map<string, number>;
-/** name → token; names are unique per file so parallel files never share users. */
-const tokens: Record<string, string> = {};
-const suffix = uniqueId('u').slice(2, 10);
-const user = (n: string) => `${n}-${suffix}`;
 
 beforeAll(async () => {
-  db = await testDb();
-  ({ client, close: closeClient } = await testClient());
-  workers = await testWorkers(db, taskQueue);
-  api = await startApiServer({ signer: await testSigner(), db, temporal: client, taskQueue, port: 0 });
-  for (const [name, roles] of [
-    ['alice', ['operator', 'approver']],
-    ['bob', ['approver']],
-    ['carol', ['approver']],
-    ['olga', ['operator']],
-    ['adam', ['admin']],
-    ['audrey', ['auditor']],
-  ] as const) {
-    await upsertUser(db, { name: user(name), roles: [...roles] });
-    tokens[name] = (await issueToken(db, user(name), { label: 'test' })).token;
-  }
   loopback = await startScriptedApi((_path, res) => answerJson(res, { ok: true }));
-  ({ base, calls, failuresLeft } = loopback);
 });
 
-afterAll(async () => {
-  await api?.close();
-  await workers?.shutdown();
-  await closeClient?.();
-  loopback?.close();
-  await db?.destroy();
-});
+afterAll(() => loopback?.close());
 
-async function call(method: string, path: string, who: string | null, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(`${api.url}${path}`, {
-    method,
-    headers: { ...(who ? { authorization: `Bearer ${tokens[who] ?? who}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
+const header = runbookHeader('api-test', { base: true });
 
-const header = `
-apiVersion: drillbook/v1
-name: api-test
-version: "1"
-owners: [team]
-services: [payments]
-objectives: { rto: 10m }
-modes: [drill]
-params:
-  base: { type: string, required: true }
-`;
-
+/** Starts `header` with `steps` (the YAML after `steps:`) as `who`; the run's id. */
 async function startAs(who: string, steps: string): Promise<string> {
-  const answer = await call('POST', '/api/runs', who, { runbook: header + steps, file: 'api-test.yaml', mode: 'drill', params: { base }, reason: 'api test' });
+  const answer = await call('POST', '/api/runs', who, { runbook: `${header}steps:${steps}`, file: 'api-test.yaml', mode: 'drill', params: { base: loopback.base }, reason: 'api test' });
   expect(answer.status).toBe(201);
   return answer.body.runId as string;
 }
 
 async function progress(runId: string): Promise<RunProgress> {
-  return client.workflow.getHandle(runId).query(getProgress);
-}
-
-/** The refused attempts recorded for a request id. */
-async function refusedRecord(requestId: unknown) {
-  return db.selectFrom('audit_events').selectAll().where('key', '=', `api/${String(requestId)}/refused`).executeTakeFirst();
+  return suite.client.workflow.getHandle(runId).query(getProgress);
 }
 
 /** Accepted updates in the run's history: refused ones must never land there. */
 async function acceptedUpdates(runId: string): Promise<number> {
-  const history = await client.workflow.getHandle(runId).fetchHistory();
+  const history = await suite.client.workflow.getHandle(runId).fetchHistory();
   return history.events!.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length;
 }
 
 test('tokens are stored hashed; a bad or missing token is refused with 401 and audited on the api chain', async () => {
-  const rows = await authDb(db).selectFrom('api_tokens').select(['token_hash', 'prefix']).where('user_name', '=', user('alice')).execute();
+  const rows = await authDb(suite.db).selectFrom('api_tokens').select(['token_hash', 'prefix']).where('user_name', '=', user('alice')).execute();
   expect(rows[0].token_hash).toBe(hashToken(tokens.alice));
   expect(JSON.stringify(rows)).not.toContain(tokens.alice);
 
   const runId = await startAs('alice', `
-steps:
   - id: gate
     title: gate
     kind: approval
@@ -125,18 +68,17 @@ steps:
   expect(bad.body.message).toMatch(/invalid token/);
   const missing = await call('POST', `/api/runs/${runId}/abort`, null, { reason: 'x' });
   expect(missing.status).toBe(401);
-  const record = await refusedRecord(bad.body.requestId);
+  const record = await refusedRecord(suite.db, bad.body.requestId);
   expect(record).toMatchObject({ chain_id: API_CHAIN, run_id: null, actor: 'anonymous', type: 'action.refused' });
   expect(record!.data).toMatchObject({ status: 401, runId, action: 'approve' });
   expect(await acceptedUpdates(runId)).toBe(0);
   expect((await progress(runId)).waiting![0].approvedBy).toEqual([]);
-  expect((await verifyAuditChain(db, { chainId: API_CHAIN })).ok).toBe(true);
+  expect((await verifyAuditChain(suite.db, { chainId: API_CHAIN })).ok).toBe(true);
   await call('POST', `/api/runs/${runId}/abort`, 'alice', { reason: 'cleanup' });
 });
 
 test('four-eyes: self-approval, approval without the role, the same approver twice and a confirm without evidence are refused, audited, and change nothing', async () => {
   const runId = await startAs('alice', `
-steps:
   - id: record-ticket
     title: Open the incident ticket
     kind: manual
@@ -161,10 +103,10 @@ steps:
   const notOperator = await call('POST', `/api/runs/${runId}/steps/record-ticket/confirm`, 'bob', { evidence: { ticketUrl: 'T-1' } });
   expect(notOperator.status).toBe(403);
   for (const refused of [noEvidence, typo, notOperator]) {
-    const record = await refusedRecord(refused.body.requestId);
+    const record = await refusedRecord(suite.db, refused.body.requestId);
     expect(record).toMatchObject({ chain_id: runId, run_id: runId, type: 'action.refused' });
   }
-  expect((await refusedRecord(noEvidence.body.requestId))!.actor).toBe(user('olga'));
+  expect((await refusedRecord(suite.db, noEvidence.body.requestId))!.actor).toBe(user('olga'));
   expect(await acceptedUpdates(runId)).toBe(0);
   expect((await progress(runId)).steps.find((s) => s.id === 'record-ticket')!.state).toBe('waiting');
 
@@ -182,32 +124,31 @@ steps:
   const twice = await call('POST', `/api/runs/${runId}/steps/go-no-go/approve`, 'bob', {});
   expect(twice.status).toBe(409);
   expect(twice.body.message).toMatch(/already approved/);
-  const twiceRecord = await refusedRecord(twice.body.requestId);
+  const twiceRecord = await refusedRecord(suite.db, twice.body.requestId);
   expect(twiceRecord!.data).toMatchObject({ refusedBy: 'workflow', status: 409 });
-  for (const refused of [self, noRole]) expect((await refusedRecord(refused.body.requestId))!.data).toMatchObject({ status: 403, refusedBy: 'api' });
+  for (const refused of [self, noRole]) expect((await refusedRecord(suite.db, refused.body.requestId))!.data).toMatchObject({ status: 403, refusedBy: 'api' });
   expect((await progress(runId)).waiting![0].approvedBy).toEqual([user('bob')]);
   expect(await acceptedUpdates(runId)).toBe(2); // the confirm and bob's first approval only
 
   expect((await call('POST', `/api/runs/${runId}/steps/go-no-go/approve`, 'carol', {})).status).toBe(200);
-  expect((await client.workflow.getHandle(runId).result()).state).toBe('completed');
+  expect((await suite.client.workflow.getHandle(runId).result()).state).toBe('completed');
 
   // An action on a finished run: 409, audited, nothing sent.
   const late = await call('POST', `/api/runs/${runId}/abort`, 'olga', { reason: 'too late' });
   expect(late.status).toBe(409);
   expect(late.body.message).toMatch(/has ended/);
-  expect(await refusedRecord(late.body.requestId)).toMatchObject({ run_id: runId, actor: user('olga') });
+  expect(await refusedRecord(suite.db, late.body.requestId)).toMatchObject({ run_id: runId, actor: user('olga') });
 
-  const story = await getRunStory(db, runId);
+  const story = await getRunStory(suite.db, runId);
   const types = story.events.map((e) => e.type);
   expect(types).toEqual(expect.arrayContaining(['step.confirmed', 'approval.granted', 'action.requested', 'action.refused']));
   expect(story.events.find((e) => e.type === 'step.confirmed')!.actor).toBe(user('olga'));
-  expect((await verifyAuditChain(db, { chainId: runId })).ok).toBe(true);
+  expect((await verifyAuditChain(suite.db, { chainId: runId })).ok).toBe(true);
 });
 
 test('a failed step pauses; skip without a reason is refused (400 naming reason); retry completes; skip with a reason is audited', async () => {
-  failuresLeft.set('/broken', 1);
+  loopback.failuresLeft.set('/broken', 1);
   const steps = `
-steps:
   - id: broken
     title: fails once
     kind: action
@@ -225,30 +166,29 @@ steps:
   expect(noReason.status).toBe(400);
   expect(noReason.body).toMatchObject({ field: 'reason' });
   expect(noReason.body.message).toMatch(/reason: skip needs a reason/);
-  expect(await refusedRecord(noReason.body.requestId)).toBeDefined();
+  expect(await refusedRecord(suite.db, noReason.body.requestId)).toBeDefined();
   const wrongRole = await call('POST', `/api/runs/${runId}/steps/broken/decide`, 'audrey', { decision: 'retry' });
   expect(wrongRole.status).toBe(403);
   const unknownStep = await call('POST', `/api/runs/${runId}/steps/nope/decide`, 'olga', { decision: 'retry' });
   expect(unknownStep.status).toBe(404);
   expect(await acceptedUpdates(runId)).toBe(0);
   expect((await call('POST', `/api/runs/${runId}/steps/broken/decide`, 'olga', { decision: 'retry' })).status).toBe(200);
-  expect((await client.workflow.getHandle(runId).result()).state).toBe('completed');
+  expect((await suite.client.workflow.getHandle(runId).result()).state).toBe('completed');
 
-  failuresLeft.set('/broken', 1);
+  loopback.failuresLeft.set('/broken', 1);
   const skipped = await startAs('olga', steps);
   await waitFor(async () => (await progress(skipped)).awaitingDecision?.stepId === 'broken');
   expect((await call('POST', `/api/runs/${skipped}/steps/broken/decide`, 'olga', { decision: 'skip', reason: 'done by hand on the console' })).status).toBe(200);
-  const result = await client.workflow.getHandle(skipped).result();
+  const result = await suite.client.workflow.getHandle(skipped).result();
   expect(result.steps.broken.state).toBe('skipped');
-  const applied = (await getRunStory(db, skipped)).events.find((e) => e.type === 'decision.applied')!;
+  const applied = (await getRunStory(suite.db, skipped)).events.find((e) => e.type === 'decision.applied')!;
   expect(applied.actor).toBe(user('olga'));
   expect(applied.data).toMatchObject({ decision: 'skip', reason: 'done by hand on the console' });
 });
 
 test('abort after three completed steps compensates in reverse; a failing compensation does not stop the others; all audited', async () => {
-  failuresLeft.set('/undo/two', 100);
-  const runId = await startAs('olga', `
-steps:${compensatedStep('one', [])}${compensatedStep('two', ['one'])}${compensatedStep('three', ['two'])}
+  loopback.failuresLeft.set('/undo/two', 100);
+  const runId = await startAs('olga', `${compensatedStep('one', [])}${compensatedStep('two', ['one'])}${compensatedStep('three', ['two'])}
   - id: confirm-dr
     title: wait for a person
     kind: manual
@@ -260,11 +200,11 @@ steps:${compensatedStep('one', [])}${compensatedStep('two', ['one'])}${compensat
   expect(noReason.status).toBe(400);
   expect(noReason.body.field).toBe('reason');
   expect((await call('POST', `/api/runs/${runId}/abort`, 'olga', { reason: 'drill window closed' })).status).toBe(200);
-  const result = await client.workflow.getHandle(runId).result();
+  const result = await suite.client.workflow.getHandle(runId).result();
   expect(result.state).toBe('aborted');
-  const undos = calls.filter((c) => c.startsWith('POST /undo/')).filter((c, i, all) => all.indexOf(c) === i);
+  const undos = loopback.calls.filter((c) => c.startsWith('POST /undo/')).filter((c, i, all) => all.indexOf(c) === i);
   expect(undos).toEqual(['POST /undo/three', 'POST /undo/two', 'POST /undo/one']);
-  const story = await getRunStory(db, runId);
+  const story = await getRunStory(suite.db, runId);
   const outcomes = story.events.filter((e) => e.type === 'compensation.completed' || e.type === 'compensation.failed').map((e) => `${e.type}:${e.stepId}`);
   expect(outcomes).toEqual(expect.arrayContaining(['compensation.completed:three', 'compensation.failed:two', 'compensation.completed:one']));
   expect(story.events.find((e) => e.type === 'run.abort_requested')!.actor).toBe(user('olga'));
@@ -273,7 +213,6 @@ steps:${compensatedStep('one', [])}${compensatedStep('two', ['one'])}${compensat
 
 test('emergency terminate: admins only, audited, the run ends terminated without compensation', async () => {
   const runId = await startAs('olga', `
-steps:
   - id: hold
     title: hold
     kind: wait
@@ -285,9 +224,9 @@ steps:
   expect(operator.status).toBe(403);
   expect(operator.body.message).toMatch(/terminate needs the role "admin"/);
   expect((await call('POST', `/api/runs/${runId}/terminate`, 'adam', { reason: 'runaway drill' })).status).toBe(200);
-  const description = await client.workflow.getHandle(runId).describe();
+  const description = await suite.client.workflow.getHandle(runId).describe();
   expect(description.status.name).toBe('TERMINATED');
-  const story = await getRunStory(db, runId);
+  const story = await getRunStory(suite.db, runId);
   expect(story.run!.status).toBe('terminated');
   const terminated = story.events.find((e) => e.type === 'run.terminated')!;
   expect(terminated.actor).toBe(user('adam'));
@@ -297,7 +236,6 @@ steps:
 
 test('reads: progress for any role; an auditor can read but not act', async () => {
   const runId = await startAs('olga', `
-steps:
   - id: m
     title: m
     kind: manual

@@ -9,80 +9,42 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Client } from '@temporalio/client';
-import { sql, type Kysely } from 'kysely';
-import type { Database } from '../../../src/audit/database';
+import { sql } from 'kysely';
 import { API_CHAIN } from '../../../src/audit/human-actions';
 import { getRun } from '../../../src/audit/runs';
 import { verifyAuditChain } from '../../../src/audit/verify-chain';
-import { startApiServer, type RunningApi } from '../../../src/api/server';
-import { issueToken, upsertUser } from '../../../src/auth/users';
 import { ApiClient } from '../../../src/cli/api-client';
 import { EXIT } from '../../../src/cli/exit-codes';
 import { RUNBOOKS_CHAIN } from '../../../src/real-runs/registrations';
 import { currentLocks } from '../../../src/real-runs/service-locks';
 import { realRunsDb } from '../../../src/real-runs/tables';
-import type { RunningWorkers } from '../../../src/temporal/worker';
 import { getProgress } from '../../../src/plan/run-messages';
 import { runCli } from '../../support/cli';
-import { testDb, uniqueId } from '../../support/db';
-import { testClient, testWorkers, uniqueQueue } from '../../support/temporal';
+import { apiSuite, refusedRecord } from '../../support/api';
 import { waitFor } from '../../support/wait-for';
-import { testSigner } from '../../support/signing';
 
 const FIXTURES = path.join(__dirname, '../../fixtures/runbooks/real');
 const PAYMENTS = 'failover-payments.yaml'; // [rr-payments]; drill, failover, failback
 const PAYMENTS_LEDGER = 'failover-payments-ledger.yaml'; // [rr-payments, rr-ledger]; failover
 const CARDS = 'failover-cards.yaml'; // [rr-cards]; drill, failover, failback — registered by the test that needs it
 
-let db: Kysely<Database>;
-let client: Client;
-let closeClient: () => Promise<void>;
-let workers: RunningWorkers;
-let api: RunningApi;
-const taskQueue = uniqueQueue('real-runs');
-const tokens: Record<string, string> = {};
-const suffix = uniqueId('u').slice(2, 10);
-const user = (n: string) => `${n}-${suffix}`;
+const suite = apiSuite('real-runs', {
+  olga: ['operator'],
+  oscar: ['operator'],
+  adam: ['admin'],
+  audrey: ['auditor'],
+});
+const { tokens, user, call } = suite;
 
 beforeAll(async () => {
-  db = await testDb();
-  ({ client, close: closeClient } = await testClient());
-  workers = await testWorkers(db, taskQueue);
-  api = await startApiServer({ signer: await testSigner(), db, temporal: client, taskQueue, port: 0 });
-  for (const [name, roles] of [
-    ['olga', ['operator']],
-    ['oscar', ['operator']],
-    ['adam', ['admin']],
-    ['audrey', ['auditor']],
-  ] as const) {
-    await upsertUser(db, { name: user(name), roles: [...roles] });
-    tokens[name] = (await issueToken(db, user(name), { label: 'test' })).token;
-  }
   for (const file of [PAYMENTS, PAYMENTS_LEDGER]) {
     const registered = await call('POST', '/api/runbooks', 'adam', { runbook: runbook(file), file, reason: 'reviewed for the real-run tests' });
     expect(registered.status).toBe(201);
   }
 });
 
-afterAll(async () => {
-  await api?.close();
-  await workers?.shutdown();
-  await closeClient?.();
-  await db?.destroy();
-});
-
 function runbook(file: string): string {
   return readFileSync(path.join(FIXTURES, file), 'utf8');
-}
-
-async function call(method: string, urlPath: string, who: string | null, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(`${api.url}${urlPath}`, {
-    method,
-    headers: { ...(who ? { authorization: `Bearer ${tokens[who] ?? who}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
 function startBody(file: string, mode: string) {
@@ -101,12 +63,12 @@ async function started(who: string, file: string, mode: string): Promise<string>
 
 /** Waits until the run waits at its manual step (`hold`): it is active, and stays so. */
 async function holding(runId: string): Promise<void> {
-  await waitFor(async () => (await client.workflow.getHandle(runId).query(getProgress)).waiting?.[0]?.stepId === 'hold');
+  await waitFor(async () => (await suite.client.workflow.getHandle(runId).query(getProgress)).waiting?.[0]?.stepId === 'hold');
 }
 
 async function ended(runId: string) {
-  await waitFor(async () => Boolean((await getRun(db, runId))?.endedAt));
-  return (await getRun(db, runId))!;
+  await waitFor(async () => Boolean((await getRun(suite.db, runId))?.endedAt));
+  return (await getRun(suite.db, runId))!;
 }
 
 /** Ends a held run through the API (abort) and waits for its end in the trail. */
@@ -116,12 +78,8 @@ async function abort(runId: string): Promise<void> {
   await ended(runId);
 }
 
-async function refusedRecord(requestId: unknown) {
-  return db.selectFrom('audit_events').selectAll().where('key', '=', `api/${String(requestId)}/refused`).executeTakeFirst();
-}
-
 async function eventTypes(runId: string): Promise<string[]> {
-  const rows = await db.selectFrom('audit_events').select(['type']).where('run_id', '=', runId).orderBy('seq').execute();
+  const rows = await suite.db.selectFrom('audit_events').select(['type']).where('run_id', '=', runId).orderBy('seq').execute();
   return rows.map((r) => r.type);
 }
 
@@ -146,19 +104,19 @@ test('a second failover of a service after the first ended is a new run: its own
   const types = await eventTypes(second);
   expect(types[0]).toBe('run.started');
   expect(types).toEqual(expect.arrayContaining(['step.started', 'step.completed', 'action.requested', 'run.abort_requested', 'run.aborted']));
-  const startedEvent = await db.selectFrom('audit_events').selectAll().where('run_id', '=', second).where('type', '=', 'run.started').executeTakeFirstOrThrow();
+  const startedEvent = await suite.db.selectFrom('audit_events').selectAll().where('run_id', '=', second).where('type', '=', 'run.started').executeTakeFirstOrThrow();
   expect(startedEvent.actor).toBe(user('oscar'));
-  expect(await getRun(db, first)).toMatchObject({ status: 'completed', initiator: user('olga') });
+  expect(await getRun(suite.db, first)).toMatchObject({ status: 'completed', initiator: user('olga') });
   expect((await eventTypes(first)).filter((t) => t === 'run.started')).toHaveLength(1);
-  for (const runId of [first, second]) expect((await verifyAuditChain(db, { chainId: runId })).ok).toBe(true);
-  expect(await currentLocks(db, ['rr-payments'])).toEqual([]);
+  for (const runId of [first, second]) expect((await verifyAuditChain(suite.db, { chainId: runId })).ok).toBe(true);
+  expect(await currentLocks(suite.db, ['rr-payments'])).toEqual([]);
 });
 
 test('while a service fails over, a failover of [it, another] and a failback of it are refused with 409 naming the run, audited; the CLI maps it to exit 7', async () => {
   const holder = await started('olga', PAYMENTS, 'failover');
   try {
     await holding(holder);
-    expect(await currentLocks(db, ['rr-payments'])).toMatchObject([{ service: 'rr-payments', runId: holder, mode: 'failover', acquiredBy: user('olga') }]);
+    expect(await currentLocks(suite.db, ['rr-payments'])).toMatchObject([{ service: 'rr-payments', runId: holder, mode: 'failover', acquiredBy: user('olga') }]);
 
     const wider = await start('oscar', PAYMENTS_LEDGER, 'failover');
     const failback = await start('oscar', PAYMENTS, 'failback');
@@ -166,16 +124,16 @@ test('while a service fails over, a failover of [it, another] and a failback of 
       expect(refused.status).toBe(409);
       expect(refused.body).toMatchObject({ error: 'run_already_active' });
       expect(refused.body.message).toContain(holder);
-      const record = await refusedRecord(refused.body.requestId);
+      const record = await refusedRecord(suite.db, refused.body.requestId);
       expect(record).toMatchObject({ chain_id: API_CHAIN, type: 'action.refused', actor: user('oscar') });
       expect(record!.data).toMatchObject({ action: 'start', status: 409, code: 'run_already_active', roles: ['operator'] });
     }
     // Nothing else took the free service of the refused run, nor started.
-    expect(await currentLocks(db, ['rr-ledger'])).toEqual([]);
-    expect(await currentLocks(db, ['rr-payments'])).toMatchObject([{ runId: holder }]);
+    expect(await currentLocks(suite.db, ['rr-ledger'])).toEqual([]);
+    expect(await currentLocks(suite.db, ['rr-payments'])).toMatchObject([{ runId: holder }]);
 
     // The CLI's client of the API: a refused real run is exit 7.
-    const cli = new ApiClient({ api: api.url, token: tokens.oscar });
+    const cli = new ApiClient({ api: suite.api.url, token: tokens.oscar });
     await expect(cli.post('/api/runs', startBody(PAYMENTS, 'failback'))).rejects.toMatchObject({ status: 409, exitCode: EXIT.conflict });
 
     // A drill of the same runbook is no real run: it runs beside.
@@ -183,17 +141,17 @@ test('while a service fails over, a failover of [it, another] and a failback of 
     expect(drill).toMatch(/^drill-rr-failover-payments-[0-9a-f]{8}$/);
     await holding(drill);
     await abort(drill);
-    expect(await currentLocks(db, ['rr-payments'])).toMatchObject([{ runId: holder }]);
+    expect(await currentLocks(suite.db, ['rr-payments'])).toMatchObject([{ runId: holder }]);
   } finally {
     await abort(holder);
   }
   // Released when it ended: the wider failover starts now.
   const next = await started('oscar', PAYMENTS_LEDGER, 'failover');
   expect(next).toMatch(/^failover-rr-ledger\+rr-payments-[0-9a-f]{8}$/);
-  expect((await currentLocks(db, ['rr-ledger', 'rr-payments'])).map((l) => l.runId)).toEqual([next, next]);
+  expect((await currentLocks(suite.db, ['rr-ledger', 'rr-payments'])).map((l) => l.runId)).toEqual([next, next]);
   await holding(next);
   await abort(next);
-  expect(await currentLocks(db, ['rr-ledger', 'rr-payments'])).toEqual([]);
+  expect(await currentLocks(suite.db, ['rr-ledger', 'rr-payments'])).toEqual([]);
 });
 
 test('two racing starts of real runs touching one service: exactly one runs', async () => {
@@ -218,16 +176,16 @@ test('terminate through the API releases the locks; a lock whose run ended aroun
   const runId = await started('olga', PAYMENTS_LEDGER, 'failover');
   await holding(runId);
   expect((await call('POST', `/api/runs/${runId}/terminate`, 'adam', { reason: 'emergency stop' })).status).toBe(200);
-  expect(await currentLocks(db, ['rr-ledger', 'rr-payments'])).toEqual([]);
+  expect(await currentLocks(suite.db, ['rr-ledger', 'rr-payments'])).toEqual([]);
 
   // Terminated straight in Temporal: the trail never hears of the end, Temporal says it is closed.
   const around = await started('olga', PAYMENTS, 'failover');
   await holding(around);
-  await client.workflow.getHandle(around).terminate('around drillbook');
+  await suite.client.workflow.getHandle(around).terminate('around drillbook');
   // A lock left by a start that crashed before its workflow existed, long ago.
-  await realRunsDb(db).insertInto('service_locks').values({ service: 'rr-ledger', run_id: 'failover-rr-ledger-deadbeef', mode: 'failover', acquired_by: 'ghost', acquired_at: new Date(Date.now() - 3_600_000) }).execute();
+  await realRunsDb(suite.db).insertInto('service_locks').values({ service: 'rr-ledger', run_id: 'failover-rr-ledger-deadbeef', mode: 'failover', acquired_by: 'ghost', acquired_at: new Date(Date.now() - 3_600_000) }).execute();
   const next = await started('oscar', PAYMENTS_LEDGER, 'failover');
-  expect((await currentLocks(db, ['rr-ledger', 'rr-payments'])).map((l) => l.runId)).toEqual([next, next]);
+  expect((await currentLocks(suite.db, ['rr-ledger', 'rr-payments'])).map((l) => l.runId)).toEqual([next, next]);
   await holding(next);
   await abort(next);
 });
@@ -236,13 +194,13 @@ test('a failover from an unregistered runbook is refused (a drill is not); after
   const refused = await start('olga', CARDS, 'failover');
   expect(refused.status).toBe(403);
   expect(refused.body).toMatchObject({ error: 'runbook_not_registered' });
-  expect((await refusedRecord(refused.body.requestId))!.data).toMatchObject({ action: 'start', code: 'runbook_not_registered', status: 403 });
-  expect(await currentLocks(db, ['rr-cards'])).toEqual([]);
+  expect((await refusedRecord(suite.db, refused.body.requestId))!.data).toMatchObject({ action: 'start', code: 'runbook_not_registered', status: 403 });
+  expect(await currentLocks(suite.db, ['rr-cards'])).toEqual([]);
   const drill = await started('olga', CARDS, 'drill');
   await holding(drill);
   await abort(drill);
 
-  const env = { DRILLBOOK_API_URL: api.url, DRILLBOOK_TOKEN: tokens.adam };
+  const env = { DRILLBOOK_API_URL: suite.api.url, DRILLBOOK_TOKEN: tokens.adam };
   const file = path.join(FIXTURES, CARDS);
   const registered = await runCli(['runbook', 'register', file, '--reason', 'CAB-1234 reviewed the cards failover'], { env });
   expect(registered).toMatchObject({ code: 0 });
@@ -272,21 +230,21 @@ test('a failover from an unregistered runbook is refused (a drill is not); after
   expect(afterRevoke.find((r) => r.planHash === hash)).toMatchObject({ status: 'revoked', revoked: { by: user('adam'), reason: 'superseded by v2' } });
 
   // Both on the registry's own chain, with who and why; the rows are append-only.
-  const events = await db.selectFrom('audit_events').selectAll().where('chain_id', '=', RUNBOOKS_CHAIN).where(sql<string>`data->>'planHash'`, '=', hash).orderBy('seq').execute();
+  const events = await suite.db.selectFrom('audit_events').selectAll().where('chain_id', '=', RUNBOOKS_CHAIN).where(sql<string>`data->>'planHash'`, '=', hash).orderBy('seq').execute();
   expect(events.map((e) => [e.type, e.actor, (e.data as { reason: string }).reason])).toEqual([
     ['runbook.registered', user('adam'), 'CAB-1234 reviewed the cards failover'],
     ['runbook.revoked', user('adam'), 'superseded by v2'],
   ]);
-  expect((await verifyAuditChain(db, { chainId: RUNBOOKS_CHAIN })).ok).toBe(true);
-  await expect(realRunsDb(db).updateTable('runbook_registrations').set({ reason: 'edited' }).where('plan_hash', '=', hash).execute()).rejects.toThrow(/append-only/);
-  await expect(realRunsDb(db).deleteFrom('runbook_registrations').where('plan_hash', '=', hash).execute()).rejects.toThrow(/append-only/);
+  expect((await verifyAuditChain(suite.db, { chainId: RUNBOOKS_CHAIN })).ok).toBe(true);
+  await expect(realRunsDb(suite.db).updateTable('runbook_registrations').set({ reason: 'edited' }).where('plan_hash', '=', hash).execute()).rejects.toThrow(/append-only/);
+  await expect(realRunsDb(suite.db).deleteFrom('runbook_registrations').where('plan_hash', '=', hash).execute()).rejects.toThrow(/append-only/);
 });
 
 test('only an admin registers or revokes; bad bodies name the field; every refusal is audited with who asked', async () => {
   const asOperator = await call('POST', '/api/runbooks', 'olga', { runbook: runbook(CARDS), file: CARDS, reason: 'let me' });
   expect(asOperator.status).toBe(403);
-  expect(await refusedRecord(asOperator.body.requestId)).toMatchObject({ chain_id: API_CHAIN, actor: user('olga'), type: 'action.refused' });
-  expect((await refusedRecord(asOperator.body.requestId))!.data).toMatchObject({ action: 'register-runbook', status: 403, request: { file: CARDS, reason: 'let me' } });
+  expect(await refusedRecord(suite.db, asOperator.body.requestId)).toMatchObject({ chain_id: API_CHAIN, actor: user('olga'), type: 'action.refused' });
+  expect((await refusedRecord(suite.db, asOperator.body.requestId))!.data).toMatchObject({ action: 'register-runbook', status: 403, request: { file: CARDS, reason: 'let me' } });
   expect((await call('POST', '/api/runbooks', null, { runbook: runbook(CARDS), reason: 'x' })).status).toBe(401);
 
   const noReason = await call('POST', '/api/runbooks', 'adam', { runbook: runbook(CARDS), file: CARDS });
@@ -302,7 +260,7 @@ test('only an admin registers or revokes; bad bodies name the field; every refus
   const [payments] = ((await call('GET', '/api/runbooks', 'audrey')).body.runbooks as { planHash: string; runbook: string }[]).filter((r) => r.runbook === 'rr-failover-payments');
   const operatorRevoke = await call('POST', `/api/runbooks/${payments.planHash}/revoke`, 'olga', { reason: 'x' });
   expect(operatorRevoke.status).toBe(403);
-  expect((await refusedRecord(operatorRevoke.body.requestId))!.data).toMatchObject({ action: 'revoke-runbook', request: { planHash: payments.planHash } });
+  expect((await refusedRecord(suite.db, operatorRevoke.body.requestId))!.data).toMatchObject({ action: 'revoke-runbook', request: { planHash: payments.planHash } });
   expect(await call('POST', `/api/runbooks/${payments.planHash}/revoke`, 'adam', {})).toMatchObject({ status: 400, body: { field: 'reason' } });
   // Still registered: none of the refusals changed anything.
   expect(((await call('GET', '/api/runbooks', 'audrey')).body.runbooks as { planHash: string; status: string }[]).find((r) => r.planHash === payments.planHash)!.status).toBe('registered');

@@ -18,6 +18,8 @@ import { issueToken, revokeTokens, setUserDisabled, upsertUser } from '../../../
 import { destroyTestDb, isolatedTestDb, testDb, uniqueId } from '../../support/db';
 import { testClient, uniqueQueue } from '../../support/temporal';
 import { waitFor } from '../../support/wait-for';
+import { refusedRecord, sendRaw as send } from '../../support/api';
+import { oneStepRunbook } from '../../support/runbooks';
 import { testSigner } from '../../support/signing';
 
 let db: Kysely<Database>;
@@ -38,19 +40,6 @@ afterAll(async () => {
   await closeClient?.();
   await db?.destroy();
 });
-
-async function send(base: string, method: string, path: string, token: string | null, rawBody?: string, headers: Record<string, string> = {}) {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(rawBody !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-    body: rawBody,
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
-
-async function refusedRecord(target: Kysely<Database>, requestId: unknown) {
-  return target.selectFrom('audit_events').selectAll().where('key', '=', `api/${String(requestId)}/refused`).executeTakeFirst();
-}
 
 /** A logger that keeps its lines, to find what the server logged under a request id. */
 function capturingLogger() {
@@ -118,20 +107,7 @@ test("a refusal for a revoked or expired token, or a disabled user's, names the 
   }
 });
 
-const RUNBOOK = `
-apiVersion: drillbook/v1
-name: refusal-test
-version: "1"
-owners: [team]
-services: [payments]
-objectives: { rto: 10m }
-modes: [drill]
-steps:
-  - id: only
-    title: only
-    kind: action
-    action: { adapter: noop, input: {} }
-`;
+const RUNBOOK = oneStepRunbook('refusal-test');
 
 test('a trail that cannot be written: the start is refused with 503 and a log line, and nothing reaches Temporal', async () => {
   const isolated = await isolatedTestDb();

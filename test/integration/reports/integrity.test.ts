@@ -11,12 +11,11 @@ import { appendAuditEvents } from '../../../src/audit/append-events';
 import { ensureAuditorRole } from '../../../src/audit/auditor-role';
 import { takeCheckpoint, verifyCheckpoint, parseCheckpoint } from '../../../src/audit/checkpoint';
 import type { Database } from '../../../src/audit/database';
-import { chainHash } from '../../../src/audit/hash-chain';
 import { recordRunStarted } from '../../../src/audit/runs';
 import { verifyAuditChain } from '../../../src/audit/verify-chain';
 import { addAction, raiseFinding, acceptRisk } from '../../../src/findings/register';
 import { recordSignoff } from '../../../src/findings/signoffs';
-import { destroyTestDb, isolatedTestDb, testDbUrl } from '../../support/db';
+import { asSuperuser, destroyTestDb, isolatedTestDb, rehashChain, testDbUrl } from '../../support/db';
 
 let db: Kysely<Database>;
 const runId = `run-${randomUUID()}`;
@@ -93,34 +92,15 @@ describe('tampering', () => {
     expect((await verifyCheckpoint(db, checkpoint)).ok).toBe(true);
 
     // A superuser bypasses the trigger and rewrites the body of seq 3.
-    const admin = new Client({ connectionString: testDbUrl(db) });
-    await admin.connect();
-    try {
-      await admin.query('BEGIN');
-      await admin.query('SET LOCAL session_replication_role = replica');
-      await admin.query(`UPDATE audit_events SET body = replace(body, '"i":2', '"i":99') WHERE chain_id = $1 AND seq = 3`, [runId]);
-      await admin.query('COMMIT');
+    await asSuperuser(db, (admin) => admin.query(`UPDATE audit_events SET body = replace(body, '"i":2', '"i":99') WHERE chain_id = $1 AND seq = 3`, [runId]));
 
-      const broken = await verifyAuditChain(db);
-      expect(broken.ok).toBe(false);
-      expect(broken.firstBreak).toMatchObject({ chainId: runId, runId, seq: 3 });
-      expect(broken.firstBreak!.reason).toMatch(/hash does not match/);
+    const broken = await verifyAuditChain(db);
+    expect(broken.ok).toBe(false);
+    expect(broken.firstBreak).toMatchObject({ chainId: runId, runId, seq: 3 });
+    expect(broken.firstBreak!.reason).toMatch(/hash does not match/);
 
-      // Now the careful forger re-hashes seq 3 onwards and moves the head: the chain verifies again...
-      const { rows } = await admin.query<{ id: string; body: string; seq: string }>('SELECT id, body, seq FROM audit_events WHERE chain_id = $1 ORDER BY seq', [runId]);
-      await admin.query('BEGIN');
-      await admin.query('SET LOCAL session_replication_role = replica');
-      let prev = '0'.repeat(64);
-      for (const r of rows) {
-        const hash = chainHash(prev, r.body);
-        await admin.query('UPDATE audit_events SET prev_hash = $1, hash = $2 WHERE id = $3', [prev, hash, r.id]);
-        prev = hash;
-      }
-      await admin.query('UPDATE audit_chain_heads SET last_hash = $1 WHERE chain_id = $2', [prev, runId]);
-      await admin.query('COMMIT');
-    } finally {
-      await admin.end();
-    }
+    // Now the careful forger re-hashes seq 3 onwards and moves the head: the chain verifies again...
+    await asSuperuser(db, (admin) => rehashChain(admin, runId));
     expect((await verifyAuditChain(db)).ok).toBe(true);
     // ...but not against the checkpoint kept from before.
     const against = await verifyCheckpoint(db, checkpoint);

@@ -2,48 +2,16 @@
  * The inventory file: the shipped example loads; each kind of mistake is reported at file:line:col
  * with a code, and nothing is returned to apply; a runbook whose RTO disagrees is a warning.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { adapterRegistry } from '../../../activities/adapters/index';
 import { formatProgrammeDiagnostic, loadInventoryFile, loadInventoryText } from '../../../src/inventory/load';
+import { inventoryDir, inventoryText, SVC_SERVICE, svcRunbook } from '../../support/inventory';
 
 const root = path.join(__dirname, '..', '..', '..');
-const dir = mkdtempSync(path.join(os.tmpdir(), 'inventory-'));
-const runbook = path.join(dir, 'svc.yaml');
-writeFileSync(
-  runbook,
-  `apiVersion: drillbook/v1
-name: svc-drill
-version: "1"
-owners: [ops@example]
-services: [svc]
-objectives:
-  rto: 45s
-steps:
-  - id: one
-    title: nothing
-    kind: action
-    action: { adapter: noop }
-`,
-);
-
-function inventory(body: string): string {
-  return `apiVersion: drillbook/v1
-kind: ServiceInventory
-timezone: UTC
-services:
-${body}`;
-}
-
-const goodService = `  - name: svc
-    owner: ops@example
-    criticality: critical
-    sites: [a, b]
-    objectives: { rto: 45s, rpo: 0s }
-    runbooks:
-      - file: svc.yaml
-`;
+const dir = inventoryDir('inventory-');
+const inventory = (body: string) => inventoryText(body);
+const goodService = SVC_SERVICE;
 
 test('the shipped inventory loads, with the runbook compiled and pinned', () => {
   const result = loadInventoryFile(path.join(root, 'inventory', 'services.yaml'), adapterRegistry);
@@ -118,20 +86,7 @@ test('a half-yearly schedule drilling only in January leaves the second half unc
 test('a schedule on a runbook listed for a real failover is an error at its schedule: only drills are scheduled', () => {
   writeFileSync(
     path.join(dir, 'svc-real.yaml'),
-    `apiVersion: drillbook/v1
-name: svc-failover
-version: "1"
-owners: [ops@example]
-services: [svc]
-modes: [drill, failover]
-objectives:
-  rto: 45s
-steps:
-  - id: one
-    title: nothing
-    kind: action
-    action: { adapter: noop }
-`,
+    svcRunbook('svc-failover', 'modes: [drill, failover]\n'),
   );
   const text = inventory(`${goodService.replace('svc.yaml', 'svc-real.yaml')}        mode: failover\n        schedule: { months: [JANUARY, JULY], day: 15 }\n`);
   const result = loadInventoryText(text, path.join(dir, 'inv.yaml'), adapterRegistry);

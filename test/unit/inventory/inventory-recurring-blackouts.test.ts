@@ -4,46 +4,18 @@
  * time zone, a bad time, from = to, mixed forms — is an error at file:line:col; what a schedule pins
  * resolves the time zone.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { adapterRegistry } from '../../../activities/adapters/index';
 import { formatProgrammeDiagnostic, loadInventoryText } from '../../../src/inventory/load';
 import { blackoutsFor } from '../../../src/schedules/spec';
+import { inventoryDir, inventoryText, SVC_SERVICE } from '../../support/inventory';
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'inventory-recurring-'));
+const dir = inventoryDir('inventory-recurring-');
 const file = path.join(dir, 'inv.yaml');
-writeFileSync(
-  path.join(dir, 'svc.yaml'),
-  `apiVersion: drillbook/v1
-name: svc-drill
-version: "1"
-owners: [ops@example]
-services: [svc]
-objectives:
-  rto: 45s
-steps:
-  - id: one
-    title: nothing
-    kind: action
-    action: { adapter: noop }
-`,
-);
 
 // Blackout entries start at line 13.
 function inventory(blackouts: string): string {
-  return `apiVersion: drillbook/v1
-kind: ServiceInventory
-timezone: Asia/Seoul
-services:
-  - name: svc
-    owner: ops@example
-    criticality: critical
-    sites: [a, b]
-    objectives: { rto: 45s, rpo: 0s }
-    runbooks:
-      - file: svc.yaml
-blackouts:
+  return `${inventoryText(SVC_SERVICE, 'Asia/Seoul')}blackouts:
 ${blackouts}`;
 }
 

@@ -22,6 +22,9 @@ params:
   site: { type: string, default: b }
 `;
 
+/** The start of an action step `s` (lines 9 to 12), up to `action:`. */
+const actionS = '  - id: s\n    title: S\n    kind: action\n    action:';
+
 function validate(stepsYaml: string, registry = fakeRegistry): string[] {
   const source = parseRunbookYaml(`${header}steps:\n${stepsYaml}`, 't.yaml');
   return validateRunbook(source, { registry }).diagnostics.map(formatDiagnostic);
@@ -30,10 +33,7 @@ function validate(stepsYaml: string, registry = fakeRegistry): string[] {
 describe('adapter inputs', () => {
   it('checks inputs against the adapter schema, pointing at the field', () => {
     expect(
-      validate(`  - id: s
-    title: S
-    kind: action
-    action:
+      validate(`${actionS}
       adapter: switch
       input:
         target: c
@@ -49,19 +49,13 @@ describe('adapter inputs', () => {
 
   it('drops issues on templated values (known only at run time), keeps the rest', () => {
     expect(
-      validate(`  - id: s
-    title: S
-    kind: action
-    action:
+      validate(`${actionS}
       adapter: switch
       input: { target: "\${{ params.site }}", port: "\${{ 80 }}", headers: "\${{ params.site }}" }
 `),
     ).toEqual([]);
     expect(
-      validate(`  - id: s
-    title: S
-    kind: action
-    action: { adapter: switch, input: { target: "\${{ params.site }}" } }
+      validate(`${actionS} { adapter: switch, input: { target: "\${{ params.site }}" } }
 `),
     ).toEqual(['t.yaml:12:39: error: invalid input for adapter "switch": missing required key "port"']);
   });

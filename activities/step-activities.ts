@@ -326,7 +326,7 @@ export function createStepActivities(deps: StepActivityDeps) {
         type: `run.${input.state}`,
         actor: 'drillbook',
         at: new Date(input.endedAt),
-        data: { state: input.state, verdict: input.verdict, rtoMs: input.rtoMs ?? null, rpoMs: input.rpoMs ?? null },
+        data: { state: input.state, verdict: input.verdict, rtoMs: input.rtoMs ?? null, rpoMs: input.rpoMs ?? null, ...(input.campaign !== undefined ? { campaign: input.campaign } : {}) },
       });
       await appendAuditEvents(db, events, async (trx) => {
         await recordRunEnded(trx, {

@@ -20,8 +20,12 @@
  *   sequence, the operator skips it (its unfinished members skipped) and the run goes on.
  * - run-drill-sequence-cancelled.json: an abort while a sequence runs: the sequence is waited for,
  *   the members it completed read back and undone in reverse.
+ * - run-campaign-retry-abort.json: a campaign (runCampaign) whose first phase fails, pauses, is
+ *   retried by decision and passes; the second phase passes with its figures; the campaign is aborted
+ *   during the third, the abort forwarded to that phase (which runs its undo).
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
@@ -32,7 +36,10 @@ import type { runDrill } from '../../workflows/run-drill/run-drill';
 import { startWorkflowHarness, type WorkflowHarness } from '../support/temporal';
 import { waitFor } from '../support/wait-for';
 import { answerJson, startScriptedApi, type ScriptedApi } from '../support/scripted-api';
-import { signed, startSignedRun } from '../support/signing';
+import { signed, startSignedRun, testSigner } from '../support/signing';
+import { abortCampaign, decideOnPhase, getCampaignProgress } from '../../src/plan/campaign';
+import { campaignInput, loadCampaignText } from '../../src/runbook/campaign';
+import { startCampaign } from '../../src/temporal/start-campaign';
 
 const dir = path.join(__dirname, '..', 'fixtures', 'histories');
 const recording = Boolean(process.env.RECORD_HISTORIES);
@@ -274,3 +281,40 @@ steps:${prepare}  - id: cutover
   },
 );
 
+
+(recording && !existsSync(path.join(dir, 'run-campaign-retry-abort.json')) ? test : test.skip)('record run-campaign-retry-abort.json', async () => {
+  const files = mkdtempSync(path.join(tmpdir(), 'campaign-fixture-'));
+  const action = (id: string, url: string, extra = '') => `  - id: ${id}\n    title: ${id}\n    kind: action\n    action: { adapter: http, input: { method: POST, url: "\${{ params.base }}${url}" } }\n${extra}`;
+  writeFileSync(path.join(files, 'flaky.yaml'), `${header('replay-campaign-flaky')}steps:\n${action('call', '/campaign/flaky', '    retry: { attempts: 1 }\n    onFailure: abort\n')}`);
+  writeFileSync(path.join(files, 'ok.yaml'), `${header('replay-campaign-ok')}steps:\n${action('measure', '/campaign/measure')}`);
+  writeFileSync(
+    path.join(files, 'undo.yaml'),
+    `${header('replay-campaign-undo')}steps:\n${action('change', '/campaign/change', '    compensate: { adapter: http, input: { method: POST, url: "\${{ params.base }}/campaign/undo" } }\n')}${action('hold', '/slow/campaign', '    needs: [change]\n')}`,
+  );
+  const yaml = `apiVersion: drillbook/v1
+kind: Campaign
+name: replay-campaign-fixture
+version: "1"
+phases:
+  - { id: first, runbook: flaky.yaml }
+  - { id: second, runbook: ok.yaml, figures: [measure] }
+  - { id: third, runbook: undo.yaml }
+`;
+  const { campaign, diagnostics } = loadCampaignText(yaml, path.join(files, 'campaign.yaml'), { registry: adapterRegistry, secretScope: false });
+  if (!campaign) throw new Error(`campaign invalid: ${JSON.stringify(diagnostics)}`);
+  // The history keeps the files' names, not where this machine put them.
+  campaign.file = 'replay-campaign-fixture.yaml';
+  for (const phase of campaign.phases) phase.plan.source = { file: phase.runbookFile };
+  const { input } = campaignInput(campaign, { params: { base: api.base }, initiator: 'alice', reason: 'fixture', taskQueue: harness.taskQueue });
+  api.failuresLeft.set('/campaign/flaky', 1);
+  const handle = await startCampaign(harness.client, input!, { signer: await testSigner() });
+  await waitFor(async () => (await handle.query(getCampaignProgress)).awaitingDecision?.phaseId === 'first');
+  await handle.executeUpdate(decideOnPhase, { args: [await signed('decide', handle.workflowId, { stepId: 'first', decision: 'retry', actor: 'bob' })] });
+  await waitFor(async () => api.calls.includes('POST /slow/campaign'));
+  await handle.executeUpdate(abortCampaign, { args: [await signed('abort', handle.workflowId, { reason: 'fixture', actor: 'bob' })] });
+  const result = await handle.result();
+  expect(result.phases.map((p) => p.state)).toEqual(['completed', 'completed', 'aborted']);
+  expect(api.calls).toContain('POST /campaign/undo');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'run-campaign-retry-abort.json'), historyToJSON(await handle.fetchHistory()));
+});

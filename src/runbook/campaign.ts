@@ -14,7 +14,7 @@ import { capMessage, formatDiagnostic, sortDiagnostics, type Diagnostic } from '
 import type { CheckContext, Finding, Path } from './findings';
 import { isRecord } from './findings';
 import type { InventoryTargets } from './inventory-check';
-import { loadRunbookFile } from './load';
+import { loadRunbookFile, loadRunbookText } from './load';
 import { locate, parseRunbookYaml, type RunbookSource } from './parse';
 import { API_VERSION, STEP_ID_PATTERN } from './schema';
 import type { ValidateOptions } from './validate';
@@ -78,6 +78,11 @@ export interface CampaignLoadResult {
 export interface CampaignLoadOptions extends ValidateOptions {
   /** The inventory's targets: a phase is measured against those of its services (else its runbook's). */
   inventory?: InventoryTargets;
+  /**
+   * A phase's runbook text, by its path as the campaign writes it (the API: the texts the client sent);
+   * undefined when not given. Default: the file, read relative to the campaign file.
+   */
+  readRunbook?: (ref: string) => string | undefined;
 }
 
 /** Reads and loads a campaign file (an unreadable one is a diagnostic too). Never throws. */
@@ -148,8 +153,12 @@ function loadPhase(
   options: CampaignLoadOptions,
   ctx: CheckContext,
 ): LoadedPhase | undefined {
-  const runbookPath = resolve(dirname(campaignFile), phase.runbook);
-  const { plan, planHash: hash, diagnostics } = loadRunbookFile(runbookPath, options);
+  const given = options.readRunbook?.(phase.runbook);
+  const { plan, planHash: hash, diagnostics } = !options.readRunbook
+    ? loadRunbookFile(resolve(dirname(campaignFile), phase.runbook), options)
+    : given !== undefined
+      ? loadRunbookText(given, phase.runbook, options)
+      : { diagnostics: [{ file: phase.runbook, line: 1, col: 1, path: [], code: 'file.unreadable' as const, message: 'runbook not given with the campaign', severity: 'error' as const }] };
   // The runbook's own problems, each at the phase's `runbook` (its own file:line:col in the message).
   for (const d of diagnostics) {
     if (d.severity !== 'error') continue;

@@ -298,7 +298,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
         handle(runId).executeUpdate(abortCampaign, { args: [signedInput(signer, 'abort', runId, { reason: body.reason, actor: identity.name }, requestId)], updateId: requestId }),
     }),
   );
-  registerCampaignRoutes(app, deps);
+  registerCampaignRoutes(app, { ...deps, parsePool });
 
   app.post<{ Params: { runId: string } }>('/api/runs/:runId/terminate', actRoute('terminate a run (admin): an emergency stop, no compensation', RunParams, TerminateBody), (req, reply) =>
     act(req, reply, req.params.runId, undefined, {

@@ -1,10 +1,9 @@
 /**
  * Campaign files: runbooks run in order as phases (docs/campaigns.md). Read with the runbook parser
  * (positions, limits), checked with a strict zod schema, and every phase's runbook loaded and
- * validated too: each problem is a diagnostic at file:line:col of the campaign, at the phase.
+ * validated too (by the caller's `loadRunbook`: from files, or the API's parse pool): each problem is
+ * a diagnostic at file:line:col of the campaign, at the phase. Imports no runbook schema (names.ts).
  */
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { campaignDocument, PHASE_ON_FAILURE, type CampaignInput, type CampaignPhase, type PhaseTargets } from '../plan/campaign';
 import { resolveParams, type ParamValue, type ResolveParamsOptions } from '../plan/params';
@@ -14,10 +13,9 @@ import { capMessage, formatDiagnostic, sortDiagnostics, type Diagnostic } from '
 import type { CheckContext, Finding, Path } from './findings';
 import { isRecord } from './findings';
 import type { InventoryTargets } from './inventory-check';
-import { loadRunbookFile, loadRunbookText } from './load';
+import type { LoadResult } from './load';
 import { locate, parseRunbookYaml, type RunbookSource } from './parse';
-import { API_VERSION, STEP_ID_PATTERN } from './schema';
-import type { ValidateOptions } from './validate';
+import { API_VERSION, STEP_ID_PATTERN } from './names';
 import { issueFindings } from './zod-issues';
 
 const ParamValueSchema = z.union([z.string(), z.number(), z.boolean()]);
@@ -75,30 +73,15 @@ export interface CampaignLoadResult {
   diagnostics: Diagnostic[];
 }
 
-export interface CampaignLoadOptions extends ValidateOptions {
+export interface CampaignLoadOptions {
   /** The inventory's targets: a phase is measured against those of its services (else its runbook's). */
   inventory?: InventoryTargets;
-  /**
-   * A phase's runbook text, by its path as the campaign writes it (the API: the texts the client sent);
-   * undefined when not given. Default: the file, read relative to the campaign file.
-   */
-  readRunbook?: (ref: string) => string | undefined;
+  /** Loads (parses, validates, compiles) a phase's runbook, by its path as the campaign writes it. */
+  loadRunbook: (ref: string) => LoadResult | Promise<LoadResult>;
 }
 
-/** Reads and loads a campaign file (an unreadable one is a diagnostic too). Never throws. */
-export function loadCampaignFile(file: string, options: CampaignLoadOptions): CampaignLoadResult {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
-    return { diagnostics: [{ file, line: 1, col: 1, path: [], code: 'file.unreadable', message: `cannot read campaign: ${reason}`, severity: 'error' }] };
-  }
-  return loadCampaignText(text, file, options);
-}
-
-/** Never throws; `file` names the campaign in diagnostics; phase runbooks are read relative to it. */
-export function loadCampaignText(text: string, file: string, options: CampaignLoadOptions): CampaignLoadResult {
+/** Never rejects; `file` names the campaign in diagnostics. */
+export async function loadCampaignText(text: string, file: string, options: CampaignLoadOptions): Promise<CampaignLoadResult> {
   const source = parseRunbookYaml(text, file);
   if (source.value === undefined) return { diagnostics: sortDiagnostics(source.diagnostics) };
   const diagnostics: Diagnostic[] = [...source.diagnostics];
@@ -116,17 +99,17 @@ export function loadCampaignText(text: string, file: string, options: CampaignLo
   const spec = parsed.data;
   const phases: LoadedPhase[] = [];
   const seen = new Map<string, number>();
-  spec.phases.forEach((phase, i) => {
+  for (const [i, phase] of spec.phases.entries()) {
     const at: Path = ['phases', i];
     const first = seen.get(phase.id);
     if (first !== undefined) {
       ctx.report({ path: [...at, 'id'], code: 'step.duplicate_id', message: `phase id "${phase.id}" is used twice (first at line ${ctx.lineOf(['phases', first, 'id'])})` });
-      return;
+      continue;
     }
     seen.set(phase.id, i);
-    const loaded = loadPhase(phase, spec.mode, at, file, options, ctx);
+    const loaded = loadPhase(phase, spec.mode, at, await options.loadRunbook(phase.runbook), options, ctx);
     if (loaded) phases.push(loaded);
-  });
+  }
   const sorted = sortDiagnostics(diagnostics);
   if (sorted.some((d) => d.severity === 'error')) return { diagnostics: sorted };
   return {
@@ -149,16 +132,10 @@ function loadPhase(
   phase: z.output<typeof CampaignPhaseSchema>,
   campaignMode: Mode,
   at: Path,
-  campaignFile: string,
+  { plan, planHash: hash, diagnostics }: LoadResult,
   options: CampaignLoadOptions,
   ctx: CheckContext,
 ): LoadedPhase | undefined {
-  const given = options.readRunbook?.(phase.runbook);
-  const { plan, planHash: hash, diagnostics } = !options.readRunbook
-    ? loadRunbookFile(resolve(dirname(campaignFile), phase.runbook), options)
-    : given !== undefined
-      ? loadRunbookText(given, phase.runbook, options)
-      : { diagnostics: [{ file: phase.runbook, line: 1, col: 1, path: [], code: 'file.unreadable' as const, message: 'runbook not given with the campaign', severity: 'error' as const }] };
   // The runbook's own problems, each at the phase's `runbook` (its own file:line:col in the message).
   for (const d of diagnostics) {
     if (d.severity !== 'error') continue;

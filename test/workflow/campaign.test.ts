@@ -16,7 +16,8 @@ import { getRun } from '../../src/audit/runs';
 import { verifyAuditChain } from '../../src/audit/verify-chain';
 import { abortCampaign, abortFromCampaign, decideOnPhase, getCampaignProgress, type CampaignInput } from '../../src/plan/campaign';
 import { getProgress } from '../../src/plan/run-messages';
-import { campaignInput, loadCampaignText } from '../../src/runbook/campaign';
+import { campaignInput } from '../../src/runbook/campaign';
+import { loadCampaignFile } from '../../src/runbook/campaign-file';
 import { campaignIdFor, signedCampaignInput, startCampaign } from '../../src/temporal/start-campaign';
 import type { runCampaign } from '../../workflows/campaign/campaign';
 import { answerJson, startScriptedApi, type ScriptedApi } from '../support/scripted-api';
@@ -111,7 +112,7 @@ afterAll(async () => {
 
 let seq = 0;
 /** A campaign of `phases` (`id: runbook[: onFailure]`), each phase with a tag of its own. */
-function pinned(phases: string[], extra = ''): Omit<CampaignInput, 'auth'> {
+async function pinned(phases: string[], extra = ''): Promise<Omit<CampaignInput, 'auth'>> {
   const tag = `t${++seq}`;
   const yaml = `apiVersion: drillbook/v1
 kind: Campaign
@@ -124,7 +125,8 @@ ${phases
     return `  - id: ${id}\n    runbook: ${file}.yaml\n    onFailure: ${onFailure}\n    params: { tag: ${tag}-${id} }\n${file === 'ok' ? '    figures: [measure]\n' : ''}`;
   })
   .join('')}${extra}`;
-  const { campaign, diagnostics } = loadCampaignText(yaml, path.join(dir, `c${seq}.yaml`), {
+  writeFileSync(path.join(dir, `c${seq}.yaml`), yaml);
+  const { campaign, diagnostics } = await loadCampaignFile(path.join(dir, `c${seq}.yaml`), {
     registry: adapterRegistry,
     secretScope: false,
     inventory: { file: 'inventory.yaml', services: [{ name: 'payments', rtoMs: 30_000, rpoMs: 0 }] },
@@ -136,7 +138,7 @@ ${phases
 }
 
 async function start(phases: string[]): Promise<{ handle: WorkflowHandle<typeof runCampaign>; tag: string }> {
-  const input = pinned(phases);
+  const input = await pinned(phases);
   const handle = await startCampaign(client, input, { signer: await testSigner() });
   return { handle, tag: `t${seq}` };
 }
@@ -317,7 +319,7 @@ test("abort of the campaign during a phase aborts that phase's run, whose compen
 });
 
 test("a phase's grant starts nothing outside its campaign; a campaign start not signed for its id does not begin", async () => {
-  const input = pinned(['solo:ok']);
+  const input = await pinned(['solo:ok']);
   const campaignId = campaignIdFor('wf-campaign');
   const signedInput = signedCampaignInput(await testSigner(), campaignId, input);
   // The phase's run, started straight on Temporal with its genuine grant: no parent campaign.

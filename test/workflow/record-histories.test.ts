@@ -38,7 +38,8 @@ import { waitFor } from '../support/wait-for';
 import { answerJson, startScriptedApi, type ScriptedApi } from '../support/scripted-api';
 import { signed, startSignedRun, testSigner } from '../support/signing';
 import { abortCampaign, decideOnPhase, getCampaignProgress } from '../../src/plan/campaign';
-import { campaignInput, loadCampaignText } from '../../src/runbook/campaign';
+import { campaignInput } from '../../src/runbook/campaign';
+import { loadCampaignFile } from '../../src/runbook/campaign-file';
 import { startCampaign } from '../../src/temporal/start-campaign';
 
 const dir = path.join(__dirname, '..', 'fixtures', 'histories');
@@ -300,7 +301,8 @@ phases:
   - { id: second, runbook: ok.yaml, figures: [measure] }
   - { id: third, runbook: undo.yaml }
 `;
-  const { campaign, diagnostics } = loadCampaignText(yaml, path.join(files, 'campaign.yaml'), { registry: adapterRegistry, secretScope: false });
+  writeFileSync(path.join(files, 'campaign.yaml'), yaml);
+  const { campaign, diagnostics } = await loadCampaignFile(path.join(files, 'campaign.yaml'), { registry: adapterRegistry, secretScope: false });
   if (!campaign) throw new Error(`campaign invalid: ${JSON.stringify(diagnostics)}`);
   // The history keeps the files' names, not where this machine put them.
   campaign.file = 'replay-campaign-fixture.yaml';

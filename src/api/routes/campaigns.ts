@@ -12,7 +12,6 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { adapterRegistry } from '../../../activities/adapters/index';
 import { recordHumanAction } from '../../audit/human-actions';
 import { getRun } from '../../audit/runs';
 import { authenticate, authorize, type Identity } from '../../auth/authenticate';
@@ -30,6 +29,7 @@ import { answers, auditedRoute } from '../openapi';
 import { checkPathParams } from '../path-params';
 import { answerRefusal, mustRecord, recordedBody } from '../refusal-record';
 import type { ApiDeps } from '../app';
+import type { RunbookParsePool } from '../runbook-parse-pool';
 
 /** At most this many phases: each phase's runbook is validated inline, in the request. */
 export const MAX_CAMPAIGN_PHASES = 20;
@@ -45,9 +45,9 @@ export const StartCampaignBody = z.strictObject({
   reason: z.string().trim().min(1, 'a reason is required').max(2000),
 });
 
-const CampaignId = z.string().min(1).max(300).describe('the campaign id (`campaign-<name>-<8 hex>`)');
+const CampaignId = z.string().min(1).describe('the campaign id (`campaign-<name>-<8 hex>`)');
 export const CampaignParams = z.object({ campaignId: CampaignId });
-export const CampaignPhaseParams = z.object({ campaignId: CampaignId, phaseId: z.string().min(1).max(300).describe("the phase's id in the campaign") });
+export const CampaignPhaseParams = z.object({ campaignId: CampaignId, phaseId: z.string().min(1).describe("the phase's id in the campaign") });
 
 const StartCampaignAnswer = z.looseObject({ ok: z.literal(true), campaignId: z.string(), campaignHash: z.string(), phases: z.array(z.string()), requestId: z.string() });
 
@@ -69,7 +69,7 @@ export const CampaignAnswer = z.looseObject({
   }),
 });
 
-export function registerCampaignRoutes(app: FastifyInstance, deps: Pick<ApiDeps, 'db' | 'temporal' | 'signer' | 'taskQueue'>): void {
+export function registerCampaignRoutes(app: FastifyInstance, deps: Pick<ApiDeps, 'db' | 'temporal' | 'signer' | 'taskQueue'> & { parsePool: RunbookParsePool }): void {
   const { db, temporal, signer } = deps;
 
   app.post('/api/campaigns', auditedRoute('start a campaign (operator): its phases run in order, drills only', StartCampaignBody, { status: 201, schema: StartCampaignAnswer }, undefined, [403, 409]), async (req, reply) => {
@@ -83,7 +83,15 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: Pick<ApiDeps,
       request = recordedBody({ file: body.file, runbooks: Object.keys(body.runbooks), params: body.params, reason: body.reason });
       const inventory = await appliedInventoryTargets(db);
       const given = new Map(Object.entries(body.runbooks));
-      const { campaign, diagnostics } = loadCampaignText(body.campaign, body.file, { registry: adapterRegistry, ...(inventory ? { inventory } : {}), readRunbook: (ref) => given.get(ref) });
+      // Each runbook off the event loop, as a run's (src/api/runbook-parse-pool.ts).
+      const { campaign, diagnostics } = await loadCampaignText(body.campaign, body.file, {
+        ...(inventory ? { inventory } : {}),
+        loadRunbook: (ref) => {
+          const text = given.get(ref);
+          if (text !== undefined) return deps.parsePool.load(text, ref);
+          return { diagnostics: [{ file: ref, line: 1, col: 1, path: [], code: 'file.unreadable', message: 'runbook not given with the campaign (runbooks)', severity: 'error' }] };
+        },
+      });
       if (!campaign) throw new ApiError(400, 'campaign_invalid', diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic).join('\n'), 'campaign');
       // Real runs need their services' locks and registered runbooks for the whole campaign: not yet.
       const real = campaign.phases.find((p) => p.mode !== 'drill');

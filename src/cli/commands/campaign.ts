@@ -11,7 +11,8 @@ import { loadInventoryTargets } from '../../inventory/load';
 import { inventoryFileFor } from '../../inventory/validate-objectives';
 import type { CampaignProgress, PhaseRecord } from '../../plan/campaign';
 import { formatDuration } from '../../plan/duration';
-import { campaignInput, loadCampaignFile, type CampaignLoadResult } from '../../runbook/campaign';
+import { campaignInput, type CampaignLoadResult } from '../../runbook/campaign';
+import { loadCampaignFile } from '../../runbook/campaign-file';
 import { formatDiagnostic } from '../../runbook/diagnostics';
 import { configuredSecretRefCheck } from '../../config/secret-scope';
 import { ApiClient, withApiOptions, type ApiClientOptions } from '../api-client';
@@ -44,7 +45,8 @@ export function campaignCommand(run: Run): Command {
       .option('--inventory <file>', 'measure phases against this inventory\'s targets (default: inventory/services.yaml when present)')
       .action((files: string[], opts: { json?: boolean; inventory?: string }) =>
         run(async () => {
-          const results = files.map((file) => ({ file, ...load(file, opts.inventory) }));
+          const results = [];
+          for (const file of files) results.push({ file, ...(await load(file, opts.inventory)) });
           const errors = results.flatMap((r) => r.diagnostics).filter((d) => d.severity === 'error').length;
           if (opts.json) {
             const out = results.map((r) => ({
@@ -77,7 +79,7 @@ export function campaignCommand(run: Run): Command {
       run(async () => {
         if (!opts.reason?.trim()) throw new CliError('--reason is required: every campaign says why it happens', EXIT.usage);
         // Checked here first, so a broken campaign, runbook or param is named before anything is sent.
-        const { campaign, diagnostics } = load(file, undefined);
+        const { campaign, diagnostics } = await load(file, undefined);
         for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
         if (!campaign) throw new CliError(`${file}: the campaign has errors; nothing was started`, EXIT.invalid);
         const { errors } = campaignInput(campaign, { params: opts.param ?? {}, initiator: '-', reason: opts.reason, taskQueue: '-', checkSecretRef: configuredSecretRefCheck() });
@@ -151,7 +153,7 @@ export function campaignCommand(run: Run): Command {
   return cmd;
 }
 
-function load(file: string, inventoryOption: string | undefined): CampaignLoadResult {
+function load(file: string, inventoryOption: string | undefined): Promise<CampaignLoadResult> {
   const inventoryFile = inventoryFileFor(inventoryOption);
   const inventory = inventoryFile ? loadInventoryTargets(inventoryFile) : undefined;
   return loadCampaignFile(file, { registry: adapterRegistry, ...(inventory ? { inventory } : {}) });

@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { adapterRegistry } from '../../../activities/adapters/index';
-import { campaignInput, loadCampaignFile, loadCampaignText } from '../../../src/runbook/campaign';
+import { campaignInput } from '../../../src/runbook/campaign';
+import { loadCampaignFile } from '../../../src/runbook/campaign-file';
 import { formatDiagnostic } from '../../../src/runbook/diagnostics';
 
 const options = { registry: adapterRegistry, secretScope: false as const };
@@ -29,8 +30,11 @@ steps:
 );
 writeFileSync(path.join(dir, 'broken.yaml'), `apiVersion: drillbook/v1\nname: broken\nversion: "1"\nowners: [t]\nservices: [payments]\nsteps:\n  - id: x\n    title: x\n    kind: action\n    needs: [nosuch]\n    action: { adapter: noop, input: {} }\n`);
 
-function load(yaml: string) {
-  return loadCampaignText(yaml, path.join(dir, 'c.yaml'), options);
+let n = 0;
+function load(yaml: string, extra: Partial<Parameters<typeof loadCampaignFile>[1]> = {}) {
+  const file = path.join(dir, `c${++n}.yaml`);
+  writeFileSync(file, yaml);
+  return loadCampaignFile(file, { ...options, ...extra });
 }
 
 const head = `apiVersion: drillbook/v1
@@ -39,8 +43,8 @@ name: c
 version: "1"
 `;
 
-test('the reference campaign validates, its phases pinned with their plans', () => {
-  const { campaign, diagnostics } = loadCampaignFile('runbooks/campaigns/semiannual.yaml', options);
+test('the reference campaign validates, its phases pinned with their plans', async () => {
+  const { campaign, diagnostics } = await loadCampaignFile('runbooks/campaigns/semiannual.yaml', options);
   expect(diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic)).toEqual([]);
   expect(campaign!.phases.map((p) => [p.id, p.plan.runbook.name, p.mode, p.onFailure])).toEqual([
     ['failover', 'failover-to-dr', 'drill', 'pause'],
@@ -49,9 +53,9 @@ test('the reference campaign validates, its phases pinned with their plans', () 
   ]);
 });
 
-test('a valid campaign gives a pinned input: params to the phases that take them, a hash, targets from the inventory', () => {
+test('a valid campaign gives a pinned input: params to the phases that take them, a hash, targets from the inventory', async () => {
   const yaml = `${head}phases:\n  - id: first\n    runbook: one.yaml\n  - id: second\n    runbook: one.yaml\n    onFailure: abort\n    figures: [go]\n`;
-  const { campaign } = loadCampaignText(yaml, path.join(dir, 'c.yaml'), { ...options, inventory: { file: 'inv.yaml', services: [{ name: 'payments', rtoMs: 30_000, rpoMs: 0 }] } });
+  const { campaign } = await load(yaml, { inventory: { file: 'inv.yaml', services: [{ name: 'payments', rtoMs: 30_000, rpoMs: 0 }] } });
   expect(campaign).toBeDefined();
   const { input, errors } = campaignInput(campaign!, { params: { base: 'http://x' }, initiator: 'alice', reason: 'H2', taskQueue: 'q' });
   expect(errors).toEqual([]);
@@ -81,15 +85,15 @@ test.each([
   ['an onFailure a phase cannot have', `${head}phases:\n  - id: a\n    runbook: one.yaml\n    onFailure: continue\n`, ['8:16 schema.invalid_value']],
   ['no phases', `${head}phases: []\n`, ['5:9 schema.invalid']],
   ['not a campaign', `apiVersion: drillbook/v1\nkind: Runbook\nname: c\nversion: "1"\nphases:\n  - { id: a, runbook: one.yaml }\n`, ['2:7 schema.invalid_value']],
-])('%s is an error at the campaign\'s position', (_what, yaml, expected) => {
-  const { campaign, diagnostics } = load(yaml);
+])('%s is an error at the campaign\'s position', async (_what, yaml, expected) => {
+  const { campaign, diagnostics } = await load(yaml);
   expect(campaign).toBeUndefined();
   expect(diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.line}:${d.col} ${d.code}`)).toEqual(expected);
 });
 
-test("a phase runbook's own errors name its file:line:col inside the campaign's diagnostic", () => {
-  const { diagnostics } = load(`${head}phases:\n  - id: a\n    runbook: broken.yaml\n`);
-  expect(diagnostics[0].file).toBe(path.join(dir, 'c.yaml'));
+test("a phase runbook's own errors name its file:line:col inside the campaign's diagnostic", async () => {
+  const { diagnostics } = await load(`${head}phases:\n  - id: a\n    runbook: broken.yaml\n`);
+  expect(diagnostics[0].file).toBe(path.join(dir, `c${n}.yaml`));
   expect(diagnostics[0].message).toContain(`phase "a": ${path.join(dir, 'broken.yaml')}:10:`);
   expect(diagnostics[0].message).toContain('nosuch');
 });

@@ -7,6 +7,8 @@ import { ApplicationFailure, setHandler } from '@temporalio/workflow';
 import { abortCampaign, abortFromCampaign, decideOnPhase, getCampaignProgress } from '../../src/plan/campaign';
 import { FAILURES } from '../../src/plan/failures';
 import type { AbortRunInput } from '../../src/plan/run-messages';
+import { checkAbortFields } from '../run-drill/compensation';
+import { checkDecisionFields } from '../run-drill/decisions';
 import { signedRequest } from '../run-drill/signatures';
 import type { CampaignContext } from './state';
 
@@ -28,9 +30,7 @@ export function registerCampaignHandlers(c: CampaignContext): void {
             FAILURES.NoDecisionPending,
           );
         }
-        if (!['retry', 'skip', 'abort'].includes(decision.decision)) throw ApplicationFailure.nonRetryable('decision must be retry, skip or abort', FAILURES.InvalidDecision);
-        if (decision.decision === 'skip' && !decision.reason?.trim()) throw ApplicationFailure.nonRetryable('skip needs a reason', FAILURES.InvalidDecision);
-        if (!decision.actor?.trim()) throw ApplicationFailure.nonRetryable('actor is required', FAILURES.InvalidDecision);
+        checkDecisionFields(decision);
       },
     },
   );
@@ -44,8 +44,7 @@ export function registerCampaignHandlers(c: CampaignContext): void {
       validator: (request) => {
         c.signatures.check('abort', request);
         if (c.endedAt || c.abortRequest) throw ApplicationFailure.nonRetryable('the campaign is no longer running', FAILURES.RunNotActive);
-        if (!request.reason?.trim()) throw ApplicationFailure.nonRetryable('abort needs a reason', FAILURES.InvalidDecision);
-        if (!request.actor?.trim()) throw ApplicationFailure.nonRetryable('actor is required', FAILURES.InvalidDecision);
+        checkAbortFields(request);
       },
     },
   );

@@ -30,11 +30,16 @@ export function registerAbortHandler(run: RunContext): void {
       validator: (request) => {
         run.signatures.check('abort', request);
         if (run.endedAt || run.abortRequest) throw ApplicationFailure.nonRetryable('the run is no longer running', FAILURES.RunNotActive);
-        if (!request.reason?.trim()) throw ApplicationFailure.nonRetryable('abort needs a reason', FAILURES.InvalidDecision);
-        if (!request.actor?.trim()) throw ApplicationFailure.nonRetryable('actor is required', FAILURES.InvalidDecision);
+        checkAbortFields(request);
       },
     },
   );
+}
+
+/** An abort's own fields (a run's or a campaign's): a reason and an actor. */
+export function checkAbortFields(request: AbortRunInput): void {
+  if (!request.reason?.trim()) throw ApplicationFailure.nonRetryable('abort needs a reason', FAILURES.InvalidDecision);
+  if (!request.actor?.trim()) throw ApplicationFailure.nonRetryable('actor is required', FAILURES.InvalidDecision);
 }
 
 /**

@@ -24,6 +24,7 @@ import { answerJson, startScriptedApi, type ScriptedApi } from '../support/scrip
 import { signed, testSigner } from '../support/signing';
 import { startWorkflowHarness, type WorkflowHarness } from '../support/temporal';
 import { waitFor } from '../support/wait-for';
+import { refusalOf } from '../support/refusal';
 
 let harness: WorkflowHarness;
 let db: Kysely<Database>;
@@ -152,17 +153,6 @@ async function pausedOn(handle: WorkflowHandle<typeof runCampaign>, phaseId: str
   await waitFor(async () => (await handle.query(getCampaignProgress)).awaitingDecision?.phaseId === phaseId);
 }
 
-/** Why an Update (or a workflow) was refused. */
-async function refusal(update: Promise<unknown>): Promise<string> {
-  try {
-    await update;
-  } catch (err) {
-    const e = err as { cause?: { message?: string }; message: string };
-    return e.cause?.message ?? e.message;
-  }
-  throw new Error('it was accepted');
-}
-
 test('three phases pass in order, each a run of its own; the trail holds one campaign record and each phase once', async () => {
   const { handle, tag } = await start(['one:ok', 'two:ok', 'three:ok']);
   const result = await handle.result();
@@ -220,15 +210,15 @@ test('a failed phase pauses the campaign: retry runs it again, skip goes on (par
   expect(paused.phases[0]).toMatchObject({ state: 'paused', runState: 'aborted', execution: 1 });
 
   // Misuse: unsigned, signed for another run, a phase not waiting, a skip without reason.
-  expect(await refusal(handle.executeUpdate(decideOnPhase, { args: [{ stepId: 'first', decision: 'retry', actor: 'mallory' }] }))).toMatch(/not signed/);
-  expect(await refusal(handle.executeUpdate(decideOnPhase, { args: [await signed('decide', `${id}.first`, { stepId: 'first', decision: 'retry', actor: 'bob' })] }))).toMatch(/does not match/);
-  expect(await refusal(handle.executeUpdate(decideOnPhase, { args: [await signed('decide', id, { stepId: 'third', decision: 'retry', actor: 'bob' })] }))).toMatch(/not waiting/);
-  expect(await refusal(handle.executeUpdate(decideOnPhase, { args: [await signed('decide', id, { stepId: 'first', decision: 'skip', actor: 'bob' })] }))).toMatch(/reason/);
+  expect(await refusalOf(handle.executeUpdate(decideOnPhase, { args: [{ stepId: 'first', decision: 'retry', actor: 'mallory' }] }))).toMatch(/not signed/);
+  expect(await refusalOf(handle.executeUpdate(decideOnPhase, { args: [await signed('decide', `${id}.first`, { stepId: 'first', decision: 'retry', actor: 'bob' })] }))).toMatch(/does not match/);
+  expect(await refusalOf(handle.executeUpdate(decideOnPhase, { args: [await signed('decide', id, { stepId: 'third', decision: 'retry', actor: 'bob' })] }))).toMatch(/not waiting/);
+  expect(await refusalOf(handle.executeUpdate(decideOnPhase, { args: [await signed('decide', id, { stepId: 'first', decision: 'skip', actor: 'bob' })] }))).toMatch(/reason/);
   const retry = await signed('decide', id, { stepId: 'first', decision: 'retry', actor: 'bob' });
   await handle.executeUpdate(decideOnPhase, { args: [retry] });
   // A replay of an accepted decision is refused.
   await pausedOn(handle, 'second');
-  expect(await refusal(handle.executeUpdate(decideOnPhase, { args: [{ ...retry, stepId: 'first' }] }))).toMatch(/replay|not waiting/);
+  expect(await refusalOf(handle.executeUpdate(decideOnPhase, { args: [{ ...retry, stepId: 'first' }] }))).toMatch(/replay|not waiting/);
   await handle.executeUpdate(decideOnPhase, { args: [await signed('decide', id, { stepId: 'second', decision: 'skip', reason: 'known outage', actor: 'bob' })] });
 
   const result = await handle.result();
@@ -288,7 +278,7 @@ test("abort of the campaign during a phase aborts that phase's run, whose compen
 
   // Misuse: an abort signed for the phase's own run, sent as the campaign's, changes nothing.
   await phaseRun.signal(abortFromCampaign, await signed('abort', `${id}.second`, { reason: 'forged', actor: 'mallory' }));
-  expect(await refusal(handle.executeUpdate(abortCampaign, { args: [{ reason: 'unsigned', actor: 'mallory' }] }))).toMatch(/not signed/);
+  expect(await refusalOf(handle.executeUpdate(abortCampaign, { args: [{ reason: 'unsigned', actor: 'mallory' }] }))).toMatch(/not signed/);
   expect((await phaseRun.query(getProgress)).state).toBe('running');
 
   await handle.executeUpdate(abortCampaign, { args: [await signed('abort', id, { reason: 'stop the drill', actor: 'bob' })] });
@@ -324,10 +314,10 @@ test("a phase's grant starts nothing outside its campaign; a campaign start not 
   const signedInput = signedCampaignInput(await testSigner(), campaignId, input);
   // The phase's run, started straight on Temporal with its genuine grant: no parent campaign.
   const raw = await client.workflow.start('runDrill', { workflowId: `${campaignId}.solo`, taskQueue, args: [signedInput.phases[0].run] });
-  expect(await refusal(raw.result())).toMatch(/not started through the front door.*started by no campaign/);
+  expect(await refusalOf(raw.result())).toMatch(/not started through the front door.*started by no campaign/);
   expect(await getRun(db, `${campaignId}.solo`)).toBeUndefined();
   // The campaign's signed input, started under another id.
   const other = await client.workflow.start('runCampaign', { workflowId: campaignIdFor('wf-campaign'), taskQueue, args: [signedInput] });
-  expect(await refusal(other.result())).toMatch(/not started through the front door/);
+  expect(await refusalOf(other.result())).toMatch(/not started through the front door/);
   expect(await getRun(db, other.workflowId)).toBeUndefined();
 });

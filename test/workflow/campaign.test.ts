@@ -14,6 +14,7 @@ import { adapterRegistry } from '../../activities/adapters/index';
 import type { Database } from '../../src/audit/database';
 import { getRun } from '../../src/audit/runs';
 import { verifyAuditChain } from '../../src/audit/verify-chain';
+import { verifyRunProjections } from '../../src/audit/verify-runs';
 import { abortCampaign, abortFromCampaign, decideOnPhase, getCampaignProgress, type CampaignInput } from '../../src/plan/campaign';
 import { getProgress } from '../../src/plan/run-messages';
 import { campaignInput } from '../../src/runbook/campaign';
@@ -197,6 +198,8 @@ test('three phases pass in order, each a run of its own; the trail holds one cam
     expect((await verifyAuditChain(db, { chainId: `${id}.${phase}` })).ok).toBe(true);
   }
   expect((await verifyAuditChain(db, { chainId: id })).ok).toBe(true);
+  // The campaign's row agrees with its chain, and its pinned campaign with its hash (`audit verify`).
+  expect(await verifyRunProjections(db, { runId: id })).toMatchObject({ ok: true, runs: 1 });
 });
 
 test('a failed phase pauses the campaign: retry runs it again, skip goes on (partial); misdirected and unsigned decisions are refused', async () => {

@@ -11,6 +11,7 @@ import { answerJson, startScriptedApi, type ScriptedApi } from '../../support/sc
 import { startSignedRun } from '../../support/signing';
 import { startWorkflowHarness, type WorkflowHarness } from '../../support/temporal';
 import { waitFor } from '../../support/wait-for';
+import { runCli } from '../../support/cli';
 import { loadRunbookText } from '../../../src/runbook/load';
 import { adapterRegistry } from '../../../activities/adapters/index';
 
@@ -83,6 +84,13 @@ test('a campaign started through the API pauses on a failed phase; a decision th
   const done = await ended(id);
   expect(done).toMatchObject({ source: 'temporal', campaign: { state: 'completed', verdict: 'pass' } });
   expect(done.campaign.phases.map((p: { id: string; execution: number }) => [p.id, p.execution])).toEqual([['first', 2]]);
+  // The CLI reads it back through the API and exits by the verdict, as `status` does: 0 for a pass.
+  const env = { DRILLBOOK_API_URL: api.url, DRILLBOOK_TOKEN: tokens.audrey };
+  const status = await runCli(['campaign', 'status', id, '--json'], { env });
+  expect(status.code).toBe(0);
+  expect(JSON.parse(status.stdout).campaign.verdict).toBe('pass');
+  const text = await runCli(['campaign', 'status', id], { env });
+  expect(text.stdout).toMatch(/^campaign .*: completed, verdict pass\n {2}first +completed/);
   // Who started it: the token's user, in the trail.
   const requested = await db.selectFrom('audit_events').select('actor').where('chain_id', '=', API_CHAIN).where('type', '=', 'action.requested').where('key', 'like', `%${started.body.requestId}%`).execute();
   expect(requested.map((r) => r.actor)).toEqual([expect.stringMatching(/^olga-/)]);
@@ -106,6 +114,10 @@ test("abort through the API aborts the running phase; refusals: a role, an inval
   expect(done.campaign).toMatchObject({ state: 'aborted', verdict: 'fail' });
   expect(done.campaign.phases.map((p: { state: string }) => p.state)).toEqual(['aborted', 'pending']);
   expect((await call('POST', `/api/campaigns/${id}/abort`, 'olga', { reason: 'again' })).status).toBe(409);
+  // An aborted campaign exits 3; one that does not exist, 4.
+  const env = { DRILLBOOK_API_URL: api.url, DRILLBOOK_TOKEN: tokens.audrey };
+  expect((await runCli(['campaign', 'status', id], { env })).code).toBe(3);
+  expect((await runCli(['campaign', 'status', 'campaign-nosuch-00000000'], { env })).code).toBe(4);
 
   // A run is not a campaign.
   const { plan, planHash } = loadRunbookText(runbook('api-plain', '  - { id: x, title: x, kind: action, action: { adapter: noop, input: {} } }\n'), 'plain.yaml', { registry: adapterRegistry });

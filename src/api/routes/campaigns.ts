@@ -9,7 +9,7 @@
  * against the applied inventory's targets. A campaign's decisions and abort: app.ts's campaign acts.
  */
 import { randomUUID } from 'node:crypto';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { QueryNotRegisteredError, WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { recordHumanAction } from '../../audit/human-actions';
@@ -117,13 +117,17 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: Pick<ApiDeps,
         checkPathParams({ runId: campaignId });
         const run = await getRun(db, campaignId);
         const plan = run?.plan as { kind?: string; phases?: Array<{ id: string; title: string; runbook: string; planHash: string; mode: string; targets: Json }> } | undefined;
-        if (!run || plan?.kind !== 'campaign') throw new ApiError(404, 'run_not_found', `no campaign ${campaignId}`);
+        const notFound = new ApiError(404, 'run_not_found', `no campaign ${campaignId}`);
+        if (run && plan?.kind !== 'campaign') throw notFound;
+        // Asked first: a campaign just started may not have written its row yet.
         try {
           const progress = await temporal.workflow.getHandle(campaignId).query(getCampaignProgress);
           return { source: 'temporal', campaign: { ...progress, verdict: progress.verdict ?? null, endedAt: progress.endedAt ?? null, durationMs: progress.durationMs ?? null, awaitingDecision: progress.awaitingDecision ?? null } };
         } catch (err) {
-          if (!(err instanceof WorkflowNotFoundError)) throw err;
+          // Not a campaign (a run answers no campaign query), or Temporal forgot it.
+          if (!(err instanceof WorkflowNotFoundError) && !(err instanceof QueryNotRegisteredError)) throw err;
         }
+        if (!run || !plan) throw notFound;
         // Temporal forgot it: the record its end event keeps (phases as planned while it has none).
         const end = await db.selectFrom('audit_events').select('data').where('run_id', '=', campaignId).where('key', '=', `${campaignId}/-/run/ended`).executeTakeFirst();
         const record = (end?.data as { campaign?: { durationMs: number; phases: PhaseRecord[] } } | undefined)?.campaign;

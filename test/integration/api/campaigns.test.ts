@@ -3,6 +3,9 @@
  * campaign's and its runbooks' texts, read its progress, decide on a failed phase, abort; the refusals
  * (role, invalid campaign, missing runbook text, a real-mode phase, another run's id) change nothing.
  */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../../src/audit/database';
 import { API_CHAIN } from '../../../src/audit/human-actions';
@@ -125,4 +128,22 @@ test("abort through the API aborts the running phase; refusals: a role, an inval
   await plain.result();
   expect((await call('GET', `/api/campaigns/${plain.workflowId}`, 'audrey')).status).toBe(404);
   expect((await call('POST', `/api/campaigns/${plain.workflowId}/abort`, 'olga', { reason: 'x' })).status).toBe(404);
+});
+
+test('drillbook campaign run sends the campaign and its runbooks, waits, and exits by the verdict', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'campaign-cli-'));
+  mkdirSync(path.join(dir, 'runbooks'));
+  writeFileSync(path.join(dir, 'runbooks', 'flaky.yaml'), flaky);
+  writeFileSync(path.join(dir, 'c.yaml'), campaign('  - { id: one, runbook: runbooks/flaky.yaml }\n  - { id: two, runbook: runbooks/flaky.yaml }\n'));
+  const env = { DRILLBOOK_API_URL: api.url, DRILLBOOK_TOKEN: tokens.olga };
+  const ran = await runCli(['campaign', 'run', path.join(dir, 'c.yaml'), '-p', `base=${loopback.base}`, '--reason', 'cli test', '--wait', '--json'], { env });
+  expect(ran.stderr).toBe('');
+  expect(ran.code).toBe(0);
+  const answer = JSON.parse(ran.stdout.slice(ran.stdout.indexOf('{')));
+  expect(answer.campaign).toMatchObject({ state: 'completed', verdict: 'pass' });
+  expect(answer.campaign.phases.map((p: { id: string }) => p.id)).toEqual(['one', 'two']);
+  // A param no phase takes is refused before anything is sent.
+  const refused = await runCli(['campaign', 'run', path.join(dir, 'c.yaml'), '-p', `base=${loopback.base}`, '-p', 'nosuch=1', '--reason', 'cli test'], { env });
+  expect(refused.code).toBe(2);
+  expect(refused.stderr).toMatch(/unknown param "nosuch"/);
 });

@@ -11,6 +11,7 @@ import * as findings from './2026_11_25_140000_findings';
 import * as realRuns from './2026_12_04_100000_real_runs';
 import * as frontDoor from './2026_12_04_120000_front_door';
 import * as recurringBlackouts from './2026_12_04_180000_recurring_blackouts';
+import * as consoleSessions from './2026_12_05_090000_console_sessions';
 
 export const migrations: Record<string, Migration> = {
   '2025_01_15_090000_audit_trail': auditTrail,
@@ -21,4 +22,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_04_100000_real_runs': realRuns,
   '2026_12_04_120000_front_door': frontDoor,
   '2026_12_04_180000_recurring_blackouts': recurringBlackouts,
+  '2026_12_05_090000_console_sessions': consoleSessions,
 };

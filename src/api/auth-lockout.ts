@@ -15,6 +15,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../audit/database';
 import { tokenOwnerByPrefix } from '../auth/authenticate';
 import { tokenPrefix } from '../auth/tokens';
+import { refusedForEndedSession } from '../auth/sessions';
 import type { ApiLimits } from './api-limits';
 import { answerWith } from './refusal-record';
 import { actionOfRoute } from './route-actions';
@@ -99,6 +100,8 @@ export function registerAuthLockout(app: FastifyInstance, db: Kysely<Database>, 
   // Counted before the answer leaves, so a client that waits for it cannot get ahead of its count.
   app.addHook('onSend', async (req, reply) => {
     if (reply.statusCode !== 401 && !failedAuthentication.has(req.raw)) return;
+    // A console session that ended (signed out, expired): a genuine cookie, not a guess.
+    if (refusedForEndedSession(req)) return;
     windows.fail(`client:${req.ip}`);
     const prefix = bearerPrefix(req);
     if (prefix !== undefined && (await tokenOwnerByPrefix(db, prefix).catch(() => undefined))) windows.fail(`token:${prefix}`);

@@ -78,7 +78,7 @@ function errorAnswer(err: unknown): ErrorAnswer {
     return { status: 503, body: { error: 'audit_unavailable', message: err.message }, refusedBy: 'api', internal: String((err.cause as Error)?.message ?? err.cause) };
   }
   if (err instanceof SignoffDuplicateError) return { status: 409, body: { error: 'signoff_duplicate', message: err.message, field: 'role' }, refusedBy: 'api' };
-  if (err instanceof AuthError) return { status: err.status, body: { error: err.code, message: err.message }, refusedBy: 'api' };
+  if (err instanceof AuthError) return { status: err.status, body: { error: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) }, refusedBy: 'api' };
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
     const type = err.cause.type ?? 'UpdateRefused';
     const status = FAILURE_STATUS[type];

@@ -44,7 +44,7 @@ export function registerFrameworkRefusals(app: FastifyInstance, db: Kysely<Datab
     let authErr: unknown;
     // Who sent it, when the token says so (a refusal names its sender); the body was never used.
     try {
-      identity = await authenticate(db, req.headers.authorization);
+      identity = await authenticate(db, req);
     } catch (e) {
       authErr = e;
       markAuthenticationFailed(req);

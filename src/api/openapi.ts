@@ -58,8 +58,10 @@ const WITH_BODY: RefusalStatus[] = [400, 413, 415];
  * A route's answers for its `schema.response`: its success, and the error body for each status it
  * can refuse with (beyond those of every authenticated route, and those of a body when `body`).
  */
-export function answers(ok: { status: 200 | 201; schema: z.ZodType }, refusals: RefusalStatus[], opts: { body?: boolean; audited?: boolean } = {}) {
-  const statuses = new Set<RefusalStatus>([...AUTHENTICATED, ...(opts.body ? WITH_BODY : []), ...(opts.audited ? [503 as const] : []), ...refusals]);
+export function answers(ok: { status: 200 | 201; schema: z.ZodType }, refusals: RefusalStatus[], opts: { body?: boolean; audited?: boolean; open?: boolean } = {}) {
+  // `open`: a route that authenticates no one (GET /api/session answers `signedIn: false` instead of 401).
+  const always = opts.open ? AUTHENTICATED.filter((s) => s !== 401) : AUTHENTICATED;
+  const statuses = new Set<RefusalStatus>([...always, ...(opts.body ? WITH_BODY : []), ...(opts.audited ? [503 as const] : []), ...refusals]);
   const response: Record<number, unknown> = { [ok.status]: ok.schema };
   for (const status of [...statuses].sort()) response[status] = { description: REFUSALS[status], content: { 'application/json': { schema: ErrorBody } } };
   return response;
@@ -101,6 +103,8 @@ export async function registerOpenApi(app: FastifyInstance, db: Kysely<Database>
   const routes: string[] = [];
   registeredRoutes.set(app, routes);
   app.addHook('onRoute', (route) => {
+    // The console's files (console.ts) are pages, not API operations: hidden from the document.
+    if ((route.schema as { hide?: boolean } | undefined)?.hide) return;
     for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push(`${method} ${route.url}`);
   });
   // Described, not enforced here: each route checks its input in its audited order (see above).
@@ -114,8 +118,18 @@ export async function registerOpenApi(app: FastifyInstance, db: Kysely<Database>
         version: '1',
         description: 'The operators\' API of drillbook (`drillbook serve`): runs, human actions, the runbook registry, the findings register and users. Every act is recorded in the audit trail, refusals too.',
       },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'a user token (`drillbook users token NAME`)' } } },
-      security: [{ bearer: [] }],
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'a user token (`drillbook users token NAME`)' },
+          session: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'drillbook_session',
+            description: "the console's session (POST /api/session); every POST, PUT, PATCH, DELETE made with it must carry the session's CSRF token in X-CSRF-Token (403 otherwise)",
+          },
+        },
+      },
+      security: [{ bearer: [] }, { session: [] }],
     },
     transform: jsonSchemaTransform,
     transformObject: completeDocument,
@@ -126,7 +140,7 @@ export async function registerOpenApi(app: FastifyInstance, db: Kysely<Database>
     { schema: { summary: 'this document (OpenAPI 3)', response: answers({ status: 200, schema: z.looseObject({ openapi: z.string(), paths: z.record(z.string(), z.unknown()) }) }, [403]) } },
     async (req, reply) => {
       try {
-        authorize(await authenticate(db, req.headers.authorization), 'read');
+        authorize(await authenticate(db, req), 'read');
         return app.swagger();
       } catch (err) {
         const answer = toErrorAnswer(err);

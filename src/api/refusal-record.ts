@@ -72,6 +72,7 @@ async function recordRefusal(db: Kysely<Database>, req: FastifyRequest, answer: 
     client: cleanText(req.ip ?? '', 100),
     body: { ...bodyDigest(rawBodyOf(req), headerText(req.headers['content-length']), excerpt.truncated) },
     ...(token ? { token: { ...token } } : {}),
+    ...(r.identity?.session ? { via: 'console', session: r.identity.session } : {}),
     ...(r.details ?? {}),
   };
   try {

@@ -45,6 +45,8 @@ export const TABLE_ACCESS: Readonly<Record<string, TableAccess>> = {
   service_locks: mutable('INSERT', 'UPDATE', 'DELETE'),
   // Idempotency-Key of API starts; its row is locked (FOR UPDATE) while the start is decided (branch abuse).
   api_start_keys: mutable('INSERT', 'UPDATE'),
+  // The console's sign-in sessions: ended (sign-out, expiry), never deleted by the app (issue 16).
+  console_sessions: mutable('INSERT', 'UPDATE'),
 };
 
 /** Kysely's own bookkeeping: the app reads it (is the schema current?), only migrations write it. */

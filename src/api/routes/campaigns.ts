@@ -29,6 +29,7 @@ import { answers, auditedRoute } from '../openapi';
 import { checkPathParams } from '../path-params';
 import { answerRefusal, mustRecord, recordedBody } from '../refusal-record';
 import type { ApiDeps } from '../app';
+import { viaOf } from '../audited-request';
 import type { RunbookParsePool } from '../runbook-parse-pool';
 
 /** At most this many phases: each phase's runbook is validated inline, in the request. */
@@ -77,7 +78,7 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: Pick<ApiDeps,
     let identity: Identity | undefined;
     let request: Json | undefined;
     try {
-      identity = await authenticate(db, req.headers.authorization);
+      identity = await authenticate(db, req);
       authorize(identity, 'start');
       const body = parseBody(StartCampaignBody, req.body);
       request = recordedBody({ file: body.file, runbooks: Object.keys(body.runbooks), params: body.params, reason: body.reason });
@@ -98,7 +99,7 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: Pick<ApiDeps,
       if (real) throw new ApiError(400, 'campaign_invalid', `campaign: phase "${real.id}" runs in mode ${real.mode}; campaigns run drills only`, 'campaign');
       const { input, errors } = campaignInput(campaign, { params: body.params, initiator: identity.name, reason: body.reason, taskQueue: deps.taskQueue, checkSecretRef: configuredSecretRefCheck() });
       if (!input) throw new ApiError(400, 'invalid_body', errors.map((e) => `params: ${e}`).join('; '), 'params');
-      await mustRecord(recordHumanAction(db, { requestId, outcome: 'requested', action: 'start', actor: identity.name, roles: identity.roles, runKnown: false, request: { ...(request as Record<string, Json>), campaign: campaign.name, campaignHash: input.campaignHash } }));
+      await mustRecord(recordHumanAction(db, { requestId, outcome: 'requested', action: 'start', actor: identity.name, roles: identity.roles, runKnown: false, request: { ...(request as Record<string, Json>), campaign: campaign.name, campaignHash: input.campaignHash }, details: viaOf(identity) }));
       const handle = await startCampaign(temporal, input, { signer, requestId });
       return reply.code(201).send({ ok: true, campaignId: handle.workflowId, campaignHash: input.campaignHash, phases: input.phases.map((p) => p.id), requestId });
     } catch (err) {
@@ -112,7 +113,7 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: Pick<ApiDeps,
     { schema: { summary: "a campaign's progress (from the audit trail once Temporal forgot it)", params: CampaignParams, response: answers({ status: 200, schema: CampaignAnswer }, [400, 403, 404]) } },
     async (req, reply) => {
       try {
-        authorize(await authenticate(db, req.headers.authorization), 'read');
+        authorize(await authenticate(db, req), 'read');
         const { campaignId } = req.params;
         checkPathParams({ runId: campaignId });
         const run = await getRun(db, campaignId);

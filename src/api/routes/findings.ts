@@ -74,7 +74,7 @@ export function registerFindingRoutes(app: FastifyInstance, deps: ApiDeps): void
     },
     async (req, reply) => {
     try {
-      authorize(await authenticate(db, req.headers.authorization), 'read');
+      authorize(await authenticate(db, req), 'read');
       const runId = typeof req.query.runId === 'string' && req.query.runId ? req.query.runId : undefined;
       checkPathParams({ runId });
       return await readRegister(db, { runId });

@@ -44,7 +44,7 @@ export function registerRunbookRoutes(app: FastifyInstance, deps: { db: Kysely<D
     const requestId = randomUUID();
     let identity: Identity | undefined;
     try {
-      identity = await authenticate(db, req.headers.authorization);
+      identity = await authenticate(db, req);
       authorize(identity, 'manageRunbooks');
       const { status, body } = await fn(identity, requestId);
       return reply.code(status).send({ ...body, requestId });
@@ -55,7 +55,7 @@ export function registerRunbookRoutes(app: FastifyInstance, deps: { db: Kysely<D
 
   app.get('/api/runbooks', { schema: { summary: 'every registered (and revoked) runbook version', response: answers({ status: 200, schema: RunbooksAnswer }, [403]) } }, async (req, reply) => {
     try {
-      authorize(await authenticate(db, req.headers.authorization), 'read');
+      authorize(await authenticate(db, req), 'read');
       return { runbooks: (await listRegistrations(db)).map(toAnswer) };
     } catch (err) {
       const answer = toErrorAnswer(err);

@@ -62,7 +62,7 @@ export function registerUserRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.get('/api/users', { schema: { summary: 'users, their roles, disabled (admin)', response: answers({ status: 200, schema: UsersAnswer }, [403]) } }, async (req, reply) => {
     try {
-      authorize(await authenticate(db, req.headers.authorization), 'manageUsers');
+      authorize(await authenticate(db, req), 'manageUsers');
       return { users: await listUsers(db) };
     } catch (err) {
       const answer = toErrorAnswer(err);

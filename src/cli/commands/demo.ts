@@ -2,7 +2,9 @@
  * `drillbook demo`: a real DR drill cycle on this machine. Lab up → load generator on →
  * failover-to-dr (drill) → restore-primary (drill) → report: per runbook, the RTO/RPO drillbook
  * measured next to what the load generator's customers saw and the targets, the audit trail and its
- * integrity, and where to look further. The lab goes down at the end unless --keep-lab.
+ * integrity, and where to look further. The lab goes down at the end unless --keep-lab. With --keep,
+ * the console stays up (with the API, the worker, Temporal and the lab) until Ctrl-C, and the demo
+ * prints its address and a sign-in token (revoked when it stops).
  *
  * Like anyone, the demo starts its runs through the operators' API: it serves the API in-process on a
  * loopback port (started as `drillbook serve` starts it) and acts as its own operator, `demo`.
@@ -13,7 +15,7 @@ import { loadLabConfig } from '../../../lab/config';
 import { labDown } from '../../../lab/lab';
 import { formatCycleReport } from '../demo/cycle-report';
 import { runDrillCycle } from '../demo/drill-cycle';
-import { demoIdentity } from '../demo/demo-identity';
+import { CONSOLE_USER, demoIdentity } from '../demo/demo-identity';
 import { startWebhookReceiver } from '../demo/webhook-receiver';
 import { ensureTemporal } from '../../temporal/embedded';
 import { startWorkers } from '../../temporal/worker';
@@ -23,6 +25,7 @@ import { CliError, EXIT } from '../exit-codes';
 import type { CliContext } from '../context';
 import { followRunViaApi, terminalView } from '../api-runs';
 import type { CommandResult } from '../run-command';
+import { untilSignal } from '../signals';
 
 /** How often the demo's live view redraws: fluid for a person, cheap for the API and Temporal. */
 const LIVE_REFRESH_MS = 500;
@@ -31,8 +34,9 @@ export function demoCommand(ctx: CliContext, run: (fn: () => Promise<CommandResu
   return new Command('demo')
     .description('a real drill cycle on the DR lab under load: failover to the DR site and back, RTO/RPO measured and compared')
     .option('--keep-lab', 'leave the lab running afterwards (`drillbook lab down` stops it)')
+    .option('--keep', 'leave the console up (with the API, the worker, Temporal and the lab) until Ctrl-C, and print its address and a sign-in token')
     .option('--rate <perSecond>', 'transfers per second of the load generator', '200')
-    .action((opts: { keepLab?: boolean; rate: string }) =>
+    .action((opts: { keepLab?: boolean; keep?: boolean; rate: string }) =>
       run(async () => {
         const rate = Number(opts.rate);
         if (!Number.isFinite(rate) || rate <= 0 || rate > 10_000) throw new CliError(`--rate: expected a number in (0, 10000], got "${opts.rate}"`, EXIT.usage);
@@ -109,6 +113,7 @@ export function demoCommand(ctx: CliContext, run: (fn: () => Promise<CommandResu
             report.load.missingCommitted.length === 0 &&
             report.missingAfterFailback.length === 0 &&
             report.topology.initialTopology;
+          if (opts.keep) await keepConsoleUp(db, api.url, opts.keepLab === true);
           return ok ? EXIT.ok : EXIT.runFailed;
         } finally {
           await identity?.revoke().catch(() => undefined);
@@ -123,4 +128,27 @@ export function demoCommand(ctx: CliContext, run: (fn: () => Promise<CommandResu
         }
       }),
     );
+}
+
+/**
+ * `--keep`: the console stays up until Ctrl-C, signed in with a token of its own (operator and
+ * auditor, a day at most, revoked when the demo stops). The token is printed once, on this terminal:
+ * the demo runs on the operator's own machine, on loopback.
+ */
+async function keepConsoleUp(db: Parameters<typeof demoIdentity>[0], apiUrl: string, keepLab: boolean): Promise<void> {
+  const visitor = await demoIdentity(db, 'drillbook-demo', CONSOLE_USER);
+  try {
+    process.stdout.write(
+      [
+        `console: ${apiUrl}/console/`,
+        `sign in with this token (user "${visitor.name}": operator and auditor; revoked when the demo stops):`,
+        `  ${visitor.token}`,
+        `Ctrl-C stops the console, the worker and Temporal${keepLab ? '' : ', and takes the lab down'}.`,
+        '',
+      ].join('\n'),
+    );
+    await untilSignal(new Promise<void>(() => undefined));
+  } finally {
+    await visitor.revoke().catch(() => undefined);
+  }
 }

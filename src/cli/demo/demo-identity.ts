@@ -20,14 +20,21 @@ export interface DemoIdentity {
   revoke(): Promise<void>;
 }
 
-export async function demoIdentity(db: Kysely<Database>, actor = 'drillbook-demo'): Promise<DemoIdentity> {
-  await addUserAudited(db, { actor, requestId: randomUUID() }, { name: DEMO_USER, roles: ['operator'], displayName: 'drillbook demo' });
-  const issued = await issueTokenAudited(db, { actor, requestId: randomUUID() }, { name: DEMO_USER, label: 'demo', expiresAt: new Date(Date.now() + TOKEN_LIFETIME_MS) });
+/** Who `demo --keep` signs the console in as: the runs' reader and an operator, never their initiator. */
+export const CONSOLE_USER = { name: 'demo-console', roles: ['operator', 'auditor'], displayName: 'drillbook demo console' };
+
+export async function demoIdentity(
+  db: Kysely<Database>,
+  actor = 'drillbook-demo',
+  user: { name: string; roles: string[]; displayName: string } = { name: DEMO_USER, roles: ['operator'], displayName: 'drillbook demo' },
+): Promise<DemoIdentity> {
+  await addUserAudited(db, { actor, requestId: randomUUID() }, user);
+  const issued = await issueTokenAudited(db, { actor, requestId: randomUUID() }, { name: user.name, label: 'demo', expiresAt: new Date(Date.now() + TOKEN_LIFETIME_MS) });
   return {
-    name: DEMO_USER,
+    name: user.name,
     token: issued.token,
     revoke: async () => {
-      await revokeTokensAudited(db, { actor, requestId: randomUUID() }, { name: DEMO_USER, prefix: issued.prefix });
+      await revokeTokensAudited(db, { actor, requestId: randomUUID() }, { name: user.name, prefix: issued.prefix });
     },
   };
 }

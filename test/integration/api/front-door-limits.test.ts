@@ -24,7 +24,7 @@ const suffix = uniqueId('l').slice(2, 10);
 const user = (n: string) => `${n}-${suffix}`;
 
 /** The documented defaults (README, docs/operators.md "Security"). */
-const DEFAULT_API_LIMITS: ApiLimits = { bodyLimit: 2 * 1024 * 1024, authFailures: 10, lockoutWindowMs: 15 * 60_000, trustProxy: false };
+const DEFAULT_API_LIMITS: ApiLimits = { bodyLimit: 2 * 1024 * 1024, authFailures: 10, lockoutWindowMs: 15 * 60_000, trustProxy: false, sessionIdleMs: 30 * 60_000, sessionMaxMs: 12 * 60 * 60_000 };
 
 /** The documented bound of one refusal event (docs/operators.md, "Security"): its hashed body, and the row with its jsonb copy. */
 const REFUSAL_BODY_BYTES = 4096;

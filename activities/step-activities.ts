@@ -331,7 +331,7 @@ export function createStepActivities(deps: StepActivityDeps) {
         type: `run.${input.state}`,
         actor: 'drillbook',
         at: new Date(input.endedAt),
-        data: { state: input.state, verdict: input.verdict, rtoMs, rpoMs },
+        data: { state: input.state, verdict: input.verdict, rtoMs, rpoMs, ...(input.campaign !== undefined ? { campaign: input.campaign } : {}) },
       });
       await appendAuditEvents(db, events, async (trx) => {
         await recordRunEnded(trx, {

@@ -93,4 +93,6 @@ export interface RunEndedInput {
   endedAt: string;
   /** Workflow events not yet flushed; written in the same transaction as the outcome. */
   events: WorkflowAuditEvent[];
+  /** A campaign's record (its duration and phases), kept in its end event. */
+  campaign?: Json;
 }

@@ -25,25 +25,40 @@ const signing = proxyLocalActivities<SigningActivities>({
  * @throws ApplicationFailure `StartNotSigned`, non-retryable, after recording the refusal
  */
 export async function verifiedStart(runId: string, input: RunInput): Promise<TrustedKey[]> {
-  const trusted = await signing.trustedSigningKeys();
-  const info = workflowInfo();
-  // When Temporal started the execution (its start event), the same in every replay.
-  const refusal = verifyStart(trusted, runId, input, info.startTime.getTime());
-  if (!refusal) return trusted;
-  // The workflow logger adds the workflow id and run id.
-  log.warn('drillbook: refused a start that the front door did not sign', { signedFor: runId, refusal });
   const claimed = (input ?? {}) as Partial<RunInput>;
-  await signing.recordRefusedStart({
-    runId: info.workflowId,
-    temporalRunId: info.runId,
-    refusal,
-    claimed: {
+  return verifiedBy(
+    (trusted, startedMs, parentId) => verifyStart(trusted, runId, input, startedMs, parentId),
+    runId,
+    {
       initiator: String(claimed.initiator ?? ''),
       planHash: String(claimed.planHash ?? ''),
       mode: String(claimed.mode ?? ''),
       runbook: String(claimed.plan?.runbook?.name ?? ''),
       keyId: typeof claimed.auth?.keyId === 'string' ? claimed.auth.keyId : null,
     },
-  });
+  );
+}
+
+/** What a refused start claimed to be, for its record on the `security` chain. */
+export type ClaimedStart = Parameters<SigningActivities['recordRefusedStart']>[0]['claimed'];
+
+/**
+ * The trusted keys, once `refusalOf` (given them, when Temporal started this execution and the
+ * workflow that started it, if any) finds nothing wrong; else the refusal recorded as `claimed`, and
+ * the workflow ends.
+ */
+export async function verifiedBy(
+  refusalOf: (trusted: TrustedKey[], startedMs: number, parentId: string | undefined) => string | undefined,
+  signedFor: string,
+  claimed: ClaimedStart,
+): Promise<TrustedKey[]> {
+  const trusted = await signing.trustedSigningKeys();
+  const info = workflowInfo();
+  // When Temporal started the execution (its start event), the same in every replay.
+  const refusal = refusalOf(trusted, info.startTime.getTime(), info.parent?.workflowId);
+  if (!refusal) return trusted;
+  // The workflow logger adds the workflow id and run id.
+  log.warn('drillbook: refused a start that the front door did not sign', { signedFor, refusal });
+  await signing.recordRefusedStart({ runId: info.workflowId, temporalRunId: info.runId, refusal, claimed });
   throw ApplicationFailure.nonRetryable(`the run was not started through the front door: ${refusal}`, FAILURES.StartNotSigned);
 }

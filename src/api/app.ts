@@ -22,6 +22,8 @@
  *   POST /api/runs/:runId/abort                        { reason } — compensations run
  *   POST /api/runs/:runId/terminate                    { reason } — admin; emergency stop, no compensation
  *   POST /api/runs/:runId/signoff                      { role, comment? } — an ended run; drill-owner, business-owner, independent-reviewer
+ *   POST /api/campaigns, GET /api/campaigns/:id         start a campaign, its progress (routes/campaigns.ts)
+ *   POST /api/campaigns/:id/phases/:phaseId/decide     { decision, reason? } on a failed phase; POST /api/campaigns/:id/abort { reason }
  *   GET  /api/runbooks, POST /api/runbooks, POST /api/runbooks/:planHash/revoke   the runbook registry (routes/runbooks.ts)
  *   POST /api/runbooks/check                           a runbook compiled, nothing stored: the console's start form (routes/runbook-check.ts)
  *   /api/findings…, /api/finding-actions…              the remediation register (routes/findings.ts)
@@ -63,6 +65,8 @@ import { registerUserRoutes } from './routes/users';
 import { registerReportRoutes } from './routes/reports';
 import { registerProgrammeRoutes } from './routes/programme';
 import { registerAccessRoutes } from './routes/access';
+import { CampaignParams, CampaignPhaseParams, registerCampaignRoutes } from './routes/campaigns';
+import { abortCampaign, decideOnPhase } from '../plan/campaign';
 import { registerSessionRoutes } from './routes/session';
 import { registerRunViewRoutes } from './routes/run-views';
 import { registerRunbookCheckRoute } from './routes/runbook-check';
@@ -287,6 +291,36 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
         handle(runId).executeUpdate(abortRun, { args: [signedInput(signer, 'abort', runId, { reason: body.reason, actor: identity.name }, requestId)], updateId: requestId }),
     }),
   );
+
+  // A campaign's acts: a decision on its paused phase, and abort (forwarded to the running phase).
+  const campaignPhaseOf = (plan: Plan, phaseId: string) => {
+    const campaign = plan as unknown as { kind?: string; phases?: { id: string }[] };
+    if (campaign.kind !== 'campaign') throw new ApiError(404, 'run_not_found', 'not a campaign');
+    if (phaseId && !campaign.phases?.some((p) => p.id === phaseId)) throw new ApiError(404, 'step_not_found', `campaign has no phase "${phaseId}"`);
+    return { stepId: phaseId || undefined };
+  };
+  app.post<{ Params: { campaignId: string; phaseId: string } }>('/api/campaigns/:campaignId/phases/:phaseId/decide', actRoute("decide on a campaign's failed phase: retry, skip or abort", CampaignPhaseParams, DecideBody), (req, reply) =>
+    act(req, reply, req.params.campaignId, req.params.phaseId, {
+      action: 'decide',
+      body: DecideBody,
+      rules: (plan) => campaignPhaseOf(plan, req.params.phaseId),
+      send: ({ runId, body, identity, requestId }) =>
+        handle(runId).executeUpdate(decideOnPhase, {
+          args: [signedInput(signer, 'decide', runId, { stepId: req.params.phaseId, decision: body.decision, reason: body.reason, actor: identity.name }, requestId)],
+          updateId: requestId,
+        }),
+    }),
+  );
+  app.post<{ Params: { campaignId: string } }>('/api/campaigns/:campaignId/abort', actRoute('abort a campaign: its running phase is aborted (its compensations run), no later phase starts', CampaignParams, AbortBody), (req, reply) =>
+    act(req, reply, req.params.campaignId, undefined, {
+      action: 'abort',
+      body: AbortBody,
+      rules: (plan) => campaignPhaseOf(plan, ''),
+      send: ({ runId, body, identity, requestId }) =>
+        handle(runId).executeUpdate(abortCampaign, { args: [signedInput(signer, 'abort', runId, { reason: body.reason, actor: identity.name }, requestId)], updateId: requestId }),
+    }),
+  );
+  registerCampaignRoutes(app, { ...deps, parsePool });
 
   app.post<{ Params: { runId: string } }>('/api/runs/:runId/terminate', actRoute('terminate a run (admin): an emergency stop, no compensation', RunParams, TerminateBody), (req, reply) =>
     act(req, reply, req.params.runId, undefined, {

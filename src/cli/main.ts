@@ -5,6 +5,7 @@ import { commandRunner } from './run-command';
 import { validateCommand } from './commands/validate';
 import { planCommand } from './commands/plan';
 import { runCommand } from './commands/run';
+import { campaignCommand } from './commands/campaign';
 import { statusCommand } from './commands/status';
 import { historyCommand } from './commands/history';
 import { auditCommand } from './commands/audit';
@@ -45,6 +46,7 @@ export function buildProgram(ctx = new CliContext()): Command {
     schemaCommand(run),
     planCommand(run),
     runCommand(run),
+    campaignCommand(run),
     statusCommand(ctx, run),
     historyCommand(ctx, run),
     auditCommand(ctx, run),

@@ -29,3 +29,18 @@ export interface ScheduleGrant {
   issuedAt: string;
   signature: string;
 }
+
+/**
+ * A campaign's grant of one of its phases, signed by the front door when it admitted the campaign: it
+ * lets the phase's run (workflow `<campaignId>.<phaseId>`, a child of the campaign) begin, for exactly
+ * the pinned run, whenever the campaign reaches it (no freshness: a phase may start hours later). The
+ * run checks that its parent is the campaign (src/plan/campaign.ts).
+ */
+export interface CampaignPhaseGrant {
+  kind: 'campaign';
+  keyId: string;
+  campaignId: string;
+  phaseId: string;
+  issuedAt: string;
+  signature: string;
+}

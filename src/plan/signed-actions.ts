@@ -11,13 +11,14 @@ import { ed25519 } from '@noble/curves/ed25519';
 // The utilities of @noble/curves itself (a dependency of ours; @noble/hashes is only its dependency).
 import { hexToBytes, utf8ToBytes } from '@noble/curves/abstract/utils';
 import { canonicalJson } from './canonical';
-import type { ActionAuth, ScheduleGrant } from './action-auth';
+import type { ActionAuth, CampaignPhaseGrant, ScheduleGrant } from './action-auth';
 import type { RunInput } from './types';
 
 /** Separates drillbook's signatures from any other use of the same key. */
 export const SIGNED_ACTION_DOMAIN = 'drillbook.signed-action.v1';
 
-export const SIGNED_ACTIONS = ['start', 'confirm', 'approve', 'decide', 'abort', 'schedule'] as const;
+/** `campaign`: a campaign's start; `phase`: a campaign's grant of one phase's run (see CampaignPhaseGrant). */
+export const SIGNED_ACTIONS = ['start', 'confirm', 'approve', 'decide', 'abort', 'schedule', 'campaign', 'phase'] as const;
 export type SignedActionName = (typeof SIGNED_ACTIONS)[number];
 
 /** A public key a worker trusts: raw 32 bytes as hex, and its id (first 16 hex digits of their sha256). */
@@ -86,14 +87,51 @@ export function verifyAction(trusted: readonly TrustedKey[], action: SignedActio
   return verifySignature(trusted, auth.keyId, auth.signature, () => actionSigningBytes(action, runId, input as object, auth.requestId, auth.issuedAt));
 }
 
+/** A campaign phase's run id: `<campaignId>.<phaseId>` (a phase id is a step-like id: no dots). */
+export function phaseRunId(campaignId: string, phaseId: string): string {
+  return `${campaignId}.${phaseId}`;
+}
+
+/** The run id of a phase's `execution` (1: the phase's run id; after retries: `-2`, `-3`). */
+export function phaseExecutionRunId(campaignId: string, phaseId: string, execution: number): string {
+  const first = phaseRunId(campaignId, phaseId);
+  return execution === 1 ? first : `${first}-${execution}`;
+}
+
+/** The bytes of a campaign's grant of phase `phaseId`: its run (without `auth`), for its run id. */
+export function phaseGrantSigningBytes(grant: Pick<CampaignPhaseGrant, 'campaignId' | 'phaseId' | 'issuedAt'>, run: object): Uint8Array {
+  return actionSigningBytes('phase', phaseRunId(grant.campaignId, grant.phaseId), run, grant.campaignId, grant.issuedAt);
+}
+
+/**
+ * Verifies a start the front door signed as `action` for workflow `runId` (its whole input), issued
+ * near `startedMs` (the time Temporal started it).
+ */
+export function verifySignedStart(trusted: readonly TrustedKey[], action: 'start' | 'campaign', runId: string, input: { auth?: unknown }, startedMs: number): Refusal {
+  const auth = input.auth;
+  if (!auth || typeof auth !== 'object') return 'the start is not signed by the front door (drillbook serve)';
+  if (!isActionAuth(auth)) return "the start's signature is malformed";
+  const issued = Date.parse(auth.issuedAt);
+  if (!Number.isFinite(issued) || Math.abs(startedMs - issued) > ACTION_VALIDITY_MS) return `the start's signature is not current (issued ${auth.issuedAt})`;
+  return verifySignature(trusted, auth.keyId, auth.signature, () => actionSigningBytes(action, runId, input, auth.requestId, auth.issuedAt));
+}
+
 /**
  * Verifies a run's start (its whole input, plan included): either the front door signed this start of
  * workflow `runId` (issued near `startedMs`, the time Temporal started it), or it is a drill of a
- * schedule whose grant covers exactly this run.
+ * schedule whose grant covers exactly this run, or a phase of a campaign (`parentId`: the workflow
+ * that started this one) whose grant covers exactly this run.
  */
-export function verifyStart(trusted: readonly TrustedKey[], runId: string, input: RunInput, startedMs: number): Refusal {
-  const auth = input.auth as ActionAuth | ScheduleGrant | undefined;
+export function verifyStart(trusted: readonly TrustedKey[], runId: string, input: RunInput, startedMs: number, parentId?: string): Refusal {
+  const auth = input.auth as ActionAuth | ScheduleGrant | CampaignPhaseGrant | undefined;
   if (!auth || typeof auth !== 'object') return 'the start is not signed by the front door (drillbook serve)';
+  if (auth.kind === 'campaign') {
+    if (typeof auth.campaignId !== 'string' || typeof auth.phaseId !== 'string' || typeof auth.issuedAt !== 'string') return "the campaign's grant is malformed";
+    if (parentId !== auth.campaignId) return `the campaign's grant is for a phase of ${auth.campaignId}, started by ${parentId ?? 'no campaign'}`;
+    const first = phaseRunId(auth.campaignId, auth.phaseId);
+    if (runId !== first && !(runId.startsWith(`${first}-`) && /^[1-9][0-9]*$/.test(runId.slice(first.length + 1)))) return `the campaign's grant is for run ${first} (or its retries), not ${runId}`;
+    return verifySignature(trusted, auth.keyId, auth.signature, () => phaseGrantSigningBytes(auth, input));
+  }
   if (auth.kind === 'schedule') {
     if (typeof auth.scheduleId !== 'string' || typeof auth.service !== 'string' || typeof auth.issuedAt !== 'string') return "the schedule's grant is malformed";
     if (input.initiator !== grantSubject(auth.scheduleId)) return `the schedule's grant is for ${grantSubject(auth.scheduleId)}, not for initiator ${input.initiator}`;
@@ -101,8 +139,5 @@ export function verifyStart(trusted: readonly TrustedKey[], runId: string, input
     if (!input.plan.services.includes(auth.service)) return `the schedule's grant is for service ${auth.service}, which the plan does not name`;
     return verifySignature(trusted, auth.keyId, auth.signature, () => grantSigningBytes(auth, input));
   }
-  if (!isActionAuth(auth)) return "the start's signature is malformed";
-  const issued = Date.parse(auth.issuedAt);
-  if (!Number.isFinite(issued) || Math.abs(startedMs - issued) > ACTION_VALIDITY_MS) return `the start's signature is not current (issued ${auth.issuedAt})`;
-  return verifySignature(trusted, auth.keyId, auth.signature, () => actionSigningBytes('start', runId, input, auth.requestId, auth.issuedAt));
+  return verifySignedStart(trusted, 'start', runId, input, startedMs);
 }

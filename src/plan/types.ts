@@ -7,7 +7,7 @@
  * never changes a run in flight. Names here are a contract kept in history: add fields, never rename.
  */
 
-import type { ActionAuth, ScheduleGrant } from './action-auth';
+import type { ActionAuth, CampaignPhaseGrant, ScheduleGrant } from './action-auth';
 
 export const MODES = ['drill', 'failover', 'failback'] as const;
 export type Mode = (typeof MODES)[number];
@@ -218,7 +218,7 @@ export interface RunInput {
    * The front door's signature of this start, or a schedule's grant (src/plan/signed-actions.ts): a run
    * without one (or with a bad one) does not begin. Absent only in runs started before signing existed.
    */
-  auth?: ActionAuth | ScheduleGrant;
+  auth?: ActionAuth | ScheduleGrant | CampaignPhaseGrant;
   plan: Plan;
   /** sha256 of the canonical plan (src/plan/canonical.ts), hex. */
   planHash: string;

@@ -44,6 +44,10 @@ export const DIAGNOSTIC_CODES = {
   'limit.string_length': 'a text value longer than the limit',
   'limit.expression': 'an expression longer or more deeply nested than the limit',
   'limit.size': 'a document with more nodes or deeper nesting than the limit',
+  'campaign.phase_runbook': "a campaign phase's runbook cannot be read or has errors",
+  'campaign.phase_mode': "a campaign phase's mode that its runbook does not declare",
+  'campaign.phase_param': "a campaign phase's param that its runbook does not declare",
+  'campaign.unknown_figure': "a campaign phase's figure naming a step its runbook does not have",
 } as const;
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;
 

@@ -13,12 +13,12 @@ import { DURATION_PATTERN, parseDuration } from '../plan/duration';
 import { parseExpression } from '../plan/expression-parser';
 import { compileParamPattern } from '../plan/params';
 import { APPROVAL_ON_TIMEOUT, GUARD_ON_VIOLATION, MARKS, MODES, ON_FAILURE, PARAM_TYPES } from '../plan/types';
+import { API_VERSION, STEP_ID_PATTERN } from './names';
 
-export const API_VERSION = 'drillbook/v1';
+export { API_VERSION, STEP_ID_PATTERN };
+
 export const STEP_KINDS = ['action', 'check', 'wait', 'notify', 'manual', 'approval', 'sequence'] as const;
 
-/** Step ids are kebab-case; expressions read them as `steps.<id>` (see expression-parser.ts). */
-export const STEP_ID_PATTERN = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 /** Param names are identifiers so that `params.<name>` parses as a member access. */
 export const PARAM_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** A secret's value is where to find it, never the secret: `env:NAME` or `file:/absolute/path`. */

@@ -4,16 +4,18 @@
  * the workflow verifies. The private key never leaves this object.
  */
 import { createHash, createPublicKey, randomUUID, sign, type KeyObject } from 'node:crypto';
-import type { ActionAuth, ScheduleGrant } from '../plan/action-auth';
-import { actionSigningBytes, grantSigningBytes, type SignedActionName, type TrustedKey } from '../plan/signed-actions';
+import type { ActionAuth, CampaignPhaseGrant, ScheduleGrant } from '../plan/action-auth';
+import { actionSigningBytes, grantSigningBytes, phaseGrantSigningBytes, type SignedActionName, type TrustedKey } from '../plan/signed-actions';
 
 export interface ActionSigner {
   /** The public half, as workers trust it. */
   readonly trustedKey: TrustedKey;
   /** Signs `action` on run `runId` (a workflow id) of `input` (without `auth`); a fresh request id unless given. */
-  signAction(action: Exclude<SignedActionName, 'schedule'>, runId: string, input: object, requestId?: string): ActionAuth;
+  signAction(action: Exclude<SignedActionName, 'schedule' | 'phase'>, runId: string, input: object, requestId?: string): ActionAuth;
   /** The standing grant of a drill schedule for its pinned run (`run`: the run it starts, without initiator). */
   grantSchedule(scheduleId: string, service: string, run: object): ScheduleGrant;
+  /** A campaign's grant of phase `phaseId` for its pinned run (without `auth`). */
+  grantPhase(campaignId: string, phaseId: string, run: object): CampaignPhaseGrant;
 }
 
 /** The raw 32 bytes of an Ed25519 public key, hex. */
@@ -48,13 +50,18 @@ export function createActionSigner(privateKey: KeyObject): ActionSigner {
       const signature = sign(null, grantSigningBytes({ scheduleId, service, issuedAt }, run), privateKey).toString('hex');
       return { kind: 'schedule', keyId: trustedKey.keyId, scheduleId, service, issuedAt, signature };
     },
+    grantPhase(campaignId, phaseId, run) {
+      const issuedAt = new Date().toISOString();
+      const signature = sign(null, phaseGrantSigningBytes({ campaignId, phaseId, issuedAt }, run), privateKey).toString('hex');
+      return { kind: 'campaign', keyId: trustedKey.keyId, campaignId, phaseId, issuedAt, signature };
+    },
   };
 }
 
 /** `input` with the front door's signature of `action` on `runId` in its `auth` field. */
 export function signedInput<T extends object>(
   signer: ActionSigner,
-  action: Exclude<SignedActionName, 'schedule'>,
+  action: Exclude<SignedActionName, 'schedule' | 'phase'>,
   runId: string,
   input: T,
   requestId?: string,

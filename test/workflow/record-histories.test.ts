@@ -26,7 +26,8 @@
  * - run-drill-sequence-cancelled.json: an abort while a sequence runs: the sequence is waited for,
  *   the members it completed read back and undone in reverse.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
@@ -35,7 +36,12 @@ import type { runDrill } from '../../workflows/run-drill/run-drill';
 import { stepState, workflowSuite } from '../support/temporal';
 import { waitFor } from '../support/wait-for';
 import { answerJson } from '../support/scripted-api';
-import { sendSigned } from '../support/signing';
+import { sendSigned, signed, testSigner } from '../support/signing';
+import { adapterRegistry } from '../../activities/adapters/index';
+import { abortCampaign, decideOnPhase, getCampaignProgress } from '../../src/plan/campaign';
+import { campaignInput } from '../../src/runbook/campaign';
+import { loadCampaignFile } from '../../src/runbook/campaign-file';
+import { startCampaign } from '../../src/temporal/start-campaign';
 import { runbookHeader, startRunbook } from '../support/runbooks';
 import { cutover, healthGuard, HOLD_THEN_NEXT, REFUSED_MEMBER, sequenceMember as member, SKIPPED_IN_DRILL_MEMBER } from '../support/runbook-steps';
 
@@ -317,3 +323,41 @@ steps:
     expect(wf.api.calls).toContain('POST /undo/prepare');
   },
 );
+
+(recording && !existsSync(path.join(dir, 'run-campaign-retry-abort.json')) ? test : test.skip)('record run-campaign-retry-abort.json', async () => {
+  const files = mkdtempSync(path.join(tmpdir(), 'campaign-fixture-'));
+  const action = (id: string, url: string, extra = '') => `  - id: ${id}\n    title: ${id}\n    kind: action\n    action: { adapter: http, input: { method: POST, url: "\${{ params.base }}${url}" } }\n${extra}`;
+  writeFileSync(path.join(files, 'flaky.yaml'), `${header('replay-campaign-flaky')}steps:\n${action('call', '/campaign/flaky', '    retry: { attempts: 1 }\n    onFailure: abort\n')}`);
+  writeFileSync(path.join(files, 'ok.yaml'), `${header('replay-campaign-ok')}steps:\n${action('measure', '/campaign/measure')}`);
+  writeFileSync(
+    path.join(files, 'undo.yaml'),
+    `${header('replay-campaign-undo')}steps:\n${action('change', '/campaign/change', '    compensate: { adapter: http, input: { method: POST, url: "\${{ params.base }}/campaign/undo" } }\n')}${action('hold', '/slow/campaign', '    needs: [change]\n')}`,
+  );
+  const yaml = `apiVersion: drillbook/v1
+kind: Campaign
+name: replay-campaign-fixture
+version: "1"
+phases:
+  - { id: first, runbook: flaky.yaml }
+  - { id: second, runbook: ok.yaml, figures: [measure] }
+  - { id: third, runbook: undo.yaml }
+`;
+  writeFileSync(path.join(files, 'campaign.yaml'), yaml);
+  const { campaign, diagnostics } = await loadCampaignFile(path.join(files, 'campaign.yaml'), { registry: adapterRegistry, secretScope: false });
+  if (!campaign) throw new Error(`campaign invalid: ${JSON.stringify(diagnostics)}`);
+  // The history keeps the files' names, not where this machine put them.
+  campaign.file = 'replay-campaign-fixture.yaml';
+  for (const phase of campaign.phases) phase.plan.source = { file: phase.runbookFile };
+  const { input } = campaignInput(campaign, { params: { base: wf.api.base }, initiator: 'alice', reason: 'fixture', taskQueue: wf.taskQueue });
+  wf.api.failuresLeft.set('/campaign/flaky', 1);
+  const handle = await startCampaign(wf.client, input!, { signer: await testSigner() });
+  await waitFor(async () => (await handle.query(getCampaignProgress)).awaitingDecision?.phaseId === 'first');
+  await handle.executeUpdate(decideOnPhase, { args: [await signed('decide', handle.workflowId, { stepId: 'first', decision: 'retry', actor: 'bob' })] });
+  await waitFor(async () => wf.api.calls.includes('POST /slow/campaign'));
+  await handle.executeUpdate(abortCampaign, { args: [await signed('abort', handle.workflowId, { reason: 'fixture', actor: 'bob' })] });
+  const result = await handle.result();
+  expect(result.phases.map((p) => p.state)).toEqual(['completed', 'completed', 'aborted']);
+  expect(wf.api.calls).toContain('POST /campaign/undo');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'run-campaign-retry-abort.json'), historyToJSON(await handle.fetchHistory()));
+});

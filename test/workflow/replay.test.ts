@@ -11,6 +11,8 @@
  * a run whose start, approval and decisions were signed; run-drill-abort-mid-step.json is a run aborted
  * while a step without an undo ran (its activity cancelled without waiting) after a step with one:
  * it replays only with the abort-flush-barrier-2026-12 patch (see workflows/run-drill/patches.ts).
+ * run-campaign-retry-abort.json is a campaign (runCampaign): phases as child runs, a retry decided,
+ * an abort forwarded to the running phase.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -50,15 +52,21 @@ replaying('recorded histories', () => {
     expect(decoded.some((d) => d.includes('trustedSigningKeys'))).toBe(true);
   });
 
-  test.each(files)('%s altered (a step launched as another activity) fails to replay', async (file) => {
+  test.each(files)('%s altered (a step launched as another activity, a phase as another workflow) fails to replay', async (file) => {
     const json = JSON.parse(readFileSync(path.join(dir, file), 'utf8'));
     const scheduled = json.events.filter((e: { activityTaskScheduledEventAttributes?: unknown }) => e.activityTaskScheduledEventAttributes);
-    // Swap the activity type of the first scheduled activity: the interpreter would never do that.
-    const first = scheduled[0].activityTaskScheduledEventAttributes.activityType;
-    first.name = first.name === 'probeCheck' ? 'executeAction' : 'probeCheck';
+    // A campaign schedules no activity of its own: its phases are child workflows.
+    const child = json.events.find((e: { startChildWorkflowExecutionInitiatedEventAttributes?: unknown }) => e.startChildWorkflowExecutionInitiatedEventAttributes);
+    if (scheduled.length === 0) {
+      child.startChildWorkflowExecutionInitiatedEventAttributes.workflowType.name = 'scheduledDrill';
+    } else {
+      // Swap the activity type of the first scheduled activity: the interpreter would never do that.
+      const first = scheduled[0].activityTaskScheduledEventAttributes.activityType;
+      first.name = first.name === 'probeCheck' ? 'executeAction' : 'probeCheck';
+    }
     // Under its own workflow id, so the signed start verifies and the swap is what fails the replay.
     await expect(replay(historyFromJSON(json), file)).rejects.toThrow(
-      /Activity type of scheduled event '[^']+' does not match activity type of activity command/,
+      scheduled.length ? /Activity type of scheduled event '[^']+' does not match activity type of activity command/ : /does not match child workflow type of command/,
     );
   });
 });

@@ -1,5 +1,6 @@
 /** Abort: the request (an operator's, a runbook rule's or a guard's) and the unwinding of completed steps. */
 import { ApplicationFailure, CancellationScope, condition, setHandler } from '@temporalio/workflow';
+import { abortFromCampaign } from '../../src/plan/campaign';
 import { FAILURES } from '../../src/plan/failures';
 import { abortRun, type AbortRunInput } from '../../src/plan/run-messages';
 import { stepActivities } from './activity-options';
@@ -29,11 +30,28 @@ export function registerAbortHandler(run: RunContext): void {
       validator: (request) => {
         run.signatures.check('abort', request);
         if (run.endedAt || run.abortRequest) throw ApplicationFailure.nonRetryable('the run is no longer running', FAILURES.RunNotActive);
-        if (!request.reason?.trim()) throw ApplicationFailure.nonRetryable('abort needs a reason', FAILURES.InvalidDecision);
-        if (!request.actor?.trim()) throw ApplicationFailure.nonRetryable('actor is required', FAILURES.InvalidDecision);
+        checkAbortFields(request);
       },
     },
   );
+}
+
+/** An abort's own fields (a run's or a campaign's): a reason and an actor. */
+export function checkAbortFields(request: AbortRunInput): void {
+  if (!request.reason?.trim()) throw ApplicationFailure.nonRetryable('abort needs a reason', FAILURES.InvalidDecision);
+  if (!request.actor?.trim()) throw ApplicationFailure.nonRetryable('actor is required', FAILURES.InvalidDecision);
+}
+
+/**
+ * A phase of a campaign is aborted with the campaign: the campaign forwards its abort (a signal, the
+ * front door's signature of the campaign's abort inside). Registered once the start is verified (so
+ * the keys are known); signals sent before wait for it. A refused one is logged and changes nothing.
+ */
+export function registerCampaignAbort(run: RunContext): void {
+  setHandler(abortFromCampaign, (request) => {
+    if (run.signatures.campaignAbortRefusal(request) !== undefined || run.endedAt || run.abortRequest) return;
+    requestAbort(run, { ...request, reason: `the campaign was aborted: ${request.reason}` });
+  });
 }
 
 /** Runs every completed step's undo in reverse order of completion; one failure never skips the rest. */

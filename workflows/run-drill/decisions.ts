@@ -81,14 +81,19 @@ export function registerDecisionHandler(run: RunContext): void {
             FAILURES.NoDecisionPending,
           );
         }
-        if (!['retry', 'skip', 'abort'].includes(decision.decision)) {
-          throw ApplicationFailure.nonRetryable(`decision must be retry, skip or abort`, FAILURES.InvalidDecision);
-        }
-        if (decision.decision === 'skip' && !decision.reason?.trim()) {
-          throw ApplicationFailure.nonRetryable('skip needs a reason', FAILURES.InvalidDecision);
-        }
-        if (!decision.actor?.trim()) throw ApplicationFailure.nonRetryable('actor is required', FAILURES.InvalidDecision);
+        checkDecisionFields(decision);
       },
     },
   );
+}
+
+/** A decision's own fields (a run's or a campaign's): retry, skip with a reason, or abort, by an actor. */
+export function checkDecisionFields(decision: DecideOnFailureInput): void {
+  if (!['retry', 'skip', 'abort'].includes(decision.decision)) {
+    throw ApplicationFailure.nonRetryable(`decision must be retry, skip or abort`, FAILURES.InvalidDecision);
+  }
+  if (decision.decision === 'skip' && !decision.reason?.trim()) {
+    throw ApplicationFailure.nonRetryable('skip needs a reason', FAILURES.InvalidDecision);
+  }
+  if (!decision.actor?.trim()) throw ApplicationFailure.nonRetryable('actor is required', FAILURES.InvalidDecision);
 }

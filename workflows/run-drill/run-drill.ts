@@ -18,7 +18,7 @@ import { computeObjectives } from '../../src/plan/objectives';
 import type { RunResult } from '../../src/plan/run-messages';
 import { SIGNED_ACTIONS_PATCH } from '../start-verification';
 import { auditWriter } from './audit-queue';
-import { registerAbortHandler, unwind } from './compensation';
+import { registerAbortHandler, registerCampaignAbort, unwind } from './compensation';
 import { registerDecisionHandler } from './decisions';
 import { guardHeld, watchGuards } from './guards';
 import { registerHumanHandlers } from './human-handlers';
@@ -44,7 +44,10 @@ async function execute(run: RunContext, scheduler: Scheduler): Promise<RunResult
   registerDecisionHandler(run);
   registerHumanHandlers(run);
   registerAbortHandler(run);
-  if (run.signatures.signed) await run.signatures.verifyOwnStart();
+  if (run.signatures.signed) {
+    await run.signatures.verifyOwnStart();
+    registerCampaignAbort(run);
+  }
   const { plan, planHash, mode, params, initiator, reason } = run.input;
   await auditWriter.recordRunStarted({
     runId: run.runId,

@@ -2,12 +2,11 @@
  * Signed actions: a run verifies the front door's signature of its start and of every person's
  * action (confirm, approve, decide, abort) with the keys its worker trusted at its start.
  */
-import { ApplicationFailure, log } from '@temporalio/workflow';
+import { ApplicationFailure, log, workflowInfo } from '@temporalio/workflow';
 import type { RunInput } from '../../src/plan/types';
 import { FAILURES } from '../../src/plan/failures';
 import type { ActionAuth } from '../../src/plan/action-auth';
 import { verifyAction, type SignedActionName, type TrustedKey } from '../../src/plan/signed-actions';
-import { verifiedStart } from '../start-verification';
 
 export class Signatures {
   /** Whether this run verifies signatures (SIGNED_ACTIONS_PATCH): always, but for runs started before it. */
@@ -17,16 +16,34 @@ export class Signatures {
   /** Request ids of the signed actions accepted so far: a second use of one is a replay. */
   private readonly acceptedRequests = new Set<string>();
 
+  /**
+   * @param verifyStart verifies the start and returns the trusted keys (a run's: verifiedStart; a
+   *   campaign's: its own), ending the workflow when the start does not verify
+   */
   constructor(
     private readonly runId: string,
-    private readonly input: RunInput,
+    private readonly input: Pick<RunInput, 'auth'>,
+    private readonly verifyStart: () => Promise<TrustedKey[]>,
   ) {}
 
   /** Learns the trusted keys and verifies the start (a start that does not verify ends the run here). */
   async verifyOwnStart(): Promise<void> {
-    this.trustedKeys = await verifiedStart(this.runId, this.input);
+    this.trustedKeys = await this.verifyStart();
     const auth = this.input.auth;
     if (auth?.kind === 'action') this.acceptedRequests.add(auth.requestId);
+  }
+
+  /**
+   * Why a campaign's abort forwarded to this run (a phase) is refused, or undefined: it must be
+   * signed by the front door as an `abort` of the campaign that granted and started this run.
+   */
+  campaignAbortRefusal(request: unknown): string | undefined {
+    const auth = this.input.auth;
+    const parent = workflowInfo().parent?.workflowId;
+    if (!this.signed || !this.trustedKeys || auth?.kind !== 'campaign' || parent !== auth.campaignId) return 'this run is not a phase of a campaign';
+    const refusal = verifyAction(this.trustedKeys, 'abort', parent, request, Date.now());
+    if (refusal) log.warn("drillbook: refused a campaign's abort that the front door did not sign", { refusal, campaign: parent });
+    return refusal;
   }
 
   /**

@@ -8,6 +8,7 @@ import type { Json, PlanStep, RunInput } from '../../src/plan/types';
 import type { AbortRunInput, ApproveStepInput, ConfirmStepInput, DecideOnFailureInput, HumanWait, RunProgress, StepProgress } from '../../src/plan/run-messages';
 import { AuditQueue } from './audit-queue';
 import { Signatures } from './signatures';
+import { verifiedStart } from '../start-verification';
 
 export interface GuardState {
   state: 'watching' | 'violated' | 'ignored';
@@ -52,7 +53,7 @@ export class RunContext {
 
   constructor(readonly input: RunInput) {
     this.audit = new AuditQueue(this.runId);
-    this.signatures = new Signatures(this.runId, input);
+    this.signatures = new Signatures(this.runId, input, () => verifiedStart(this.runId, input));
     this.stepsById = new Map(input.plan.steps.map((step) => [step.id, step]));
     for (const step of input.plan.steps) {
       this.progress.set(step.id, {

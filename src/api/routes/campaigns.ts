@@ -1,0 +1,157 @@
+/**
+ * Campaigns over the API (docs/campaigns.md):
+ *
+ *   POST /api/campaigns        start one (operator) { campaign, file?, runbooks, params?, reason } → campaignId
+ *   GET  /api/campaigns/:id    its progress (live from Temporal; from the audit trail once Temporal forgot it)
+ *
+ * The client sends the campaign's YAML and each phase's runbook text, keyed by the path the campaign
+ * writes (the server reads no file). Validated as `drillbook campaign validate` does, phases measured
+ * against the applied inventory's targets. A campaign's decisions and abort: app.ts's campaign acts.
+ */
+import { randomUUID } from 'node:crypto';
+import { QueryNotRegisteredError, WorkflowNotFoundError } from '@temporalio/client';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { recordHumanAction } from '../../audit/human-actions';
+import { getRun } from '../../audit/runs';
+import { authenticate, authorize, type Identity } from '../../auth/authenticate';
+import { configuredSecretRefCheck } from '../../config/secret-scope';
+import { appliedInventoryTargets } from '../../inventory/targets';
+import { getCampaignProgress, type PhaseRecord } from '../../plan/campaign';
+import type { Json } from '../../plan/types';
+import { campaignInput, loadCampaignText } from '../../runbook/campaign';
+import { formatDiagnostic } from '../../runbook/diagnostics';
+import { startCampaign } from '../../temporal/start-campaign';
+import { RunAlreadyActiveError } from '../../temporal/start-run';
+import { parseBody } from '../bodies';
+import { ApiError, toErrorAnswer } from '../errors';
+import { answers, auditedRoute } from '../openapi';
+import { checkPathParams } from '../path-params';
+import { answerRefusal, mustRecord, recordedBody } from '../refusal-record';
+import type { ApiDeps } from '../app';
+import { viaOf } from '../audited-request';
+import type { RunbookParsePool } from '../runbook-parse-pool';
+
+/** At most this many phases: each phase's runbook is validated inline, in the request. */
+export const MAX_CAMPAIGN_PHASES = 20;
+
+export const StartCampaignBody = z.strictObject({
+  /** The campaign's YAML text. Its size and every runbook's: DRILLBOOK_RUNBOOK_MAX_BYTES (src/runbook/limits.ts). */
+  campaign: z.string().min(1),
+  file: z.string().min(1).max(500).default('campaign.yaml'),
+  /** Each phase's runbook text, by the path the campaign gives it. */
+  runbooks: z.record(z.string().min(1).max(500), z.string()).refine((r) => Object.keys(r).length <= MAX_CAMPAIGN_PHASES, `at most ${MAX_CAMPAIGN_PHASES} runbooks`),
+  /** Each goes to every phase whose runbook takes it. */
+  params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+  reason: z.string().trim().min(1, 'a reason is required').max(2000),
+});
+
+const CampaignId = z.string().min(1).describe('the campaign id (`campaign-<name>-<8 hex>`)');
+export const CampaignParams = z.object({ campaignId: CampaignId });
+export const CampaignPhaseParams = z.object({ campaignId: CampaignId, phaseId: z.string().min(1).describe("the phase's id in the campaign") });
+
+const StartCampaignAnswer = z.looseObject({ ok: z.literal(true), campaignId: z.string(), campaignHash: z.string(), phases: z.array(z.string()), requestId: z.string() });
+
+const Nullable = <T extends z.ZodType>(t: T) => t.nullable();
+export const CampaignAnswer = z.looseObject({
+  source: z.enum(['temporal', 'audit']),
+  campaign: z.looseObject({
+    campaignId: z.string(),
+    campaign: z.string(),
+    campaignHash: z.string(),
+    state: z.string(),
+    verdict: Nullable(z.string()),
+    startedAt: z.string(),
+    endedAt: Nullable(z.string()),
+    durationMs: Nullable(z.number()),
+    initiator: z.string(),
+    phases: z.array(z.looseObject({ id: z.string(), state: z.string(), execution: z.number() })),
+    awaitingDecision: Nullable(z.looseObject({ phaseId: z.string(), error: z.string(), since: z.string() })),
+  }),
+});
+
+export function registerCampaignRoutes(app: FastifyInstance, deps: Pick<ApiDeps, 'db' | 'temporal' | 'signer' | 'taskQueue'> & { parsePool: RunbookParsePool }): void {
+  const { db, temporal, signer } = deps;
+
+  app.post('/api/campaigns', auditedRoute('start a campaign (operator): its phases run in order, drills only', StartCampaignBody, { status: 201, schema: StartCampaignAnswer }, undefined, [403, 409]), async (req, reply) => {
+    const requestId = randomUUID();
+    let identity: Identity | undefined;
+    let request: Json | undefined;
+    try {
+      identity = await authenticate(db, req);
+      authorize(identity, 'start');
+      const body = parseBody(StartCampaignBody, req.body);
+      request = recordedBody({ file: body.file, runbooks: Object.keys(body.runbooks), params: body.params, reason: body.reason });
+      const inventory = await appliedInventoryTargets(db);
+      const given = new Map(Object.entries(body.runbooks));
+      // Each runbook off the event loop, as a run's (src/api/runbook-parse-pool.ts).
+      const { campaign, diagnostics } = await loadCampaignText(body.campaign, body.file, {
+        ...(inventory ? { inventory } : {}),
+        loadRunbook: (ref) => {
+          const text = given.get(ref);
+          if (text !== undefined) return deps.parsePool.load(text, ref);
+          return { diagnostics: [{ file: ref, line: 1, col: 1, path: [], code: 'file.unreadable', message: 'runbook not given with the campaign (runbooks)', severity: 'error' }] };
+        },
+      });
+      if (!campaign) throw new ApiError(400, 'campaign_invalid', diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic).join('\n'), 'campaign');
+      // Real runs need their services' locks and registered runbooks for the whole campaign: not yet.
+      const real = campaign.phases.find((p) => p.mode !== 'drill');
+      if (real) throw new ApiError(400, 'campaign_invalid', `campaign: phase "${real.id}" runs in mode ${real.mode}; campaigns run drills only`, 'campaign');
+      const { input, errors } = campaignInput(campaign, { params: body.params, initiator: identity.name, reason: body.reason, taskQueue: deps.taskQueue, checkSecretRef: configuredSecretRefCheck() });
+      if (!input) throw new ApiError(400, 'invalid_body', errors.map((e) => `params: ${e}`).join('; '), 'params');
+      await mustRecord(recordHumanAction(db, { requestId, outcome: 'requested', action: 'start', actor: identity.name, roles: identity.roles, runKnown: false, request: { ...(request as Record<string, Json>), campaign: campaign.name, campaignHash: input.campaignHash }, details: viaOf(identity) }));
+      const handle = await startCampaign(temporal, input, { signer, requestId });
+      return reply.code(201).send({ ok: true, campaignId: handle.workflowId, campaignHash: input.campaignHash, phases: input.phases.map((p) => p.id), requestId });
+    } catch (err) {
+      const refusal = err instanceof RunAlreadyActiveError ? new ApiError(409, 'run_already_active', err.message) : err;
+      return answerRefusal(db, req, reply, refusal, { requestId, action: 'start', identity, runKnown: false, request });
+    }
+  });
+
+  app.get<{ Params: { campaignId: string } }>(
+    '/api/campaigns/:campaignId',
+    { schema: { summary: "a campaign's progress (from the audit trail once Temporal forgot it)", params: CampaignParams, response: answers({ status: 200, schema: CampaignAnswer }, [400, 403, 404]) } },
+    async (req, reply) => {
+      try {
+        authorize(await authenticate(db, req), 'read');
+        const { campaignId } = req.params;
+        checkPathParams({ runId: campaignId });
+        const run = await getRun(db, campaignId);
+        const plan = run?.plan as { kind?: string; phases?: Array<{ id: string; title: string; runbook: string; planHash: string; mode: string; targets: Json }> } | undefined;
+        const notFound = new ApiError(404, 'run_not_found', `no campaign ${campaignId}`);
+        if (run && plan?.kind !== 'campaign') throw notFound;
+        // Asked first: a campaign just started may not have written its row yet.
+        try {
+          const progress = await temporal.workflow.getHandle(campaignId).query(getCampaignProgress);
+          return { source: 'temporal', campaign: { ...progress, verdict: progress.verdict ?? null, endedAt: progress.endedAt ?? null, durationMs: progress.durationMs ?? null, awaitingDecision: progress.awaitingDecision ?? null } };
+        } catch (err) {
+          // Not a campaign (a run answers no campaign query), or Temporal forgot it.
+          if (!(err instanceof WorkflowNotFoundError) && !(err instanceof QueryNotRegisteredError)) throw err;
+        }
+        if (!run || !plan) throw notFound;
+        // Temporal forgot it: the record its end event keeps (phases as planned while it has none).
+        const end = await db.selectFrom('audit_events').select('data').where('run_id', '=', campaignId).where('key', '=', `${campaignId}/-/run/ended`).executeTakeFirst();
+        const record = (end?.data as { campaign?: { durationMs: number; phases: PhaseRecord[] } } | undefined)?.campaign;
+        return {
+          source: 'audit',
+          campaign: {
+            campaignId,
+            campaign: run.runbookName,
+            campaignHash: run.planHash,
+            state: run.status,
+            verdict: run.verdict,
+            startedAt: run.startedAt.toISOString(),
+            endedAt: run.endedAt?.toISOString() ?? null,
+            durationMs: record?.durationMs ?? null,
+            initiator: run.initiator,
+            phases: record?.phases ?? (plan.phases ?? []).map((p) => ({ ...p, state: 'unknown', execution: 0 })),
+            awaitingDecision: null,
+          },
+        };
+      } catch (err) {
+        const answer = toErrorAnswer(err);
+        return reply.code(answer.status).send(answer.body);
+      }
+    },
+  );
+}

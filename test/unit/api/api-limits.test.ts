@@ -14,8 +14,10 @@ test('defaults, and each variable parsed', () => {
       DRILLBOOK_API_AUTH_FAILURES: '3',
       DRILLBOOK_API_LOCKOUT_WINDOW: '1h30m',
       DRILLBOOK_API_TRUST_PROXY: '10.0.0.0/8,127.0.0.1',
+      DRILLBOOK_SESSION_IDLE: '15m',
+      DRILLBOOK_SESSION_MAX: '8h',
     }),
-  ).toEqual({ bodyLimit: 4096, authFailures: 3, lockoutWindowMs: 5_400_000, trustProxy: '10.0.0.0/8,127.0.0.1' });
+  ).toEqual({ bodyLimit: 4096, authFailures: 3, lockoutWindowMs: 5_400_000, trustProxy: '10.0.0.0/8,127.0.0.1', sessionIdleMs: 900_000, sessionMaxMs: 28_800_000 });
   expect(apiLimitsFromEnv({ DRILLBOOK_API_TRUST_PROXY: 'true' }).trustProxy).toBe(true);
 });
 
@@ -27,6 +29,8 @@ test('a bad value is refused with its name', () => {
   expect(bad({ DRILLBOOK_API_LOCKOUT_WINDOW: '15' })).toThrow(/DRILLBOOK_API_LOCKOUT_WINDOW: duration "15" has no unit/);
   expect(bad({ DRILLBOOK_API_LOCKOUT_WINDOW: '10ms' })).toThrow(/DRILLBOOK_API_LOCKOUT_WINDOW: at least 1s/);
   expect(bad({ DRILLBOOK_API_TRUST_PROXY: 'yes please' })).toThrow(/DRILLBOOK_API_TRUST_PROXY/);
+  expect(bad({ DRILLBOOK_SESSION_IDLE: '10s' })).toThrow(/DRILLBOOK_SESSION_IDLE: at least 1m/);
+  expect(bad({ DRILLBOOK_SESSION_MAX: 'soon' })).toThrow(/DRILLBOOK_SESSION_MAX/);
 });
 
 test('drillbook serve with a bad limit: exit 5, the variable named, no stack trace', async () => {

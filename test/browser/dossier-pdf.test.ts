@@ -19,9 +19,9 @@ import { buildDossier, type Dossier } from '../../src/reports/dossier';
 import { formatMs } from '../../src/reports/measures';
 import { renderReport } from '../../src/reports/render-report';
 import type { RunningWorkers } from '../../src/temporal/worker';
-import { destroyTestDb, isolatedTestDb } from '../support/db';
-import { startTestApi, type TestApi } from '../support/api';
-import { testClient, testWorkers, uniqueQueue } from '../support/temporal';
+import type { TestApi } from '../support/api';
+import { testClient, uniqueQueue } from '../support/temporal';
+import { startLabDrillbook, stopLabDrillbook } from '../support/lab-drillbook';
 
 const exec = promisify(execFile);
 const lab: LabConfig = loadLabConfig({ rootDir: '/tmp/drillbook-lab-reports', portBase: 26800 });
@@ -37,24 +37,16 @@ let api: TestApi;
 
 beforeAll(async () => {
   await labDown(lab); // leftovers of an interrupted earlier run
-  db = await isolatedTestDb();
-  workers = await testWorkers(db, taskQueue);
-  temporal = await testClient();
+  ({ db, workers, temporal, api } = await startLabDrillbook(taskQueue));
   webhook = await startWebhookReceiver();
-  api = await startTestApi(db, temporal.client, taskQueue);
   cycle = await runDrillCycle({ api: await api.clientFor('e2e', ['operator']), client: temporal.client, db, lab, webhook: webhook.url, reason: 'dossier pdf test' });
   dossier = await buildDossier(db, cycle.runs[0].runId);
 }, 240_000);
 
 afterAll(async () => {
-  await api?.close();
-  await workers?.shutdown();
-  await temporal?.close();
   await webhook?.close();
-  await labDown(lab).catch(() => undefined);
-  rmSync(lab.rootDir, { recursive: true, force: true });
+  await stopLabDrillbook({ db, workers, temporal, api }, lab);
   rmSync(dir, { recursive: true, force: true });
-  if (db) await destroyTestDb(db);
 }, 60_000);
 
 test('the drill measured its RTO from the marks, and the dossier reports that figure', () => {

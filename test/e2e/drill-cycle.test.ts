@@ -14,7 +14,6 @@
  * the switch, drillbook's at its verifying write one step later, so drillbook's is the longer by
  * about one Temporal round trip: ~100 ms measured here, several hundred on a loaded 2-core machine.
  */
-import { rmSync } from 'node:fs';
 import type { Kysely } from 'kysely';
 import { loadLabConfig, siteConnectionString, type LabConfig } from '../../lab/config';
 import { labDown } from '../../lab/lab';
@@ -23,9 +22,9 @@ import type { Database } from '../../src/audit/database';
 import { runDrillCycle, type CycleReport } from '../../src/cli/demo/drill-cycle';
 import { startWebhookReceiver, type WebhookReceiver } from '../../src/cli/demo/webhook-receiver';
 import type { RunningWorkers } from '../../src/temporal/worker';
-import { destroyTestDb, isolatedTestDb } from '../support/db';
-import { startTestApi, type TestApi } from '../support/api';
-import { testClient, testWorkers, uniqueQueue } from '../support/temporal';
+import type { TestApi } from '../support/api';
+import { testClient, uniqueQueue } from '../support/temporal';
+import { startLabDrillbook, stopLabDrillbook } from '../support/lab-drillbook';
 
 /** The allowed excess of drillbook's RTO over the client's (see the header). */
 function rtoTolerance(clientMs: number): { below: number; above: number } {
@@ -43,11 +42,8 @@ let cycle: CycleReport;
 
 beforeAll(async () => {
   await labDown(lab); // leftovers of an interrupted earlier run
-  db = await isolatedTestDb();
-  workers = await testWorkers(db, taskQueue);
-  temporal = await testClient();
+  ({ db, workers, temporal, api } = await startLabDrillbook(taskQueue));
   webhook = await startWebhookReceiver();
-  api = await startTestApi(db, temporal.client, taskQueue);
   cycle = await runDrillCycle({
     api: await api.clientFor('e2e', ['operator']),
     client: temporal.client,
@@ -62,13 +58,8 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  await api?.close();
-  await workers?.shutdown();
-  await temporal?.close();
   await webhook?.close();
-  if (db) await destroyTestDb(db);
-  await labDown(lab);
-  rmSync(lab.rootDir, { recursive: true, force: true });
+  await stopLabDrillbook({ db, workers, temporal, api }, lab);
 }, 60_000);
 
 test('both runbooks complete and pass, with their audit chains intact', () => {

@@ -5,7 +5,6 @@
  * site B's capacity is below the ratio and when replication is stopped.
  */
 import { execFile } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -20,9 +19,9 @@ import type { Database } from '../../src/audit/database';
 import { getRunStory } from '../../src/audit/run-story';
 import { runLabRunbook } from '../../src/cli/demo/drill-cycle';
 import type { RunningWorkers } from '../../src/temporal/worker';
-import { destroyTestDb, isolatedTestDb } from '../support/db';
-import { startTestApi, type TestApi } from '../support/api';
-import { testClient, testWorkers, uniqueQueue } from '../support/temporal';
+import type { TestApi } from '../support/api';
+import { testClient, uniqueQueue } from '../support/temporal';
+import { startLabDrillbook, stopLabDrillbook } from '../support/lab-drillbook';
 import type { ApiClient } from '../../src/cli/api-client';
 
 const lab: LabConfig = loadLabConfig({ rootDir: '/tmp/drillbook-lab-e2e-capacity', portBase: 26520 });
@@ -67,20 +66,12 @@ async function waitForStreaming(streaming: boolean): Promise<void> {
 beforeAll(async () => {
   await labDown(lab);
   await labUp(lab);
-  db = await isolatedTestDb();
-  workers = await testWorkers(db, taskQueue);
-  temporal = await testClient();
-  api = await startTestApi(db, temporal.client, taskQueue);
+  ({ db, workers, temporal, api } = await startLabDrillbook(taskQueue));
   asOperator = await api.clientFor('e2e', ['operator']);
 }, 120_000);
 
 afterAll(async () => {
-  await api?.close();
-  await workers?.shutdown();
-  await temporal?.close();
-  if (db) await destroyTestDb(db);
-  await labDown(lab);
-  rmSync(lab.rootDir, { recursive: true, force: true });
+  await stopLabDrillbook({ db, workers, temporal, api }, lab);
 }, 60_000);
 
 test('passes on a healthy lab under load: read and write test on a scratch clone, removed afterwards, standby untouched', async () => {

@@ -10,7 +10,7 @@
  * measured and recorded, not that there are none, and prints the figures next to the objectives.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -28,9 +28,10 @@ import { startWebhookReceiver, type WebhookReceiver } from '../../../src/cli/dem
 import { projectRoot } from '../../../src/config/paths';
 import { getProgress, type RunResult } from '../../../src/plan/run-messages';
 import type { RunningWorkers } from '../../../src/temporal/worker';
-import { startTestApi, type TestApi } from '../../support/api';
-import { destroyTestDb, isolatedTestDb, uniqueId } from '../../support/db';
-import { testClient, testWorkers, uniqueQueue } from '../../support/temporal';
+import type { TestApi } from '../../support/api';
+import { uniqueId } from '../../support/db';
+import { testClient, uniqueQueue } from '../../support/temporal';
+import { startLabDrillbook, stopLabDrillbook } from '../../support/lab-drillbook';
 import { waitFor } from '../../support/wait-for';
 
 const lab: LabConfig = loadLabConfig({ rootDir: '/tmp/drillbook-lab-e2e-unplanned', portBase: 26600 });
@@ -48,10 +49,7 @@ let managers: ApiClient[];
 beforeAll(async () => {
   await labDown(lab); // leftovers of an interrupted earlier run
   await labUp(lab);
-  db = await isolatedTestDb();
-  workers = await testWorkers(db, taskQueue);
-  temporal = await testClient();
-  api = await startTestApi(db, temporal.client, taskQueue);
+  ({ db, workers, temporal, api } = await startLabDrillbook(taskQueue));
   webhook = await startWebhookReceiver();
   asOperator = await api.clientFor(`olga-${suffix}`, ['operator']);
   asSecondOperator = await api.clientFor(`oscar-${suffix}`, ['operator']);
@@ -65,13 +63,8 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await api?.close();
   await webhook?.close();
-  await workers?.shutdown();
-  await temporal?.close();
-  if (db) await destroyTestDb(db);
-  await labDown(lab);
-  rmSync(lab.rootDir, { recursive: true, force: true });
+  await stopLabDrillbook({ db, workers, temporal, api }, lab);
 }, 60_000);
 
 /** `drillbook lab kill-primary --json` on this lab, as an operator would crash it. */

@@ -14,7 +14,8 @@ export function serveCommand(ctx: CliContext, run: (fn: () => Promise<CommandRes
     .action((opts: { host: string; port?: number }) =>
       run(async () => {
         const api = await startConfiguredApi(ctx, { host: opts.host, port: opts.port ?? Number(process.env.DRILLBOOK_API_PORT ?? 8080) });
-        process.stdout.write(`drillbook API listening on ${api.url}; the console: ${api.url}/console/\n`);
+        // The address alone at the end of its line: scripts read it from there.
+        process.stdout.write(`drillbook API listening on ${api.url}\nthe console: ${api.url}/console/\n`);
         await untilSignal(new Promise<void>((resolve) => api.app.server.once('close', resolve)));
         await api.close();
         return EXIT.ok;

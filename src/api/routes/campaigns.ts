@@ -9,15 +9,12 @@
  * against the applied inventory's targets. A campaign's decisions and abort: app.ts's campaign acts.
  */
 import { randomUUID } from 'node:crypto';
-import { QueryNotRegisteredError, WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { recordHumanAction } from '../../audit/human-actions';
-import { getRun } from '../../audit/runs';
 import { authenticate, authorize, type Identity } from '../../auth/authenticate';
 import { configuredSecretRefCheck } from '../../config/secret-scope';
 import { appliedInventoryTargets } from '../../inventory/targets';
-import { getCampaignProgress, type PhaseRecord } from '../../plan/campaign';
 import type { Json } from '../../plan/types';
 import { campaignInput, loadCampaignText } from '../../runbook/campaign';
 import { formatDiagnostic } from '../../runbook/diagnostics';

@@ -37,6 +37,16 @@ export async function listCoverageServices(db: Kysely<Database>): Promise<Covera
 }
 
 /**
+ * The one test of "this `runs` row is a drill": every coverage and attainment query over `runs` uses
+ * it. A campaign's own row (its plan has `kind: 'campaign'`) is not a drill of its services — its
+ * phases are, each a run with its own row — so counting it too would count a campaign twice.
+ * `column` names the plan column as the query spells it (`r.plan` under an alias).
+ */
+export function isDrillRun(column: 'plan' | 'r.plan' = 'plan') {
+  return sql<boolean>`(${sql.ref(column)} ->> 'kind') IS DISTINCT FROM 'campaign'`;
+}
+
+/**
  * Successful drills of `services`: every one since `since` (the periods being judged), plus the
  * latest of each service whenever it was (for "changed since the last drill").
  */
@@ -49,12 +59,13 @@ export async function listCountingRuns(db: Kysely<Database>, services: string[],
     .where('verdict', '=', 'pass')
     .where('mode', 'in', ['drill', 'failover'])
     .where('ended_at', 'is not', null)
+    .where(isDrillRun())
     // Array overlap, so the GIN index on services answers it.
     .where('services', '&&', sql<string[]>`${services}::text[]`);
   const recent = await base.where('ended_at', '>=', since).execute();
   const latest = await sql<{ run_id: string }>`
     SELECT DISTINCT ON (s) run_id FROM runs, unnest(services) AS s
-    WHERE s = ANY(${services}::text[]) AND status = 'completed' AND verdict = 'pass' AND mode IN ('drill', 'failover') AND ended_at IS NOT NULL
+    WHERE s = ANY(${services}::text[]) AND status = 'completed' AND verdict = 'pass' AND mode IN ('drill', 'failover') AND ended_at IS NOT NULL AND ${isDrillRun()}
     ORDER BY s, ended_at DESC`.execute(db);
   const have = new Set(recent.map((r) => r.run_id));
   const missing = latest.rows.map((r) => r.run_id).filter((id) => !have.has(id));

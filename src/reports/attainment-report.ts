@@ -5,6 +5,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../audit/database';
+import { isDrillRun } from '../coverage/query';
 import { attainment, msOrNull, type Attainment } from './measures';
 import { drillType } from './drill-facts';
 import { halfYearOf } from './period';
@@ -54,6 +55,8 @@ export async function attainmentReport(db: Kysely<Database>, range: { from: Date
         .selectFrom('runs')
         .select(['run_id', 'mode', 'services', 'verdict', 'ended_at', 'rto_ms', 'rpo_ms'])
         .where('ended_at', 'is not', null)
+        // Phases are the drills measured; a campaign's own row is not one (src/coverage/query.ts).
+        .where(isDrillRun())
         .where('ended_at', '>=', range.from)
         .where('ended_at', '<', range.to)
         .where('services', '&&', sql<string[]>`${names}::text[]`)

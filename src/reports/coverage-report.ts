@@ -4,7 +4,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../audit/database';
-import { coverageReport } from '../coverage/query';
+import { coverageReport, isDrillRun } from '../coverage/query';
 import type { Plan } from '../plan/types';
 import { drillType, transactionClasses } from './drill-facts';
 import { parsePeriod } from './period';
@@ -50,6 +50,7 @@ export async function coverageMatrix(db: Kysely<Database>, periodId: string, now
     .where('r.verdict', '=', 'pass')
     // What counts as a drill of a service, as in src/coverage: a passed drill or real failover.
     .where('r.mode', 'in', ['drill', 'failover'])
+    .where(isDrillRun('r.plan'))
     .where('r.ended_at', '>=', period.start)
     .where('r.ended_at', '<', period.end)
     .where('r.ended_at', '<=', asOf)

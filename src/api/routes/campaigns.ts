@@ -9,18 +9,16 @@
  * against the applied inventory's targets. A campaign's decisions and abort: app.ts's campaign acts.
  */
 import { randomUUID } from 'node:crypto';
-import { QueryNotRegisteredError, WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { recordHumanAction } from '../../audit/human-actions';
-import { getRun } from '../../audit/runs';
 import { authenticate, authorize, type Identity } from '../../auth/authenticate';
 import { configuredSecretRefCheck } from '../../config/secret-scope';
 import { appliedInventoryTargets } from '../../inventory/targets';
-import { getCampaignProgress, type PhaseRecord } from '../../plan/campaign';
 import type { Json } from '../../plan/types';
 import { campaignInput, loadCampaignText } from '../../runbook/campaign';
 import { formatDiagnostic } from '../../runbook/diagnostics';
+import { campaignStatus } from '../../temporal/campaign-status';
 import { startCampaign } from '../../temporal/start-campaign';
 import { RunAlreadyActiveError } from '../../temporal/start-run';
 import { parseBody } from '../bodies';
@@ -116,38 +114,9 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: Pick<ApiDeps,
         authorize(await authenticate(db, req), 'read');
         const { campaignId } = req.params;
         checkPathParams({ runId: campaignId });
-        const run = await getRun(db, campaignId);
-        const plan = run?.plan as { kind?: string; phases?: Array<{ id: string; title: string; runbook: string; planHash: string; mode: string; targets: Json }> } | undefined;
-        const notFound = new ApiError(404, 'run_not_found', `no campaign ${campaignId}`);
-        if (run && plan?.kind !== 'campaign') throw notFound;
-        // Asked first: a campaign just started may not have written its row yet.
-        try {
-          const progress = await temporal.workflow.getHandle(campaignId).query(getCampaignProgress);
-          return { source: 'temporal', campaign: { ...progress, verdict: progress.verdict ?? null, endedAt: progress.endedAt ?? null, durationMs: progress.durationMs ?? null, awaitingDecision: progress.awaitingDecision ?? null } };
-        } catch (err) {
-          // Not a campaign (a run answers no campaign query), or Temporal forgot it.
-          if (!(err instanceof WorkflowNotFoundError) && !(err instanceof QueryNotRegisteredError)) throw err;
-        }
-        if (!run || !plan) throw notFound;
-        // Temporal forgot it: the record its end event keeps (phases as planned while it has none).
-        const end = await db.selectFrom('audit_events').select('data').where('run_id', '=', campaignId).where('key', '=', `${campaignId}/-/run/ended`).executeTakeFirst();
-        const record = (end?.data as { campaign?: { durationMs: number; phases: PhaseRecord[] } } | undefined)?.campaign;
-        return {
-          source: 'audit',
-          campaign: {
-            campaignId,
-            campaign: run.runbookName,
-            campaignHash: run.planHash,
-            state: run.status,
-            verdict: run.verdict,
-            startedAt: run.startedAt.toISOString(),
-            endedAt: run.endedAt?.toISOString() ?? null,
-            durationMs: record?.durationMs ?? null,
-            initiator: run.initiator,
-            phases: record?.phases ?? (plan.phases ?? []).map((p) => ({ ...p, state: 'unknown', execution: 0 })),
-            awaitingDecision: null,
-          },
-        };
+        const answer = await campaignStatus(db, temporal, campaignId);
+        if (!answer) throw new ApiError(404, 'run_not_found', `no campaign ${campaignId}`);
+        return answer;
       } catch (err) {
         const answer = toErrorAnswer(err);
         return reply.code(answer.status).send(answer.body);

@@ -9,10 +9,11 @@ import { Command } from 'commander';
 import { adapterRegistry } from '../../../activities/adapters/index';
 import { loadInventoryTargets } from '../../inventory/load';
 import { inventoryFileFor } from '../../inventory/validate-objectives';
-import type { CampaignProgress, PhaseRecord } from '../../plan/campaign';
+import type { PhaseRecord } from '../../plan/campaign';
 import { formatDuration } from '../../plan/duration';
 import { campaignInput, type CampaignLoadResult } from '../../runbook/campaign';
 import { loadCampaignFile } from '../../runbook/campaign-file';
+import type { CampaignStatus } from '../../temporal/campaign-status';
 import { formatDiagnostic } from '../../runbook/diagnostics';
 import { configuredSecretRefCheck } from '../../config/secret-scope';
 import { ApiClient, withApiOptions, type ApiClientOptions } from '../api-client';
@@ -23,15 +24,7 @@ import type { CommandResult } from '../run-command';
 type Run = (fn: () => Promise<CommandResult>) => Promise<void>;
 
 /** What GET /api/campaigns/:id answers (src/api/routes/campaigns.ts). */
-interface CampaignAnswer {
-  source: 'temporal' | 'audit';
-  campaign: Omit<CampaignProgress, 'verdict' | 'endedAt' | 'durationMs' | 'awaitingDecision'> & {
-    verdict: string | null;
-    endedAt: string | null;
-    durationMs: number | null;
-    awaitingDecision: CampaignProgress['awaitingDecision'] | null;
-  };
-}
+type CampaignAnswer = CampaignStatus;
 
 const ENDED = new Set(['completed', 'aborted', 'failed', 'terminated', 'cancelled']);
 
@@ -104,7 +97,7 @@ export function campaignCommand(run: Run): Command {
           if (ENDED.has(answer.campaign.state)) break;
           await new Promise((r) => setTimeout(r, 1000));
         }
-        return report(answer, opts.json);
+        return reportCampaign(answer, opts.json);
       }),
     ),
   );
@@ -115,7 +108,7 @@ export function campaignCommand(run: Run): Command {
         .argument('<campaign-id>', 'the campaign id')
         .option('--json', 'print the campaign as JSON'),
     ).action((id: string, opts: ApiClientOptions & { json?: boolean }) =>
-      run(async () => report(await new ApiClient(opts).get<CampaignAnswer>(`/api/campaigns/${encodeURIComponent(id)}`), opts.json)),
+      run(async () => reportCampaign(await new ApiClient(opts).get<CampaignAnswer>(`/api/campaigns/${encodeURIComponent(id)}`), opts.json)),
     ),
   );
   cmd.addCommand(
@@ -159,7 +152,8 @@ function load(file: string, inventoryOption: string | undefined): Promise<Campai
   return loadCampaignFile(file, { registry: adapterRegistry, ...(inventory ? { inventory } : {}) });
 }
 
-function report(answer: CampaignAnswer, json: boolean | undefined): ExitCode {
+/** Prints the campaign (text or JSON) and answers its exit code by the verdict (`campaign status`, `status`). */
+export function reportCampaign(answer: CampaignAnswer, json: boolean | undefined): ExitCode {
   const c = answer.campaign;
   const ended = ENDED.has(c.state);
   if (json) process.stdout.write(`${JSON.stringify(answer, null, 2)}\n`);

@@ -14,7 +14,7 @@ import { answerJson, startScriptedApi, type ScriptedApi } from '../../support/sc
 import { startSignedRun } from '../../support/signing';
 import { startWorkflowHarness, type WorkflowHarness } from '../../support/temporal';
 import { waitFor } from '../../support/wait-for';
-import { runCli } from '../../support/cli';
+import { cliEnv, runCli } from '../../support/cli';
 import { loadRunbookText } from '../../../src/runbook/load';
 import { adapterRegistry } from '../../../activities/adapters/index';
 
@@ -94,6 +94,11 @@ test('a campaign started through the API pauses on a failed phase; a decision th
   expect(JSON.parse(status.stdout).campaign.verdict).toBe('pass');
   const text = await runCli(['campaign', 'status', id], { env });
   expect(text.stdout).toMatch(/^campaign .*: completed, verdict pass\n {2}first +completed/);
+  // `status` on the campaign's id (straight on Temporal and the trail, no API) shows it the same way and exits by the verdict.
+  const plain = await runCli(['status', id], { env: cliEnv(db) });
+  expect(plain.code).toBe(0);
+  expect(plain.stdout).toBe(text.stdout);
+  expect(JSON.parse((await runCli(['status', id, '--json'], { env: cliEnv(db) })).stdout)).toEqual(JSON.parse(status.stdout));
   // Who started it: the token's user, in the trail.
   const requested = await db.selectFrom('audit_events').select('actor').where('chain_id', '=', API_CHAIN).where('type', '=', 'action.requested').where('key', 'like', `%${started.body.requestId}%`).execute();
   expect(requested.map((r) => r.actor)).toEqual([expect.stringMatching(/^olga-/)]);

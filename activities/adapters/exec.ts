@@ -70,7 +70,7 @@ export const execInput = z.strictObject({
   /** 5 min: long enough for a restore script's step, short enough that a hung tool is noticed. */
   timeoutMs: timeoutMsSchema(5 * 60_000, 24 * 60 * 60_000).describe('the process group gets SIGTERM after this long (retryable `AdapterTimedOut`)'),
   /** Between SIGTERM and SIGKILL: time for a tool to clean up (release a lock, close a session). */
-  killGraceMs: z.number().int().min(0).max(60_000).default(5_000).describe('between SIGTERM and SIGKILL, on timeout or cancel'),
+  killGraceMs: z.number().int().min(0).max(60_000).default(5_000).describe('between SIGTERM and SIGKILL, on timeout or cancel; when the worker dies, at most 5000 (the step\'s retry must not start beside it)'),
   expectExitCode: oneOrMany(z.number().int().min(0).max(255)).default(0).describe('the exit code(s) that mean success; any other fails the step (`ProcessExitCode`, retryable)'),
 });
 

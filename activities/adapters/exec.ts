@@ -39,10 +39,12 @@ const STDIO_DRAIN_MS = 2_000;
 
 /**
  * When the worker dies mid-step, the longest its process gets between SIGTERM and SIGKILL (less if
- * `killGraceMs` says so). Below the step's heartbeat timeout (10 s, workflows/run-drill/activity-options.ts),
- * after which Temporal retries the step: the process is gone before its retry starts.
+ * `killGraceMs` says so). Temporal retries the step once no heartbeat came for the heartbeat timeout
+ * (10 s, workflows/run-drill/activity-options.ts), but the SDK sends heartbeats at most every 80% of
+ * it (8 s): the retry may start 2 s (plus the retry interval) after the worker died. The process is
+ * gone before that.
  */
-const ORPHAN_KILL_GRACE_MS = 5_000;
+const ORPHAN_KILL_GRACE_MS = 1_000;
 
 /** Variables of the worker's environment a process inherits (see the header for why so few). */
 const INHERITED_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'];
@@ -70,7 +72,7 @@ export const execInput = z.strictObject({
   /** 5 min: long enough for a restore script's step, short enough that a hung tool is noticed. */
   timeoutMs: timeoutMsSchema(5 * 60_000, 24 * 60 * 60_000).describe('the process group gets SIGTERM after this long (retryable `AdapterTimedOut`)'),
   /** Between SIGTERM and SIGKILL: time for a tool to clean up (release a lock, close a session). */
-  killGraceMs: z.number().int().min(0).max(60_000).default(5_000).describe('between SIGTERM and SIGKILL, on timeout or cancel; when the worker dies, at most 5000 (the step\'s retry must not start beside it)'),
+  killGraceMs: z.number().int().min(0).max(60_000).default(5_000).describe('between SIGTERM and SIGKILL, on timeout or cancel; when the worker dies, at most 1000 (the step\'s retry must not start beside it)'),
   expectExitCode: oneOrMany(z.number().int().min(0).max(255)).default(0).describe('the exit code(s) that mean success; any other fails the step (`ProcessExitCode`, retryable)'),
 });
 

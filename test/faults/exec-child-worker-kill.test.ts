@@ -21,8 +21,12 @@ import { testClient, uniqueQueue } from '../support/temporal';
 import { waitFor } from '../support/wait-for';
 import { killWorkerProcess, startWorkerProcess } from '../support/worker-process';
 
-/** A fixed program; the file it writes comes as `$1`, an argv element, never spliced into the script. */
+/**
+ * A fixed program; the file it writes comes as `$1`, an argv element, never spliced into the script.
+ * It ignores SIGTERM (and so do the `sleep`s it starts): only the SIGKILL after the grace ends it.
+ */
 const STEP_SCRIPT = `
+trap '' TERM
 log="$1"
 stamp() { echo "$1 $$ $(date +%s%3N)" >> "$log"; }
 stamp start
@@ -110,8 +114,8 @@ test('an exec step whose worker is SIGKILLed: its process dies with the worker, 
 
   await waitFor(async () => executions().length === 1 && readFileSync(logFile, 'utf8').includes('tick'), 60_000);
   await killWorkerProcess(first);
-  // The process ends with its worker, well before the heartbeat timeout (10 s) lets the retry start.
-  await waitFor(async () => processesOfThisTest().length === 0, 9_000).catch(() => {
+  // The process ends with its worker (SIGKILL 1 s after SIGTERM), before Temporal can retry the step (2 s at the soonest).
+  await waitFor(async () => processesOfThisTest().length === 0, 3_000).catch(() => {
     throw new Error(`orphaned after the worker's SIGKILL:\n${processesOfThisTest().join('\n')}`);
   });
 

@@ -20,6 +20,8 @@ import { testDb, testDbUrl } from '../support/db';
 import { uniqueQueue } from '../support/temporal';
 import { waitFor } from '../support/wait-for';
 
+/** Each test starts `drillbook dev` once or twice (a worker bundles the workflows: 10-40 s on 2 busy cores). */
+const TEST_TIMEOUT_MS = 240_000;
 const TEMPORAL_PORT = 27501;
 const UI_PORT = 27502;
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'drillbook-fault-dev-'));
@@ -126,7 +128,7 @@ test('a SIGKILLed `drillbook dev` takes its Temporal server with it; the next on
   expect(second.stderr).toMatch(/drillbook dev: the Temporal dev server \(pid \d+, 127\.0\.0\.1:27501\) of a drillbook that ended without stopping it \(pid \d+\) was (being )?ended by its supervisor/);
   expect(await temporalAnswers()).toBe(true);
   expect(recorded().owner?.pid).toBe(second.child.pid);
-});
+}, TEST_TIMEOUT_MS);
 
 test('an orphaned server that answers (its `dev` and supervisor both SIGKILLed) is reused, and stopped at Ctrl-C', async () => {
   const owner = devs.at(-1)!;
@@ -148,7 +150,7 @@ test('an orphaned server that answers (its `dev` and supervisor both SIGKILLed) 
   expect(isRunning(serverOf(state))).toBe(false);
   expect(await nothingListens()).toBe(true);
   expect(existsSync(stateFile)).toBe(false);
-});
+}, TEST_TIMEOUT_MS);
 
 test('an orphaned server that does not answer (stopped) is ended, and a new one started; SIGTERM stops it', async () => {
   const owner = await startDev();
@@ -169,4 +171,4 @@ test('an orphaned server that does not answer (stopped) is ended, and a new one 
   expect(await next.exited).toBe(0);
   expect(isRunning(serverOf(replacement))).toBe(false);
   expect(await nothingListens()).toBe(true);
-});
+}, TEST_TIMEOUT_MS);

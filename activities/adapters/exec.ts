@@ -4,7 +4,10 @@
  * spaces stays one argument.
  *
  * The process runs in its own process group; on cancel or timeout the whole group gets SIGTERM, then
- * SIGKILL after `killGraceMs`, so helpers it started do not outlive the step. Its environment is a
+ * SIGKILL after `killGraceMs`, so helpers it started do not outlive the step. It runs under a
+ * supervisor (src/processes/supervised-spawn.ts) that does the same when the worker itself dies, even
+ * by SIGKILL or the OOM killer: otherwise the process would run on, orphaned, while Temporal retries
+ * the step on another worker, and the side effect would happen twice, overlapping. Its environment is a
  * short allow-list of the worker's (PATH, HOME, locale, TZ, TMPDIR) plus `env` and `envFromSecrets`:
  * the worker's own environment holds credentials a runbook's program has no business reading.
  * Secret values are redacted from the captured output by activities/adapter-call.ts, like any adapter's.
@@ -13,11 +16,11 @@
  * transient, so the step's retry policy (the author's choice) decides. `ProcessSpawnFailed` is not
  * (a missing program or cwd stays missing on this worker); `AdapterTimedOut` is (it may be slow now).
  */
-import { spawn } from 'node:child_process';
 import { isAbsolute } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { FAILURES } from '../../src/plan/failures';
+import { spawnSupervised, type ProgramEnd } from '../../src/processes/supervised-spawn';
 import type { Json } from '../../src/plan/types';
 import type { Adapter, AdapterContext } from './types';
 import { abortReason, startHeartbeats } from './support/cancellation';
@@ -33,6 +36,15 @@ const CAPTURE_TAIL_BYTES = 16 * 1024;
  * inherited them (a daemon it started) would otherwise hold the step open until it exits.
  */
 const STDIO_DRAIN_MS = 2_000;
+
+/**
+ * When the worker dies mid-step, the longest its process gets between SIGTERM and SIGKILL (less if
+ * `killGraceMs` says so). Temporal retries the step once no heartbeat came for the heartbeat timeout
+ * (10 s, workflows/run-drill/activity-options.ts), but the SDK sends heartbeats at most every 80% of
+ * it (8 s): the retry may start 2 s (plus the retry interval) after the worker died. The process is
+ * gone before that.
+ */
+const ORPHAN_KILL_GRACE_MS = 1_000;
 
 /** Variables of the worker's environment a process inherits (see the header for why so few). */
 const INHERITED_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'];
@@ -60,7 +72,7 @@ export const execInput = z.strictObject({
   /** 5 min: long enough for a restore script's step, short enough that a hung tool is noticed. */
   timeoutMs: timeoutMsSchema(5 * 60_000, 24 * 60 * 60_000).describe('the process group gets SIGTERM after this long (retryable `AdapterTimedOut`)'),
   /** Between SIGTERM and SIGKILL: time for a tool to clean up (release a lock, close a session). */
-  killGraceMs: z.number().int().min(0).max(60_000).default(5_000).describe('between SIGTERM and SIGKILL, on timeout or cancel'),
+  killGraceMs: z.number().int().min(0).max(60_000).default(5_000).describe('between SIGTERM and SIGKILL, on timeout or cancel; when the worker dies, at most 1000 (the step\'s retry must not start beside it)'),
   expectExitCode: oneOrMany(z.number().int().min(0).max(255)).default(0).describe('the exit code(s) that mean success; any other fails the step (`ProcessExitCode`, retryable)'),
 });
 
@@ -127,27 +139,30 @@ interface ProcessResult {
  * @throws `ProcessSpawnFailed` (non-retryable, see the header) when it cannot start.
  */
 function runProcess(input: ExecInput, env: Record<string, string>, ctx: AdapterContext): Promise<ProcessResult> {
-  const [program, ...args] = input.argv;
+  const program = input.argv[0];
   const startedAt = performance.now();
   const stdout = new OutputCapture(CAPTURE_HEAD_BYTES, CAPTURE_TAIL_BYTES);
   const stderr = new OutputCapture(CAPTURE_HEAD_BYTES, CAPTURE_TAIL_BYTES);
 
   return new Promise<ProcessResult>((resolve, reject) => {
-    const child = spawn(program, args, {
-      shell: false,
-      // Its own process group (pgid = pid), so the kill reaches everything it started.
-      detached: true,
+    // Under the supervisor, in a process group of its own: the group dies with this worker (see the header).
+    const run = spawnSupervised(input.argv, {
       cwd: input.cwd,
       env,
       stdio: [input.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      orphanGraceMs: Math.min(input.killGraceMs, ORPHAN_KILL_GRACE_MS),
     });
+    const { supervisor } = run;
+    let pid: number | undefined;
     let stoppedBy: ProcessResult['stoppedBy'];
     let drainTimer: NodeJS.Timeout | undefined;
-    let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+    let exit: ProgramEnd | undefined;
     let settled = false;
 
     const stopHeartbeats = startHeartbeats(ctx, () => ({
-      pid: child.pid ?? null,
+      // The group (`kill -- -<processGroup>` ends it all) is known at once, the program's pid a moment later.
+      processGroup: supervisor.pid ?? null,
+      pid: pid ?? null,
       elapsedMs: Math.round(performance.now() - startedAt),
       stdoutBytes: stdout.totalBytes,
       stderrBytes: stderr.totalBytes,
@@ -155,9 +170,9 @@ function runProcess(input: ExecInput, env: Record<string, string>, ctx: AdapterC
     const stop = (reason: 'cancel' | 'timeout') => {
       if (exit || stoppedBy) return;
       stoppedBy = reason;
-      signalGroup(child.pid, 'SIGTERM');
-      // Not cleared when the leader exits: helpers that ignored SIGTERM still get the SIGKILL.
-      setTimeout(() => signalGroup(child.pid, 'SIGKILL'), input.killGraceMs).unref();
+      run.signal('SIGTERM');
+      // Not cleared when the program exits: helpers that ignored SIGTERM still get the SIGKILL.
+      setTimeout(() => run.signal('SIGKILL'), input.killGraceMs).unref();
     };
     const onAbort = () => stop('cancel');
     ctx.signal.addEventListener('abort', onAbort, { once: true });
@@ -173,8 +188,8 @@ function runProcess(input: ExecInput, env: Record<string, string>, ctx: AdapterC
     const finish = () => {
       if (settled || !exit) return;
       cleanUp();
-      child.stdout?.destroy();
-      child.stderr?.destroy();
+      supervisor.stdout?.destroy();
+      supervisor.stderr?.destroy();
       resolve({
         exitCode: exit.code,
         signal: exit.signal,
@@ -185,42 +200,40 @@ function runProcess(input: ExecInput, env: Record<string, string>, ctx: AdapterC
       });
     };
 
-    child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
-    child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
-    child.on('error', (err: NodeJS.ErrnoException) => {
-      // Also emitted when a kill fails on an already-dead process: only a failed start matters here.
-      if (settled || child.pid !== undefined) return;
-      cleanUp();
-      reject(
-        ApplicationFailure.create({
-          type: FAILURES.ProcessSpawnFailed,
-          message: `cannot start ${program}${input.cwd ? ` in ${input.cwd}` : ''}: ${err.code ?? err.message}`,
-          nonRetryable: true,
-        }),
-      );
+    supervisor.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
+    supervisor.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
+    run.started.then(
+      (started) => (pid = started),
+      (err: NodeJS.ErrnoException) => {
+        if (settled) return;
+        cleanUp();
+        reject(
+          ApplicationFailure.create({
+            type: FAILURES.ProcessSpawnFailed,
+            message: `cannot start ${program}${input.cwd ? ` in ${input.cwd}` : ''}: ${err.code ?? err.message}`,
+            nonRetryable: true,
+          }),
+        );
+      },
+    );
+    let closed = false;
+    void run.ended.then((end) => {
+      if (settled) return;
+      exit = end;
+      if (closed) finish();
+      else drainTimer = setTimeout(finish, STDIO_DRAIN_MS);
     });
-    child.on('exit', (code, signal) => {
-      exit = { code, signal };
-      drainTimer = setTimeout(finish, STDIO_DRAIN_MS);
+    supervisor.on('close', () => {
+      closed = true;
+      finish();
     });
-    child.on('close', finish);
 
-    if (input.stdin !== undefined && child.stdin) {
+    if (input.stdin !== undefined && supervisor.stdin) {
       // EPIPE when the program exits without reading its input is not an error of the step.
-      child.stdin.on('error', () => undefined);
-      child.stdin.end(input.stdin);
+      supervisor.stdin.on('error', () => undefined);
+      supervisor.stdin.end(input.stdin);
     }
   });
-}
-
-/** Signals the process group led by `pid`; a group already gone is fine. */
-function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // ESRCH: nothing left to stop.
-  }
 }
 
 function inheritedEnv(): Record<string, string> {

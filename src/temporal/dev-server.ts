@@ -4,18 +4,26 @@
  * attributes registered. The binary comes from TEMPORAL_CLI_PATH, then the project's `.tools/bin`
  * (installed by scripts/setup.sh), then PATH; the SDK's own download never works offline.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
 import { projectRoot } from '../config/paths';
+import { processId, type ProcessId } from '../processes/process-identity';
+import { spawnSupervised } from '../processes/supervised-spawn';
+
+/** Between SIGTERM and SIGKILL when the server is stopped, or when what started it died. */
+const STOP_GRACE_MS = 10_000;
 
 export interface DevServer {
   address: string;
   uiAddress?: string;
   namespace: string;
-  process: ChildProcess;
+  /** The server's process. */
+  server: ProcessId;
+  /** Its supervisor, which ends it when this process dies (src/processes/supervisor.ts). */
+  supervisor: ProcessId;
   stop(): Promise<void>;
 }
 
@@ -87,16 +95,21 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   // Speeds up sequential activities when a worker polls; harmless otherwise.
   args.push('--dynamic-config-value', 'system.enableActivityEagerExecution=true');
   const out = opts.logFile ? openSync(opts.logFile, 'a') : 'ignore';
-  const child = spawn(cli, args, { stdio: ['ignore', out, out], detached: false });
+  // Supervised: a drillbook killed without a chance to stop it (SIGKILL, the OOM killer) does not
+  // leave it running and holding its ports; its supervisor ends it (SIGTERM, then SIGKILL).
+  const run = spawnSupervised([cli, ...args], { env: environment(), stdio: ['ignore', out, out], orphanGraceMs: STOP_GRACE_MS });
   let exited: number | null = null;
-  child.once('exit', (code) => {
-    exited = code ?? -1;
+  void run.ended.then((end) => {
+    exited = end.code ?? -1;
+  });
+  const pid = await run.started.catch((err: Error) => {
+    throw new Error(`temporal server start-dev did not start: ${err.message}`);
   });
   const deadline = Date.now() + (opts.readyTimeoutMs ?? 60_000);
   while (!(await canConnect(port))) {
     if (exited !== null) throw new Error(`temporal server start-dev exited with ${exited} (args: ${args.join(' ')})`);
     if (Date.now() > deadline) {
-      child.kill('SIGKILL');
+      run.signal('SIGKILL');
       throw new Error(`temporal dev server did not accept connections on 127.0.0.1:${port} in time`);
     }
     await new Promise((r) => setTimeout(r, 100));
@@ -105,16 +118,21 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     address: `127.0.0.1:${port}`,
     uiAddress: opts.uiPort ? `http://127.0.0.1:${opts.uiPort}` : undefined,
     namespace,
-    process: child,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (exited !== null) return resolve();
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        child.once('exit', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-        child.kill('SIGTERM');
-      }),
+    server: processId(pid) ?? { pid },
+    supervisor: processId(run.supervisor.pid!) ?? { pid: run.supervisor.pid! },
+    stop: async () => {
+      if (exited !== null) return;
+      const timer = setTimeout(() => run.signal('SIGKILL'), STOP_GRACE_MS);
+      run.signal('SIGTERM');
+      await run.ended;
+      clearTimeout(timer);
+    },
   };
+}
+
+/** This process's environment for the server (a worker's secrets were moved out of it at start). */
+function environment(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) if (value !== undefined) env[name] = value;
+  return env;
 }

@@ -2,21 +2,18 @@
  * Which Temporal to talk to: TEMPORAL_ADDRESS when set; otherwise the embedded dev server that
  * `drillbook dev` (or the demo) started, found through a small state file in the data folder.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { Connection } from '@temporalio/client';
 import type { Config } from '../config/config';
-import { startDevServer, type DevServer } from './dev-server';
+import { endProcess, isRunning, processId } from '../processes/process-identity';
+import { startDevServer } from './dev-server';
+import { embeddedStatus, readEmbeddedState, removeEmbeddedState, writeEmbeddedState, type EmbeddedState } from './embedded-state';
 
-interface EmbeddedState {
-  address: string;
-  uiAddress?: string;
-  pid: number;
-}
-
-function stateFile(config: Config): string {
-  return path.join(config.dataDir, 'temporal', 'dev-server.json');
-}
+/** How long an orphaned server gets to stop on SIGTERM before SIGKILL (as its supervisor gives it). */
+const END_GRACE_MS = 10_000;
+/** How long a server found running has to answer before it counts as unhealthy. */
+const HEALTH_TIMEOUT_MS = 5_000;
 
 function reachable(address: string): Promise<boolean> {
   const [host, port] = address.split(':');
@@ -34,17 +31,32 @@ function reachable(address: string): Promise<boolean> {
   });
 }
 
-/** The embedded dev server already running for this data folder, if any. */
-export async function findEmbeddedServer(config: Config): Promise<EmbeddedState | undefined> {
-  const file = stateFile(config);
-  if (!existsSync(file)) return undefined;
-  const state = JSON.parse(readFileSync(file, 'utf8')) as EmbeddedState;
-  return (await reachable(state.address)) ? state : undefined;
+/** Whether a Temporal frontend answers at `address` (an RPC, not only an open port: a stopped process's port still accepts). */
+async function answers(address: string): Promise<boolean> {
+  try {
+    const connection = await Connection.connect({ address, connectTimeout: HEALTH_TIMEOUT_MS });
+    await connection.close();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
-/** Starts the embedded dev server on the data folder's SQLite file and records where it listens. */
-export async function startEmbeddedServer(config: Config): Promise<DevServer> {
-  mkdirSync(path.dirname(stateFile(config)), { recursive: true });
+/** The embedded dev server already running for this data folder, if any. */
+export async function findEmbeddedServer(config: Config): Promise<EmbeddedState | undefined> {
+  const state = readEmbeddedState(config);
+  return state && (await reachable(state.address)) ? state : undefined;
+}
+
+/** A dev server this process must stop when it ends: one it started, or an orphan it adopted. */
+export interface OwnedServer {
+  address: string;
+  uiAddress?: string;
+  stop(): Promise<void>;
+}
+
+/** Starts the embedded dev server on the data folder's SQLite file and records where it listens and who owns it. */
+export async function startEmbeddedServer(config: Config): Promise<OwnedServer> {
   const server = await startDevServer({
     dbFile: config.temporalDbFile,
     port: config.DRILLBOOK_TEMPORAL_PORT,
@@ -52,13 +64,33 @@ export async function startEmbeddedServer(config: Config): Promise<DevServer> {
     namespace: config.TEMPORAL_NAMESPACE,
     logFile: path.join(config.dataDir, 'temporal', 'dev-server.log'),
   });
-  writeFileSync(stateFile(config), JSON.stringify({ address: server.address, uiAddress: server.uiAddress, pid: server.process.pid }));
-  const stop = server.stop;
+  writeEmbeddedState(config, {
+    address: server.address,
+    uiAddress: server.uiAddress,
+    pid: server.server.pid,
+    startTime: server.server.startTime,
+    supervisor: server.supervisor,
+    owner: processId(process.pid),
+  });
   return {
-    ...server,
+    address: server.address,
+    uiAddress: server.uiAddress,
     stop: async () => {
-      await stop();
-      rmSync(stateFile(config), { force: true });
+      await server.stop();
+      removeEmbeddedState(config);
+    },
+  };
+}
+
+/** Takes over an orphaned server: this process owns it now (its record says so) and stops it at its end. */
+function adopt(config: Config, state: EmbeddedState): OwnedServer {
+  writeEmbeddedState(config, { ...state, supervisor: undefined, owner: processId(process.pid) });
+  return {
+    address: state.address,
+    uiAddress: state.uiAddress,
+    stop: async () => {
+      await endProcess({ pid: state.pid, startTime: state.startTime }, END_GRACE_MS);
+      removeEmbeddedState(config);
     },
   };
 }
@@ -80,14 +112,52 @@ export async function resolveTemporalAddress(config: Config): Promise<string> {
   throw new Error('no Temporal server: start one with `drillbook dev` (embedded) or set TEMPORAL_ADDRESS');
 }
 
+/** Temporal for a command that runs its own worker, and what it found in the data folder (for stderr). */
+export interface EnsuredTemporal {
+  address: string;
+  uiAddress?: string;
+  /** Set when this process started the server or adopted an orphaned one: it must `stop()` it. */
+  started?: OwnedServer;
+  notice?: string;
+}
+
 /**
  * Temporal for a command that needs a server and runs its own worker: TEMPORAL_ADDRESS, else the
- * embedded server already running, else a new embedded server that the caller must `stop()`.
+ * embedded server of this data folder, else a new embedded server that the caller must `stop()`.
+ *
+ * A server whose drillbook still runs is shared and left to it. One whose drillbook was killed
+ * (SIGKILL leaves no chance to stop it) is normally ended by its supervisor within seconds: that end
+ * is waited for. One left with no supervisor either (both killed, or an older drillbook's) is adopted
+ * if it answers, and stopped by this process at its end, or ended if it does not, so it never holds
+ * its ports and its SQLite file with nobody to stop it.
  */
-export async function ensureTemporal(config: Config): Promise<{ address: string; uiAddress?: string; started?: DevServer }> {
+export async function ensureTemporal(config: Config): Promise<EnsuredTemporal> {
   if (config.TEMPORAL_ADDRESS) return { address: config.TEMPORAL_ADDRESS };
-  const existing = await findEmbeddedServer(config);
-  if (existing) return { address: existing.address, uiAddress: existing.uiAddress };
+  const state = readEmbeddedState(config);
+  const status = state && embeddedStatus(state);
+  if (state && (status === 'owned' || status === 'unowned') && (await reachable(state.address))) {
+    return { address: state.address, uiAddress: state.uiAddress };
+  }
+  let notice: string | undefined;
+  if (state && status === 'ending') {
+    await endProcess({ pid: state.pid, startTime: state.startTime }, END_GRACE_MS + 5_000);
+    notice = `${leftBy(state)} was being ended by its supervisor; it has ended: starting a new one`;
+  } else if (state && status === 'orphaned') {
+    if (await answers(state.address)) {
+      return { address: state.address, uiAddress: state.uiAddress, started: adopt(config, state), notice: `reusing ${leftBy(state)}: it answers; this drillbook stops it at its end` };
+    }
+    await endProcess({ pid: state.pid, startTime: state.startTime }, END_GRACE_MS);
+    notice = `ended ${leftBy(state)}: it did not answer within ${HEALTH_TIMEOUT_MS / 1000} s; starting a new one`;
+  } else if (state && status === 'gone' && state.owner && !isRunning(state.owner)) {
+    notice = `${leftBy(state)} was ended by its supervisor: starting a new one`;
+  }
+  if (state) removeEmbeddedState(config);
   const started = await startEmbeddedServer(config);
-  return { address: started.address, uiAddress: started.uiAddress, started };
+  return { address: started.address, uiAddress: started.uiAddress, started, notice };
+}
+
+/** Names a recorded server and the drillbook that ended without stopping it. */
+function leftBy(state: EmbeddedState): string {
+  const owner = state.owner ? ` (pid ${state.owner.pid})` : '';
+  return `the Temporal dev server (pid ${state.pid}, ${state.address}) of a drillbook that ended without stopping it${owner}`;
 }

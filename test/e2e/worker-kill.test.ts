@@ -2,9 +2,6 @@
  * Durability: the worker process is killed (SIGKILL) while a step runs; a new worker picks the run up
  * and it completes, with every step transition in the audit trail exactly once.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../src/audit/database';
@@ -13,42 +10,24 @@ import { verifyAuditChain } from '../../src/audit/verify-chain';
 import { adapterRegistry } from '../../activities/adapters/index';
 import { loadRunbookText } from '../../src/runbook/load';
 import { testDb } from '../support/db';
-import { temporalAddress, testClient, uniqueQueue } from '../support/temporal';
+import { testClient, uniqueQueue } from '../support/temporal';
 import { waitFor } from '../support/wait-for';
 import { startSignedRun } from '../support/signing';
+import { killWorkerProcess, startWorkerProcess } from '../support/worker-process';
 
-const root = path.join(__dirname, '..', '..');
-const cli = path.join(root, 'bin', 'drillbook.js');
 let db: Kysely<Database>;
 let client: Client;
 let closeClient: () => Promise<void>;
-const children: ChildProcess[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(path.join(root, 'dist', 'src', 'cli', 'main.js'))) {
-    throw new Error('dist/ is missing: `npm test` builds it (scripts/setup.sh); run `npm run build` first');
-  }
   db = await testDb();
   ({ client, close: closeClient } = await testClient());
 });
 
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   await closeClient?.();
   await db?.destroy();
 });
-
-function startWorkerProcess(taskQueue: string): ChildProcess {
-  const child = spawn(process.execPath, [cli, 'worker'], {
-    env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress(), DRILLBOOK_TASK_QUEUE: taskQueue },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  // Say why, if the worker dies of something other than the test's SIGKILL.
-  child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[worker ${child.pid}] ${chunk}`));
-  children.push(child);
-  return child;
-}
-
 
 test('a run survives SIGKILL of its worker mid-step and records each transition once', async () => {
   const taskQueue = uniqueQueue('kill');
@@ -88,8 +67,7 @@ steps:
     const story = await getRunStory(db, handle.workflowId);
     return !!story?.events.some((e) => e.type === 'step.started' && e.stepId === 'slow');
   }, 60_000);
-  first.kill('SIGKILL');
-  await new Promise((r) => first.once('exit', r));
+  await killWorkerProcess(first);
 
   startWorkerProcess(taskQueue);
   const result = await handle.result();

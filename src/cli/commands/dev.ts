@@ -9,13 +9,14 @@ import { untilSignal } from '../signals';
 
 export function devCommand(ctx: CliContext, run: (fn: () => Promise<CommandResult>) => Promise<void>): Command {
   return new Command('dev')
-    .description('start the embedded Temporal dev server (state kept under the data folder) and a worker, until Ctrl-C')
+    .description('start the embedded Temporal dev server (state kept under the data folder) and a worker, until Ctrl-C; a server left by a killed `dev` is reused or ended')
     .action(() =>
       run(async () => {
         const config = ctx.config;
         holdWorkerSecrets(config);
         const trustedKeys = ctx.trustedKeys();
-        const { address, uiAddress, started: server } = await ensureTemporal(config);
+        const { address, uiAddress, started: server, notice } = await ensureTemporal(config);
+        if (notice) process.stderr.write(`drillbook dev: ${notice}\n`);
         try {
           const workers = await startAllWorkers({
             address,

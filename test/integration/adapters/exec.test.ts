@@ -123,7 +123,8 @@ describe('exec adapter', () => {
     await expect(run(execAdapter, { argv: ['sleep', '30'] }, ctx)).rejects.toBe(reason);
     expect(Date.now() - startedAt).toBeLessThan(4_000);
     expect(ctx.heartbeats.length).toBeGreaterThanOrEqual(2);
-    expect(ctx.heartbeats[0]).toMatchObject({ pid: expect.any(Number) });
+    expect(ctx.heartbeats[0]).toMatchObject({ processGroup: expect.any(Number) });
+    expect(ctx.heartbeats.at(-1)).toMatchObject({ pid: expect.any(Number) });
   });
 
   it('keeps the head and tail of a long output', async () => {

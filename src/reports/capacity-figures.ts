@@ -39,3 +39,10 @@ export function capacityFromFigures(figures: Record<string, Json> | null | undef
     problem,
   };
 }
+
+/** One line for people: "DR 200 connections / primary's peak 120 = 1.67x (required 1x): covered". */
+export function capacityText(c: CapacityFigures | null): string {
+  if (!c) return 'not measured';
+  return `DR ${c.drMaxConnections} connections / primary's peak ${c.primaryPeakConnections} = ${c.ratio === null ? 'n/a' : `${c.ratio}x`}` +
+    `${c.requiredRatio !== null ? ` (required ${c.requiredRatio}x)` : ''}${c.covered === false ? `: ${c.problem}` : c.covered ? ': covered' : ''}`;
+}

@@ -4,7 +4,7 @@
  * and its run's dossier, drawn by the run dossier's own rendering.
  */
 import type { CampaignDossier, CampaignObjective, CampaignPhaseExecution } from '../campaign-dossier';
-import type { CapacityFigures } from '../capacity-figures';
+import { capacityText } from '../capacity-figures';
 import type { Dossier } from '../dossier';
 import { formatMs } from '../measures';
 import { htmlToPdf } from './pdf';
@@ -17,12 +17,6 @@ export type CampaignDossierFormat = (typeof CAMPAIGN_DOSSIER_FORMATS)[number];
 
 const cls = (a: string) => (a === 'missed' ? 'miss' : a === 'met' ? 'ok' : '');
 const against = (o: CampaignObjective) => `${esc(formatMs(o.achievedMs))} / ${esc(formatMs(o.targetMs))} <span class="${cls(o.attainment)}">${esc(o.attainment)}</span>`;
-
-export function capacityText(c: CapacityFigures | null): string {
-  if (!c) return 'not measured';
-  return `DR ${c.drMaxConnections} connections / primary's peak ${c.primaryPeakConnections} = ${c.ratio === null ? 'n/a' : `${c.ratio}x`}` +
-    `${c.requiredRatio !== null ? ` (required ${c.requiredRatio}x)` : ''}${c.covered === false ? `: ${c.problem}` : c.covered ? ': covered' : ''}`;
-}
 
 /** The run dossier's page, its body only, its headings one level down: a section of this page. */
 function runDossierSection(d: Dossier): string {

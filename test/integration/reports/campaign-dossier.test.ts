@@ -174,6 +174,10 @@ test('watch <campaign-id> follows a campaign live (its phases, the running phase
   const ended = await runCli(['watch', id, '--json'], { env });
   expect(ended.code).toBe(0);
   expect(JSON.parse(ended.stdout)).toMatchObject({ ended: true, campaign: { campaignId: id, state: 'completed', verdict: 'pass' } });
+  // The capacity check's figures as one ratio on its phase's line.
+  const capacity = await runCli(['watch', campaignId], { env });
+  expect(capacity.code).toBe(0);
+  expect(capacity.stdout).toMatch(/ {2}verify-capacity +completed .*  capacity DR 10 connections \/ primary's peak 4 = 2\.5x \(required 1x\): covered\n/);
   // Runs still watch as runs; an unknown id is not found.
   expect((await runCli(['watch', `${campaignId}.failover`, '--once'], { env })).code).toBe(0);
   expect((await runCli(['watch', 'nosuch-run-id', '--once'], { env })).code).toBe(4);

@@ -29,6 +29,7 @@
  *   /api/findings…, /api/finding-actions…              the remediation register (routes/findings.ts)
  *   /api/users…                                        users, roles, tokens; admin (routes/users.ts)
  *   GET  /api/reports/…, /api/history?service=, /api/runs/:runId/dossier[/download]   the auditor's reads (routes/reports.ts)
+ *   GET  /api/campaigns/:campaignId/dossier[/download]     a campaign's dossier (routes/reports.ts)
  *   GET  /api/programme                                schedules, next drills, blackouts, overdue (routes/programme.ts)
  *   GET  /api/roles, /api/users/:name/tokens           the access review; admin, auditor (routes/access.ts)
  *   GET  /api/openapi.json                             the OpenAPI 3 document of all of these, from their schemas (openapi.ts)

@@ -121,6 +121,24 @@ export const DossierAnswer = z.looseObject({
   evidence: z.array(z.looseObject({ item: z.string(), kind: z.string(), sha256: z.string() })),
 });
 
+const CampaignObjective = z.looseObject({ achievedMs: Ms, targetMs: Ms, attainment: Attainment });
+export const CampaignDossierAnswer = z.looseObject({
+  report: z.literal('campaign-dossier'),
+  campaignId: z.string(),
+  summary: z.looseObject({
+    campaign: z.string(), version: z.string(), campaignHash: z.string(), mode: z.string(), initiator: z.string(), reason: z.string(),
+    status: z.string(), verdict: z.string().nullable(), startedAt: When, endedAt: When.nullable(), durationMs: z.number().nullable(),
+  }),
+  phases: z.array(z.looseObject({
+    phaseId: z.string(), execution: z.number(), runbook: z.string(), runId: z.string(), state: z.string(), verdict: z.string().nullable(),
+    startedAt: When.nullable(), endedAt: When.nullable(), durationMs: z.number().nullable(), rto: CampaignObjective, rpo: CampaignObjective,
+    capacity: z.looseObject({ primaryPeakConnections: z.number(), drMaxConnections: z.number(), ratio: z.number().nullable() }).nullable(),
+  })),
+  totals: z.looseObject({ durationMs: z.number().nullable(), rtoMs: Ms, worstRpoMs: Ms }),
+  integrity: z.looseObject({ ok: z.boolean(), events: z.number() }),
+  dossiers: z.array(DossierAnswer).describe("each phase execution's run dossier, in the order of `phases`"),
+});
+
 const Blackout = z.looseObject({
   name: z.string(),
   kind: z.enum(['fixed', 'recurring']),

@@ -52,7 +52,7 @@ export function startRunViaApi(api: ApiClient, request: StartRunRequest): Promis
  * The run's progress: the workflow's, or rebuilt from the audit trail's events (`GET …/events`) when
  * only the trail knows the run — so that what it did, compensations included, shows either way.
  */
-async function progressOf(api: ApiClient, answer: RunAnswer): Promise<RunProgress> {
+export async function progressOf(api: ApiClient, answer: RunAnswer): Promise<RunProgress> {
   if (answer.source === 'temporal') return answer.progress;
   const { events } = await api.get<{ events: TrailEvent[] }>(runPath(answer.run.runId, 'events'));
   return progressFromTrail(answer.run, events);

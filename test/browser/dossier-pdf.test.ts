@@ -39,9 +39,9 @@ beforeAll(async () => {
   await labDown(lab); // leftovers of an interrupted earlier run
   ({ db, workers, temporal, api } = await startLabDrillbook(taskQueue));
   webhook = await startWebhookReceiver();
-  cycle = await runDrillCycle({ api: await api.clientFor('e2e', ['operator']), client: temporal.client, db, lab, webhook: webhook.url, reason: 'dossier pdf test' });
+  cycle = await runDrillCycle({ api: await api.clientFor('e2e', ['operator']), db, lab, webhook: webhook.url, reason: 'dossier pdf test' });
   dossier = await buildDossier(db, cycle.runs[0].runId);
-}, 240_000);
+}, 360_000);
 
 afterAll(async () => {
   await webhook?.close();

@@ -11,6 +11,8 @@
  *   GET /api/reports/integrity[?period=]                 the trail's verification (at most 15 s old), the checkpoints of the period
  *   GET /api/runs/:runId/dossier                         a run's dossier (JSON)
  *   GET /api/runs/:runId/dossier/download?format=        the same as a file: pdf, html, csv or json (Content-Disposition)
+ *   GET /api/campaigns/:campaignId/dossier               a campaign's dossier (JSON): its phases' figures, each phase's run dossier
+ *   GET /api/campaigns/:campaignId/dossier/download?format=   the same as a file: pdf, html or json
  *   GET /api/reports/{coverage,attainment,findings,integrity}/download?format=&…   each period report as a file
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -22,7 +24,9 @@ import { getRun } from '../../audit/runs';
 import { programmeSettings } from '../../coverage/query';
 import { attainmentReport, type AttainmentReport } from '../../reports/attainment-report';
 import { coverageMatrix, type CoverageMatrix } from '../../reports/coverage-report';
+import { buildCampaignDossier, CampaignDossierNotFound, type CampaignDossier } from '../../reports/campaign-dossier';
 import { buildDossier } from '../../reports/dossier';
+import { CAMPAIGN_DOSSIER_FORMATS, renderCampaignDossier, type CampaignDossierFormat } from '../../reports/render/campaign-html';
 import { findingsReport, type FindingsReport } from '../../reports/findings-report';
 import { integrityAttestation, type IntegrityAttestation } from '../../reports/integrity-report';
 import { inventoryServices } from '../../reports/programme';
@@ -32,8 +36,9 @@ import { ApiError } from '../errors';
 import { answers } from '../openapi';
 import { InstantParam, PeriodParam, currentHalfYear, parseQuery } from '../query';
 import { behindGate } from '../read-gate';
-import { AttainmentAnswer, CoverageAnswer, DossierAnswer, FindingsReportAnswer, IntegrityAnswer, ServiceHistoryAnswer } from '../report-answers';
-import { RunParams } from '../path-params';
+import { AttainmentAnswer, CampaignDossierAnswer, CoverageAnswer, DossierAnswer, FindingsReportAnswer, IntegrityAnswer, ServiceHistoryAnswer } from '../report-answers';
+import { checkPathParams, RunParams } from '../path-params';
+import { CampaignParams } from './campaigns';
 
 const DAY = 86_400_000;
 
@@ -50,6 +55,7 @@ const AttainmentQuery = z.object({
 });
 const FindingsQuery = z.object({ asOf: InstantParam.optional().describe('judge ageing and overdue as of (default: now)') });
 const DownloadQuery = z.object({ format: z.enum(REPORT_FORMATS).describe('pdf, html, csv or json') });
+const CampaignDownloadQuery = z.object({ format: z.enum(CAMPAIGN_DOSSIER_FORMATS).describe('pdf, html or json') });
 
 /** What each download is sent as. */
 const MEDIA: Record<ReportFormat, string> = { pdf: 'application/pdf', html: 'text/html; charset=utf-8', csv: 'text/csv; charset=utf-8', json: 'application/json; charset=utf-8' };
@@ -67,7 +73,11 @@ function downloadAnswers(json: z.ZodType, refusals: (400 | 403 | 404)[]) {
 
 /** A report sent as a file to save, never to show in the page's origin. PDFs one at a time. */
 async function sendFile(reply: FastifyReply, report: AnyReport, format: ReportFormat, name: string) {
-  const bytes = format === 'pdf' ? await oneAtATime(() => renderReport(report, 'pdf')) : await renderReport(report, format);
+  return sendBytes(reply, format, name, (f) => renderReport(report, f));
+}
+
+async function sendBytes<F extends ReportFormat>(reply: FastifyReply, format: F, name: string, render: (format: F) => Promise<Buffer>) {
+  const bytes = format === 'pdf' ? await oneAtATime(() => render(format)) : await render(format);
   return reply
     .code(200)
     .header('content-type', MEDIA[format])
@@ -121,6 +131,16 @@ async function dossierOf(db: Kysely<Database>, runId: string) {
   const { runId: id } = parseQuery(RunParams, { runId }, 'invalid_request');
   if (!(await getRun(db, id))) throw new ApiError(404, 'run_not_found', `no run ${id}`);
   return buildDossier(db, id);
+}
+
+async function campaignDossierOf(db: Kysely<Database>, campaignId: string): Promise<CampaignDossier> {
+  checkPathParams({ runId: campaignId });
+  try {
+    return await buildCampaignDossier(db, campaignId);
+  } catch (err) {
+    if (err instanceof CampaignDossierNotFound) throw new ApiError(404, 'run_not_found', err.message);
+    throw err;
+  }
 }
 
 export function registerReportRoutes(app: FastifyInstance, deps: ApiDeps): void {
@@ -216,6 +236,22 @@ export function registerReportRoutes(app: FastifyInstance, deps: ApiDeps): void 
       const { format } = parseQuery(DownloadQuery, req.query);
       const dossier = await dossierOf(db, req.params.runId);
       return sendFile(reply, dossier, format, `dossier-${dossier.runId}`);
+    }),
+  );
+
+  app.get<{ Params: { campaignId: string } }>(
+    '/api/campaigns/:campaignId/dossier',
+    read("a campaign's dossier: header, its phases' durations, RTO/RPO against the targets, capacity figures and verdicts, each phase's run dossier", CampaignDossierAnswer, [400, 403, 404], { params: CampaignParams }),
+    behindGate(db, async (req: FastifyRequest<{ Params: { campaignId: string } }>) => campaignDossierOf(db, req.params.campaignId)),
+  );
+
+  app.get<{ Params: { campaignId: string }; Querystring: Record<string, unknown> }>(
+    '/api/campaigns/:campaignId/dossier/download',
+    { schema: { summary: "a campaign's dossier as a file: PDF, HTML or JSON", params: CampaignParams, querystring: CampaignDownloadQuery, response: downloadAnswers(CampaignDossierAnswer, [400, 403, 404]) } },
+    behindGate(db, async (req: FastifyRequest<{ Params: { campaignId: string }; Querystring: Record<string, unknown> }>, reply) => {
+      const { format } = parseQuery(CampaignDownloadQuery, req.query);
+      const dossier = await campaignDossierOf(db, req.params.campaignId);
+      return sendBytes(reply, format as CampaignDossierFormat, `campaign-dossier-${dossier.campaignId}`, (f) => renderCampaignDossier(dossier, f));
     }),
   );
 }

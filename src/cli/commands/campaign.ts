@@ -3,14 +3,10 @@
  * (every problem at file:line:col, its phases' runbooks included), started through the API with the
  * texts of its phases' runbooks, followed through the API. Exit codes as `run`'s: by the verdict.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { Command } from 'commander';
 import { adapterRegistry } from '../../../activities/adapters/index';
 import { loadInventoryTargets } from '../../inventory/load';
 import { inventoryFileFor } from '../../inventory/validate-objectives';
-import type { PhaseRecord } from '../../plan/campaign';
-import { formatDuration } from '../../plan/duration';
 import { campaignInput, type CampaignLoadResult } from '../../runbook/campaign';
 import { loadCampaignFile } from '../../runbook/campaign-file';
 import type { CampaignStatus } from '../../temporal/campaign-status';
@@ -20,13 +16,13 @@ import { ApiClient, withApiOptions, type ApiClientOptions } from '../api-client'
 import { CliError, EXIT, exitCodeOfRun, type ExitCode } from '../exit-codes';
 import { collectParam } from '../options';
 import type { CommandResult } from '../run-command';
+import { renderCampaign } from '../render-campaign';
+import { campaignEnded, startCampaignViaApi } from '../api-campaigns';
 
 type Run = (fn: () => Promise<CommandResult>) => Promise<void>;
 
 /** What GET /api/campaigns/:id answers (src/api/routes/campaigns.ts). */
 type CampaignAnswer = CampaignStatus;
-
-const ENDED = new Set(['completed', 'aborted', 'failed', 'terminated', 'cancelled']);
 
 export function campaignCommand(run: Run): Command {
   const cmd = new Command('campaign').description('campaigns: runbooks run in order as the phases of one record (docs/campaigns.md)');
@@ -77,15 +73,8 @@ export function campaignCommand(run: Run): Command {
         if (!campaign) throw new CliError(`${file}: the campaign has errors; nothing was started`, EXIT.invalid);
         const { errors } = campaignInput(campaign, { params: opts.param ?? {}, initiator: '-', reason: opts.reason, taskQueue: '-', checkSecretRef: configuredSecretRefCheck() });
         if (errors.length) throw new CliError(errors.map((e) => `--param: ${e}`).join('\n'), EXIT.usage);
-        const runbooks = Object.fromEntries(campaign.phases.map((p) => [p.runbookFile, readFileSync(path.resolve(path.dirname(file), p.runbookFile), 'utf8')]));
         const api = new ApiClient(opts);
-        const started = await api.post<{ campaignId: string; campaignHash: string; phases: string[] }>('/api/campaigns', {
-          campaign: readFileSync(file, 'utf8'),
-          file: path.relative(process.cwd(), file),
-          runbooks,
-          params: opts.param ?? {},
-          reason: opts.reason,
-        });
+        const started = await startCampaignViaApi(api, { file, campaign, params: opts.param ?? {}, reason: opts.reason });
         if (!opts.wait) {
           process.stdout.write(opts.json ? `${JSON.stringify(started)}\n` : `started ${started.campaignId} (${started.phases.join(' → ')})\n`);
           return EXIT.ok;
@@ -94,7 +83,7 @@ export function campaignCommand(run: Run): Command {
         let answer: CampaignAnswer;
         for (;;) {
           answer = await api.get<CampaignAnswer>(`/api/campaigns/${encodeURIComponent(started.campaignId)}`);
-          if (ENDED.has(answer.campaign.state)) break;
+          if (campaignEnded(answer.campaign.state)) break;
           await new Promise((r) => setTimeout(r, 1000));
         }
         return reportCampaign(answer, opts.json);
@@ -155,27 +144,8 @@ function load(file: string, inventoryOption: string | undefined): Promise<Campai
 /** Prints the campaign (text or JSON) and answers its exit code by the verdict (`campaign status`, `status`). */
 export function reportCampaign(answer: CampaignAnswer, json: boolean | undefined): ExitCode {
   const c = answer.campaign;
-  const ended = ENDED.has(c.state);
+  const ended = campaignEnded(c.state);
   if (json) process.stdout.write(`${JSON.stringify(answer, null, 2)}\n`);
   else process.stdout.write(renderCampaign(answer));
   return exitCodeOfRun({ ended, verdict: c.verdict });
-}
-
-/** The campaign as text: a line per phase, then the total. */
-export function renderCampaign(answer: CampaignAnswer): string {
-  const c = answer.campaign;
-  const ms = (v: number | undefined | null) => (v === undefined || v === null ? '-' : formatDuration(v));
-  const against = (measured: number | undefined, target: number | undefined, met: boolean | undefined) =>
-    `${ms(measured)}${target !== undefined ? ` / ${ms(target)}${met === false ? ' MISSED' : ''}` : ''}`;
-  const lines = [`campaign ${c.campaignId} (${c.campaign}): ${c.state}${c.verdict ? `, verdict ${c.verdict}` : ''}`];
-  for (const p of c.phases as PhaseRecord[]) {
-    lines.push(
-      `  ${p.id.padEnd(18)} ${String(p.state).padEnd(9)} ${p.runId ?? ''}  ${ms(p.durationMs)}  RTO ${against(p.rtoMs, p.targets?.rtoMs, p.rtoMet)}  RPO ${against(p.rpoMs, p.targets?.rpoMs, p.rpoMet)}` +
-        (p.figures ? `  figures ${JSON.stringify(p.figures)}` : '') +
-        (p.skipReason ? `  (${p.skipReason})` : ''),
-    );
-  }
-  if (c.awaitingDecision) lines.push(`  waiting for a decision on phase ${c.awaitingDecision.phaseId}: ${c.awaitingDecision.error}`);
-  lines.push(`  total ${ms(c.durationMs)}`);
-  return `${lines.join('\n')}\n`;
 }

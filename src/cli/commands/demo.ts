@@ -1,13 +1,16 @@
 /**
- * `drillbook demo`: a real DR drill cycle on this machine. Lab up → load generator on →
- * failover-to-dr (drill) → restore-primary (drill) → report: per runbook, the RTO/RPO drillbook
- * measured next to what the load generator's customers saw and the targets, the audit trail and its
- * integrity, and where to look further. The lab goes down at the end unless --keep-lab. With --keep,
+ * `drillbook demo`: a real DR drill cycle on this machine, as one campaign. Lab up → load generator on
+ * → the semiannual campaign (failover-to-dr, verify-dr-capacity against the primary's peak under the
+ * load, restore-primary; drill) followed live → report: per phase and in total, the duration and the
+ * RTO/RPO drillbook measured next to what the load generator's customers saw and the targets, the DR
+ * capacity ratio, the audit trail and its integrity, the campaign's verdict (the exit code follows
+ * it), and where to look further. The lab goes down at the end unless --keep-lab. With --keep,
  * the console stays up (with the API, the worker, Temporal and the lab) until Ctrl-C, and the demo
  * prints its address and a sign-in token (revoked when it stops).
  *
- * Like anyone, the demo starts its runs through the operators' API: it serves the API in-process on a
- * loopback port (started as `drillbook serve` starts it) and acts as its own operator, `demo`.
+ * Like anyone, the demo starts its campaign through the operators' API (as `drillbook campaign run`):
+ * it serves the API in-process on a loopback port (started as `drillbook serve` starts it) and acts as
+ * its own operator, `demo`.
  */
 import { Command } from 'commander';
 import { holdWorkerSecrets } from '../hold-worker-secrets';
@@ -23,16 +26,13 @@ import { ApiClient } from '../api-client';
 import { startConfiguredApi } from '../configured-api';
 import { CliError, EXIT } from '../exit-codes';
 import type { CliContext } from '../context';
-import { followRunViaApi, terminalView } from '../api-runs';
+import { terminalView } from '../api-runs';
 import type { CommandResult } from '../run-command';
 import { untilSignal } from '../signals';
 
-/** How often the demo's live view redraws: fluid for a person, cheap for the API and Temporal. */
-const LIVE_REFRESH_MS = 500;
-
 export function demoCommand(ctx: CliContext, run: (fn: () => Promise<CommandResult>) => Promise<void>): Command {
   return new Command('demo')
-    .description('a real drill cycle on the DR lab under load: failover to the DR site and back, RTO/RPO measured and compared')
+    .description('a real drill cycle on the DR lab under load, as one campaign: failover to the DR site, DR capacity verified, and back; RTO/RPO per phase and in total measured and compared')
     .option('--keep-lab', 'leave the lab running afterwards (`drillbook lab down` stops it)')
     .option('--keep', 'leave the console up (with the API, the worker, Temporal and the lab) until Ctrl-C, and print its address and a sign-in token')
     .option('--rate <perSecond>', 'transfers per second of the load generator', '200')
@@ -72,24 +72,17 @@ export function demoCommand(ctx: CliContext, run: (fn: () => Promise<CommandResu
           const operator = new ApiClient({ api: api.url, token: identity.token });
           const report = await runDrillCycle({
             api: operator,
-            client: await ctx.temporal(),
             db,
             lab,
             webhook: webhook.url,
             ratePerSec: rate,
             reason: 'drillbook demo',
             log: (line) => process.stdout.write(`${line}\n`),
-            onStarted: (runId) => void process.stdout.write(`  run ${runId}\n`),
-            follow: async (handle) => {
-              // On a terminal, `drillbook watch`'s live view, through the API as an operator sees it;
-              // a failing view never fails the run.
-              if (process.stdout.isTTY) {
-                await followRunViaApi(operator, handle.workflowId, { show: terminalView(), intervalMs: LIVE_REFRESH_MS }).catch(() => undefined);
-              }
-              return handle.result();
-            },
+            onStarted: (campaignId) => void process.stdout.write(`  campaign ${campaignId}\n`),
+            // On a terminal, `drillbook watch`'s live view of the campaign, through the API as an operator sees it.
+            show: process.stdout.isTTY ? terminalView() : undefined,
           });
-          const runIds = report.runs.map((r) => r.runId);
+          const campaignId = report.campaign.campaignId;
           process.stdout.write(
             [
               '',
@@ -97,7 +90,9 @@ export function demoCommand(ctx: CliContext, run: (fn: () => Promise<CommandResu
               `notifications delivered to the demo webhook: ${webhook.received.length}`,
               '',
               'look closer:',
-              ...runIds.map((id) => `  node bin/drillbook.js status ${id}`),
+              `  node bin/drillbook.js status ${campaignId}`,
+              ...report.runs.map((r) => `  node bin/drillbook.js status ${r.runId}`),
+              `  node bin/drillbook.js report dossier --campaign ${campaignId} --format pdf --out campaign-dossier.pdf`,
               '  node bin/drillbook.js history --service payments',
               '  node bin/drillbook.js audit verify',
               `  .tools/bin/temporal workflow list --address ${address} --query "DrillService='payments'"`,
@@ -106,9 +101,11 @@ export function demoCommand(ctx: CliContext, run: (fn: () => Promise<CommandResu
               '',
             ].join('\n'),
           );
+          // The campaign's verdict decides, and nothing the cycle checks around it may have gone wrong.
           const ok =
-            report.runs.length === 2 &&
-            report.runs.every((r) => r.verdict === 'pass' && r.chainIntact) &&
+            report.campaign.verdict === 'pass' &&
+            report.campaign.chainIntact &&
+            report.runs.every((r) => r.chainIntact) &&
             report.load.verified &&
             report.load.missingCommitted.length === 0 &&
             report.missingAfterFailback.length === 0 &&

@@ -1,13 +1,15 @@
-/** `drillbook report coverage|attainment|findings|dossier|integrity --format json|csv|html|pdf [--out FILE]`. */
+/** `drillbook report coverage|attainment|findings|dossier|integrity --format json|csv|html|pdf [--out FILE]`; `report dossier --campaign ID`. */
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { attainmentReport } from '../../reports/attainment-report';
 import { coverageMatrix } from '../../reports/coverage-report';
+import { buildCampaignDossier, CampaignDossierNotFound } from '../../reports/campaign-dossier';
 import { buildDossier } from '../../reports/dossier';
 import { findingsReport } from '../../reports/findings-report';
 import { integrityAttestation } from '../../reports/integrity-report';
 import { parsePeriod } from '../../reports/period';
 import { REPORT_FORMATS, renderReport, type AnyReport, type ReportFormat } from '../../reports/render-report';
+import { CAMPAIGN_DOSSIER_FORMATS, renderCampaignDossier, type CampaignDossierFormat } from '../../reports/render/campaign-html';
 import { CliError, EXIT } from '../exit-codes';
 import type { CliContext } from '../context';
 import type { CommandResult } from '../run-command';
@@ -52,10 +54,13 @@ function checkOutput(opts: Out): ReportFormat {
 
 async function emit(report: AnyReport, opts: Out): Promise<CommandResult> {
   const fmt = checkOutput(opts);
-  const bytes = await renderReport(report, fmt);
+  return write(await renderReport(report, fmt), `${report.report} report`, fmt, opts);
+}
+
+function write(bytes: Buffer, what: string, fmt: string, opts: Out): CommandResult {
   if (opts.out) {
     writeFileSync(opts.out, bytes);
-    process.stderr.write(`${report.report} report (${fmt}) written to ${opts.out}\n`);
+    process.stderr.write(`${what} (${fmt}) written to ${opts.out}\n`);
   } else {
     process.stdout.write(bytes);
   }
@@ -102,19 +107,39 @@ export function reportCommand(ctx: CliContext, run: Runner): Command {
   withOutput(report.command('findings').description('open findings, open and overdue actions with ageing, risk acceptances'))
     .option('--as-of <date>', 'judge overdue and ageing as of (default: now)')
     .action((opts: Out & { asOf?: string }) => run(async () => (checkOutput(opts), emit(await findingsReport(await ctx.db(), instant('--as-of', opts.asOf, new Date())), opts))));
-  withOutput(report.command('dossier').description('the formal post-drill report of one run').argument('<run-id>', 'the run')).action((runId: string, opts: Out) =>
-    run(async () => {
-      checkOutput(opts);
-      const db = await ctx.db();
-      let dossier;
-      try {
-        dossier = await buildDossier(db, runId);
-      } catch (err) {
-        throw new CliError((err as Error).message, EXIT.notFound);
-      }
-      return emit(dossier, opts);
-    }),
-  );
+  withOutput(report.command('dossier').description("the formal post-drill report of one run, or with --campaign of a campaign: its phases on one timeline, each phase's run dossier inside").argument('[run-id]', 'the run'))
+    .option('--campaign <campaign-id>', "a campaign's dossier (html, pdf or json)")
+    .action((runId: string | undefined, opts: Out & { campaign?: string }) =>
+      run(async () => {
+        if (opts.campaign !== undefined) return campaignDossier(runId, opts.campaign, opts);
+        if (runId === undefined) throw new CliError('dossier: give a run id, or --campaign <campaign-id>', EXIT.usage);
+        checkOutput(opts);
+        const db = await ctx.db();
+        let dossier;
+        try {
+          dossier = await buildDossier(db, runId);
+        } catch (err) {
+          throw new CliError((err as Error).message, EXIT.notFound);
+        }
+        return emit(dossier, opts);
+      }),
+    );
+
+  /** `report dossier --campaign ID`: flags checked first; an unknown id or a plain run's id writes nothing. */
+  const campaignDossier = async (runId: string | undefined, campaignId: string, opts: Out): Promise<CommandResult> => {
+    if (runId !== undefined) throw new CliError(`dossier: a run id ("${runId}") or --campaign, not both`, EXIT.usage);
+    if (!campaignId.trim()) throw new CliError('--campaign: a campaign id is required', EXIT.usage);
+    const fmt = checkOutput(opts);
+    if (!(CAMPAIGN_DOSSIER_FORMATS as readonly string[]).includes(fmt)) throw new CliError(`--format: a campaign dossier is one of ${CAMPAIGN_DOSSIER_FORMATS.join(', ')}, not ${fmt}`, EXIT.usage);
+    let dossier;
+    try {
+      dossier = await buildCampaignDossier(await ctx.db(), campaignId);
+    } catch (err) {
+      if (err instanceof CampaignDossierNotFound) throw new CliError(err.message, EXIT.notFound);
+      throw err;
+    }
+    return write(await renderCampaignDossier(dossier, fmt as CampaignDossierFormat), 'campaign dossier', fmt, opts);
+  };
   withOutput(report.command('integrity').description('integrity attestation for a period: chain verification and checkpoints'))
     .option('--period <period>', 'YYYY-H1, YYYY-H2, YYYY-Qn or YYYY (default: the current half-year)')
     .action((opts: Out & { period?: string }) =>

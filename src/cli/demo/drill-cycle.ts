@@ -1,12 +1,14 @@
 /**
- * The DR drill cycle on the lab, as the demo runs it and the end-to-end test checks it:
- * lab up (reset to its initial topology) → load generator on → failover-to-dr (drill) →
- * restore-primary (drill) → load off → what the customer saw next to what drillbook measured.
+ * The DR drill cycle on the lab, as the demo runs it and the end-to-end test checks it: lab up (reset
+ * to its initial topology) → load generator on, site A's peak measured under it → the semiannual
+ * campaign (runbooks/campaigns/semiannual.yaml: failover-to-dr, verify-dr-capacity against that peak,
+ * restore-primary) → load off → per phase, what the customer saw next to what drillbook measured.
  *
- * Each runbook is one real run, started through the operators' API like anyone's (the API's token
- * names the initiator) on the API's task queue, workers already started by the caller; the caller
- * reads the result from Temporal. The runbooks talk to the lab only through their params: the sites'
- * infra API URLs and PostgreSQL URLs (straight to a site, or through the traffic switch).
+ * The campaign is started through the operators' API like anyone's (`drillbook campaign run`'s path:
+ * the API's token names the initiator, the front door signs it) on the API's task queue, workers
+ * already started by the caller, and followed through the API. Its runbooks talk to the lab only
+ * through their params: the sites' infra API URLs and PostgreSQL URLs (straight to a site, or through
+ * the traffic switch). A single runbook runs the same way with `runLabRunbook`.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -14,6 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { infraApiUrl, siteConnectionString, switchConnectionString, type LabConfig } from '../../../lab/config';
 import { labReset } from '../../../lab/failback';
+import { getCapacity, setCapacity } from '../../../lab/infra-client';
 import { labStatus, labUp, type LabStatus } from '../../../lab/lab';
 import { findMissingSeqs, startLoad, type LoadReport, type WriteGap } from '../../../lab/load-generator';
 import type { RunResult } from '../../plan/run-messages';
@@ -21,6 +24,7 @@ import type { runDrill } from '../../../workflows/run-drill/run-drill';
 import { adapterRegistry } from '../../../activities/adapters/index';
 import type { ApiClient } from '../api-client';
 import { startRunViaApi } from '../api-runs';
+import { campaignViaApi, followCampaignViaApi, startCampaignViaApi } from '../api-campaigns';
 import type { Db } from '../../audit/database';
 import { getRunStory } from '../../audit/run-story';
 import type { StepResult } from '../../audit/step-results';
@@ -28,11 +32,18 @@ import { verifyAuditChain } from '../../audit/verify-chain';
 import { projectRoot } from '../../config/paths';
 import { formatDiagnostic } from '../../runbook/diagnostics';
 import { loadRunbookText } from '../../runbook/load';
+import { loadCampaignFile } from '../../runbook/campaign-file';
+import type { PhaseRecord } from '../../plan/campaign';
+import { capacityFromFigures, type CapacityFigures } from '../../reports/capacity-figures';
+import type { CampaignStatus } from '../../temporal/campaign-status';
 import { resolveParams } from '../../plan/params';
 import type { Mark, Mode, Plan } from '../../plan/types';
 
 export const RUNBOOKS_DIR = path.join(projectRoot, 'runbooks');
-export const CYCLE_RUNBOOKS = ['failover-to-dr', 'restore-primary'] as const;
+/** The campaign the demo runs: fail over to DR, verify DR capacity, restore the primary. */
+export const CYCLE_CAMPAIGN = path.join(RUNBOOKS_DIR, 'campaigns', 'semiannual.yaml');
+/** How often the cycle reads the campaign's progress through the API (and redraws its live view). */
+const FOLLOW_INTERVAL_MS = 500;
 
 /** The params every lab runbook draws from; each run gets the ones its runbook declares. */
 export function labRunbookParams(lab: LabConfig, webhook?: string): Record<string, string> {
@@ -85,14 +96,20 @@ export async function runLabRunbook(options: LabRunOptions): Promise<{ runId: st
 }
 
 export interface CycleRunOutcome {
+  /** The campaign's phase this run executed (its latest execution). */
+  phase: string;
   runbook: string;
   runId: string;
-  state: RunResult['state'];
-  verdict: RunResult['verdict'];
+  state: string;
+  verdict: string | null;
+  /** How long the phase took, as the campaign recorded it. */
+  durationMs: number | null;
   /** Measured by drillbook from the marked steps, as written to the audit trail (runs row). */
   rtoMs: number | null;
   rpoMs: number | null;
+  /** The targets the campaign measured the phase against, and where they come from (inventory, or the runbook). */
   targets: { rtoMs?: number; rpoMs?: number };
+  targetsFrom: string;
   startedAt: string;
   endedAt: string;
   /** What the load generator saw during this run: its longest window with no acknowledged write. */
@@ -107,8 +124,25 @@ export interface CycleRunOutcome {
   timeline: Array<{ stepId: string; atMs: number; durationMs: number }>;
 }
 
+export interface CycleCampaign {
+  campaignId: string;
+  name: string;
+  state: string;
+  verdict: string | null;
+  durationMs: number | null;
+  /** The campaign's own chain (its start, phases, end) and whether it verifies. */
+  auditEvents: number;
+  chainIntact: boolean;
+}
+
 export interface CycleReport {
+  campaign: CycleCampaign;
+  /** One per phase that ran (its latest execution), in the campaign's order. */
   runs: CycleRunOutcome[];
+  /** Site A's peak connections under the load generator (the traffic switch's count), given to its inventory API as its peak. */
+  primaryPeakConnections: number;
+  /** What the capacity phase measured: the DR site's capacity against that peak. */
+  capacity: CapacityFigures | null;
   load: LoadReport;
   /** Writes the load generator saw acknowledged that are missing from site A after the failback. */
   missingAfterFailback: number[];
@@ -116,9 +150,8 @@ export interface CycleReport {
 }
 
 export interface CycleOptions {
-  /** The operators' API and the token the runs are started with (src/cli/demo/demo-identity.ts for the demo). */
+  /** The operators' API and the token the campaign is started with (src/cli/demo/demo-identity.ts for the demo). */
   api: ApiClient;
-  client: Client;
   db: Db;
   lab: LabConfig;
   webhook?: string;
@@ -129,11 +162,12 @@ export interface CycleOptions {
   settleMs?: number;
   /** Progress lines (the demo prints them). */
   log?: (line: string) => void;
-  follow?: LabRunOptions['follow'];
-  onStarted?: LabRunOptions['onStarted'];
+  /** Told the campaign's id as soon as it started. */
+  onStarted?: (campaignId: string) => void | Promise<void>;
+  /** Shown each screen of the campaign's live view (`drillbook watch`'s) while it runs. */
+  show?: (text: string, key: string) => void;
 }
 
-/** The longest gap that overlaps [from, to]. */
 /** From the start of the `rto.start` step to the end of the `rto.end` step, when both ran. */
 function outageWindow(plan: Plan | undefined, steps: StepResult[]): { from: Date; to: Date } | undefined {
   const marked = (mark: Mark) => plan?.steps.find((s) => s.marks.includes(mark))?.id;
@@ -143,6 +177,7 @@ function outageWindow(plan: Plan | undefined, steps: StepResult[]): { from: Date
   return from && to ? { from, to } : undefined;
 }
 
+/** The longest gap that overlaps [from, to]. */
 function longestGapWithin(gaps: WriteGap[], from: string, to: string): WriteGap | null {
   const start = Date.parse(from);
   const end = Date.parse(to);
@@ -152,6 +187,35 @@ function longestGapWithin(gaps: WriteGap[], from: string, to: string): WriteGap 
     if (!longest || gap.ms > longest.ms) longest = gap;
   }
   return longest;
+}
+
+/**
+ * Site A's peak connections while the load generator writes through the switch for `ms`: the highest
+ * count its inventory API reports (the switch's live sessions to it), sampled every 50 ms.
+ */
+async function measurePeakConnections(lab: LabConfig, ms: number): Promise<number> {
+  let peak = 0;
+  const until = Date.now() + ms;
+  do {
+    peak = Math.max(peak, (await getCapacity(lab, 'site-a')).usedConnections);
+    await sleep(50);
+  } while (Date.now() < until);
+  return peak;
+}
+
+/** Starts the semiannual campaign through the API and follows it to its end. */
+async function runCycleCampaign(options: CycleOptions): Promise<CampaignStatus> {
+  const { campaign, diagnostics } = await loadCampaignFile(CYCLE_CAMPAIGN, { registry: adapterRegistry });
+  if (!campaign) throw new Error(diagnostics.map(formatDiagnostic).join('\n'));
+  const offered = labRunbookParams(options.lab, options.webhook);
+  const taken = new Set(campaign.phases.flatMap((p) => p.plan.params.map((x) => x.name)));
+  const params = Object.fromEntries(Object.entries(offered).filter(([name]) => taken.has(name)));
+  const started = await startCampaignViaApi(options.api, { file: CYCLE_CAMPAIGN, campaign, params, reason: options.reason });
+  await options.onStarted?.(started.campaignId);
+  const first = await campaignViaApi(options.api, started.campaignId);
+  if (!first) throw new Error(`campaign ${started.campaignId}: the API does not know it`);
+  const { answer } = await followCampaignViaApi(options.api, first, { show: options.show, intervalMs: FOLLOW_INTERVAL_MS });
+  return answer;
 }
 
 export async function runDrillCycle(options: CycleOptions): Promise<CycleReport> {
@@ -170,71 +234,93 @@ export async function runDrillCycle(options: CycleOptions): Promise<CycleReport>
     ratePerSec: options.ratePerSec ?? 200,
   });
   log(`load generator on: ${options.ratePerSec ?? 200} transfers/s through the traffic switch`);
-  const finished: Array<{ runbook: string; runId: string; result: RunResult; targets: { rtoMs?: number; rpoMs?: number } }> = [];
+  const inventoryA = await getCapacity(options.lab, 'site-a');
   let report: LoadReport;
+  let answer: CampaignStatus;
+  let primaryPeakConnections: number;
   try {
+    // The primary's peak, as the load generator drives it: what the DR site must carry (verify-capacity).
+    primaryPeakConnections = Math.max(1, await measurePeakConnections(options.lab, settleMs));
+    await setCapacity(options.lab, 'site-a', { peakConnections: primaryPeakConnections });
+    log(`site A's peak under the load generator: ${primaryPeakConnections} connection(s) (set as its peak in its inventory API)`);
+    log(`campaign ${path.relative(projectRoot, CYCLE_CAMPAIGN)} (drill) starting`);
+    answer = await runCycleCampaign(options);
+    log(`campaign ${answer.campaign.campaignId}: ${answer.campaign.state}, verdict ${answer.campaign.verdict}`);
     await sleep(settleMs);
-    for (const runbook of CYCLE_RUNBOOKS) {
-      log(`${runbook} (drill) starting`);
-      const run = await runLabRunbook({
-        api: options.api,
-        client: options.client,
-        lab: options.lab,
-        runbook,
-        mode: 'drill',
-        webhook: options.webhook,
-        reason: options.reason,
-        follow: options.follow,
-        onStarted: options.onStarted,
-      });
-      finished.push({ runbook, ...run });
-      log(`${runbook}: ${run.result.state}, verdict ${run.result.verdict}`);
-      if (run.result.state !== 'completed') break;
-      await sleep(settleMs);
-    }
   } finally {
     report = await load.stop();
+    await setCapacity(options.lab, 'site-a', { peakConnections: inventoryA.peakConnections }).catch(() => undefined);
   }
   log(`load generator off: ${report.committed} transfers acknowledged, ${report.failedNoAnswer} without answer, ${report.rejected} refused`);
 
   const all = report.committedSeqs;
   const missingAfterFailback = await findMissingSeqs(siteConnectionString(options.lab, 'site-a'), all);
   const runs: CycleRunOutcome[] = [];
-  for (const run of finished) {
-    const story = await getRunStory(options.db, run.runId);
-    const integrity = await verifyAuditChain(options.db, { chainId: run.runId });
-    const started = story.run?.startedAt ?? new Date(0);
-    const ended = story.run?.endedAt ?? new Date();
-    // The client's outage is the gap across the run's own outage window (its RTO marks), not any
-    // longer stall the loaded machine gave the load generator elsewhere in the run.
-    const outage = outageWindow(story.run?.plan as Plan | undefined, story.steps);
-    const gap = longestGapWithin(report.writeGaps, (outage?.from ?? started).toISOString(), (outage?.to ?? ended).toISOString());
-    const end = story.events.find((e) => e.type === 'run.completed' || e.type === 'run.aborted');
-    const endData = (end?.data ?? {}) as { rtoMs?: number | null; rpoMs?: number | null };
-    runs.push({
-      runbook: run.runbook,
-      runId: run.runId,
-      state: run.result.state,
-      verdict: run.result.verdict,
-      rtoMs: story.run?.rtoMs ?? null,
-      rpoMs: story.run?.rpoMs ?? null,
-      targets: run.targets,
-      startedAt: started.toISOString(),
-      endedAt: ended.toISOString(),
-      clientRtoMs: gap ? gap.ms : null,
-      clientGap: gap,
-      auditEvents: story.events.length,
-      chainIntact: integrity.ok,
-      endEvent: end ? { type: end.type, rtoMs: endData.rtoMs ?? null, rpoMs: endData.rpoMs ?? null } : null,
-      timeline: story.steps
-        .filter((step) => step.startedAt && step.endedAt)
-        .sort((a, b) => a.startedAt!.getTime() - b.startedAt!.getTime())
-        .map((step) => ({
-          stepId: step.stepId,
-          atMs: step.startedAt!.getTime() - started.getTime(),
-          durationMs: step.endedAt!.getTime() - step.startedAt!.getTime(),
-        })),
-    });
+  for (const phase of answer.campaign.phases) {
+    if (!phase.runId) continue;
+    runs.push(await runOutcome(options.db, phase, report));
   }
-  return { runs, load: report, missingAfterFailback, topology: await labStatus(options.lab) };
+  const campaignId = answer.campaign.campaignId;
+  const campaignStory = await getRunStory(options.db, campaignId);
+  const campaignChain = await verifyAuditChain(options.db, { chainId: campaignId });
+  return {
+    campaign: {
+      campaignId,
+      name: answer.campaign.campaign,
+      state: answer.campaign.state,
+      verdict: answer.campaign.verdict,
+      durationMs: answer.campaign.durationMs,
+      auditEvents: campaignStory.events.length,
+      chainIntact: campaignChain.ok,
+    },
+    runs,
+    primaryPeakConnections,
+    capacity: answer.campaign.phases.map((p) => capacityFromFigures(p.figures)).find((c) => c !== null) ?? null,
+    load: report,
+    missingAfterFailback,
+    topology: await labStatus(options.lab),
+  };
+}
+
+/** A phase's run from the trail, next to what the load generator saw during it. */
+async function runOutcome(db: Db, phase: PhaseRecord, load: LoadReport): Promise<CycleRunOutcome> {
+  const runId = phase.runId!;
+  const story = await getRunStory(db, runId);
+  const integrity = await verifyAuditChain(db, { chainId: runId });
+  const started = story.run?.startedAt ?? new Date(0);
+  const ended = story.run?.endedAt ?? new Date();
+  // The client's outage is the gap across the run's own outage window (its RTO marks), not any
+  // longer stall the loaded machine gave the load generator elsewhere in the run.
+  const outage = outageWindow(story.run?.plan as Plan | undefined, story.steps);
+  const gap = longestGapWithin(load.writeGaps, (outage?.from ?? started).toISOString(), (outage?.to ?? ended).toISOString());
+  const end = story.events.find((e) => e.type === 'run.completed' || e.type === 'run.aborted');
+  const endData = (end?.data ?? {}) as { rtoMs?: number | null; rpoMs?: number | null };
+  const { source, ...targets } = phase.targets;
+  return {
+    phase: phase.id,
+    runbook: phase.runbook,
+    runId,
+    state: phase.runState ?? phase.state,
+    verdict: phase.verdict ?? null,
+    durationMs: phase.durationMs ?? null,
+    rtoMs: story.run?.rtoMs ?? null,
+    rpoMs: story.run?.rpoMs ?? null,
+    targets,
+    targetsFrom: source,
+    startedAt: started.toISOString(),
+    endedAt: ended.toISOString(),
+    clientRtoMs: gap ? gap.ms : null,
+    clientGap: gap,
+    auditEvents: story.events.length,
+    chainIntact: integrity.ok,
+    endEvent: end ? { type: end.type, rtoMs: endData.rtoMs ?? null, rpoMs: endData.rpoMs ?? null } : null,
+    timeline: story.steps
+      .filter((step) => step.startedAt && step.endedAt)
+      .sort((a, b) => a.startedAt!.getTime() - b.startedAt!.getTime())
+      .map((step) => ({
+        stepId: step.stepId,
+        atMs: step.startedAt!.getTime() - started.getTime(),
+        durationMs: step.endedAt!.getTime() - step.startedAt!.getTime(),
+      })),
+  };
 }

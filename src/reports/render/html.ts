@@ -12,11 +12,11 @@ const STYLE = `body{font-family:sans-serif;font-size:12px;margin:24px}table{bord
 td,th{border:1px solid #bbb;padding:3px 6px;text-align:left;vertical-align:top}th{background:#eee}
 .miss,.overdue,.bad{color:#b71c1c;font-weight:bold}.ok{color:#1b5e20}h2{margin-top:24px;border-bottom:1px solid #999}`;
 
-function page(title: string, body: string): string {
+export function page(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title><style>${STYLE}</style></head><body><h1>${esc(title)}</h1>${body}</body></html>\n`;
 }
 
-function table(header: string[], rows: string[][], rowClass?: (i: number) => string): string {
+export function table(header: string[], rows: string[][], rowClass?: (i: number) => string): string {
   return `<table><thead><tr>${header.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
     .map((r, i) => `<tr${rowClass?.(i) ? ` class="${rowClass(i)}"` : ''}>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`)
     .join('')}</tbody></table>`;

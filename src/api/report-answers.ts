@@ -99,6 +99,20 @@ export const IntegrityAnswer = z.looseObject({
 });
 
 const Objective = z.looseObject({ targetMs: Ms, achievedMs: Ms, recordedMs: Ms, attainment: Attainment });
+const SinceLastDrill = z.looseObject({
+  runbook: z.string(), version: z.string(), planHash: z.string(),
+  previous: z
+    .looseObject({ runId: z.string(), version: z.string(), planHash: z.string(), startedAt: When, endedAt: When, status: z.string(), verdict: z.string().nullable() })
+    .nullable()
+    .describe('the last earlier drill (mode drill, ended, any verdict) of the same runbook; null: this is its first drill'),
+  outcome: z.enum(['first drill', 'no change', 'changed']),
+  diff: z
+    .looseObject({ identical: z.boolean() })
+    .nullable()
+    .describe('the plan diff (src/plan/plan-diff.ts): prechecks, steps, guards (added, removed, changed by field path), order, params, objectives, header'),
+  changes: z.array(z.looseObject({ what: z.string(), item: z.string(), detail: z.string() })).describe('the diff as lines a person reads'),
+  trail: z.looseObject({ ok: z.boolean(), problems: z.array(z.string()) }).describe('both pinned plans hash to what their chained run.started names'),
+});
 export const DossierAnswer = z.looseObject({
   report: z.literal('dossier'),
   runId: z.string(),
@@ -111,6 +125,7 @@ export const DossierAnswer = z.looseObject({
   participants: z.array(z.looseObject({ name: z.string(), roles: z.array(z.string()) })),
   timeline: z.array(z.looseObject({ stepId: z.string(), title: z.string(), kind: z.string(), status: z.string(), startedAt: When.nullable(), endedAt: When.nullable(), durationMs: z.number().nullable() })),
   objectives: z.looseObject({ rto: Objective, rpo: Objective, disagreements: z.array(z.string()) }),
+  sinceLastDrill: SinceLastDrill,
   approvals: z.array(z.looseObject({ stepId: z.string().nullable(), actor: z.string(), at: When })),
   deviations: z.array(z.looseObject({ kind: z.string(), stepId: z.string().nullable(), detail: z.string(), at: When.nullable() })),
   checks: z.array(z.looseObject({ stepId: z.string(), title: z.string(), phase: z.string(), status: z.string() })),

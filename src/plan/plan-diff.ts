@@ -164,3 +164,41 @@ export function diffValues(before: Json | undefined, after: Json | undefined, pa
   if (before !== undefined && after !== undefined && canonicalJson(before) === canonicalJson(after)) return [];
   return [{ path: path || '(whole)', ...(before !== undefined ? { before } : {}), ...(after !== undefined ? { after } : {}) }];
 }
+
+/** One change as a line a person reads: what kind of thing, which one, and what happened to it. */
+export interface ChangeLine {
+  what: string;
+  item: string;
+  detail: string;
+}
+
+/** Values in a line: JSON, a long one cut (the structured diff keeps it whole). */
+function shown(v: Json | undefined): string {
+  if (v === undefined) return '(none)';
+  const text = typeof v === 'string' ? JSON.stringify(v) : canonicalJson(v);
+  return text.length > 160 ? `${text.slice(0, 157)}...` : text;
+}
+
+function fieldText(f: FieldChange): string {
+  return f.redacted ? `${f.path} changed (a secret reference: not shown)` : `${f.path}: ${shown(f.before)} -> ${shown(f.after)}`;
+}
+
+/** The diff as lines, in a fixed order: header, objectives, params, pre-checks, steps, order, guards. */
+export function describeChanges(d: PlanDiff): ChangeLine[] {
+  const out: ChangeLine[] = [];
+  for (const f of d.header) out.push({ what: 'runbook', item: f.path, detail: fieldText(f) });
+  for (const f of d.objectives) out.push({ what: 'objective', item: f.path, detail: fieldText(f) });
+  for (const p of d.params.added) out.push({ what: 'param added', item: p.name, detail: `${p.type}${p.required ? ', required' : ''}` });
+  for (const p of d.params.removed) out.push({ what: 'param removed', item: p.name, detail: `${p.type}${p.required ? ', required' : ''}` });
+  for (const p of d.params.changed) out.push({ what: 'param changed', item: p.name, detail: p.fields.map(fieldText).join('; ') });
+  const items = (x: ItemsDiff, noun: string) => {
+    for (const s of x.added) out.push({ what: `${noun} added`, item: s.id, detail: `${s.kind}: ${s.title}` });
+    for (const s of x.removed) out.push({ what: `${noun} removed`, item: s.id, detail: `${s.kind}: ${s.title}` });
+    for (const s of x.changed) out.push({ what: `${noun} changed`, item: s.id, detail: s.fields.map(fieldText).join('; ') });
+  };
+  items(d.prechecks, 'pre-check');
+  items(d.steps, 'step');
+  if (d.order) out.push({ what: 'step order', item: '', detail: `${d.order.before.join(', ')} -> ${d.order.after.join(', ')}` });
+  items(d.guards, 'guard');
+  return out;
+}

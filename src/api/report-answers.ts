@@ -51,10 +51,20 @@ export const CoverageAnswer = z.looseObject({
       status: z.string(),
       overdue: z.boolean(),
       changedSinceDrill: z.boolean(),
+      changedSinceLastPass: z.boolean().describe('a runbook of the service ran or was registered in another version (plan hash) after its last passing drill'),
+      runbookChanges: z.array(
+        z.looseObject({
+          runbook: z.string(),
+          lastPass: z.looseObject({ runId: z.string(), version: z.string(), planHash: z.string(), endedAt: When }),
+          current: z
+            .looseObject({ source: z.enum(['run', 'registration']), ref: z.string().describe('the run id, or the registration\'s request id'), version: z.string(), planHash: z.string(), at: When })
+            .describe('the newest run or registration of the runbook for the service'),
+        }),
+      ),
       lastDrill: z.string().nullable(),
     }),
   ),
-  totals: z.looseObject({ services: z.number(), drilled: z.number(), writeTested: z.number(), overdue: z.number(), changedSinceDrill: z.number() }),
+  totals: z.looseObject({ services: z.number(), drilled: z.number(), writeTested: z.number(), overdue: z.number(), changedSinceDrill: z.number(), changedSinceLastPass: z.number() }),
 });
 
 export const AttainmentAnswer = z.looseObject({

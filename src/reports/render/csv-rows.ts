@@ -1,6 +1,6 @@
 /** CSV of each report: one row per service, run, action or event, as a spreadsheet wants it. */
 import type { AttainmentReport } from '../attainment-report';
-import type { CoverageMatrix } from '../coverage-report';
+import { runbookChangeText, type CoverageMatrix } from '../coverage-report';
 import type { Dossier } from '../dossier';
 import type { FindingsReport } from '../findings-report';
 import type { IntegrityAttestation } from '../integrity-report';
@@ -10,8 +10,8 @@ import { csv } from './escape';
 const ms = (v: number | null) => (v === null ? NOT_MEASURED : v);
 
 export function coverageCsv(r: CoverageMatrix): string {
-  return csv(['period', 'service', 'criticality', 'critical', 'owner', 'drilled', 'drills', 'drill_types', 'write_tested', 'status', 'overdue', 'changed_since_drill', 'last_drill'],
-    r.services.map((s) => [r.period, s.service, s.criticality, s.critical, s.owner, s.drilled, s.drills, s.drillTypes, s.writeTested, s.status, s.overdue, s.changedSinceDrill, s.lastDrill]));
+  return csv(['period', 'service', 'criticality', 'critical', 'owner', 'drilled', 'drills', 'drill_types', 'write_tested', 'status', 'overdue', 'changed_since_drill', 'last_drill', 'changed_since_last_pass', 'runbook_changes'],
+    r.services.map((s) => [r.period, s.service, s.criticality, s.critical, s.owner, s.drilled, s.drills, s.drillTypes, s.writeTested, s.status, s.overdue, s.changedSinceDrill, s.lastDrill, s.changedSinceLastPass, s.runbookChanges.map(runbookChangeText)]));
 }
 
 export function attainmentCsv(r: AttainmentReport): string {

@@ -1,6 +1,6 @@
 /** HTML of each report: plain template functions, every value escaped. Print-friendly (the PDF is this page). */
 import type { AttainmentReport } from '../attainment-report';
-import type { CoverageMatrix } from '../coverage-report';
+import { runbookChangeText, type CoverageMatrix } from '../coverage-report';
 import type { Dossier } from '../dossier';
 import type { FindingsReport } from '../findings-report';
 import type { IntegrityAttestation } from '../integrity-report';
@@ -26,10 +26,11 @@ const yes = (b: boolean) => (b ? 'yes' : 'no');
 
 export function coverageHtml(r: CoverageMatrix): string {
   const t = r.totals;
-  return page(`Drill coverage ${r.period}`, `<p>As of ${esc(r.asOf)}: ${t.drilled}/${t.services} services drilled, ${t.writeTested} write-tested, <span class="overdue">${t.overdue} overdue</span>, ${t.changedSinceDrill} changed since their last drill.</p>` +
-    table(['service', 'criticality', 'owner', 'drilled', 'drills', 'drill types', 'write-tested', 'status', 'changed since drill', 'last drill'],
+  return page(`Drill coverage ${r.period}`, `<p>As of ${esc(r.asOf)}: ${t.drilled}/${t.services} services drilled, ${t.writeTested} write-tested, <span class="overdue">${t.overdue} overdue</span>, ${t.changedSinceDrill} changed since their last drill, <span class="bad">${t.changedSinceLastPass} with a runbook changed since its last passing drill</span>.</p>` +
+    table(['service', 'criticality', 'owner', 'drilled', 'drills', 'drill types', 'write-tested', 'status', 'changed since drill', 'changed since last pass', 'last drill'],
       r.services.map((s) => [esc(s.service), esc(s.criticality), esc(s.owner), yes(s.drilled), String(s.drills), esc(s.drillTypes.join(', ')), yes(s.writeTested),
-        s.overdue ? '<span class="overdue">overdue</span>' : esc(s.status), yes(s.changedSinceDrill), esc(s.lastDrill ?? '')]),
+        s.overdue ? '<span class="overdue">overdue</span>' : esc(s.status), yes(s.changedSinceDrill),
+        s.changedSinceLastPass ? `<span class="bad">yes</span>: ${s.runbookChanges.map((c) => esc(runbookChangeText(c))).join('<br>')}` : 'no', esc(s.lastDrill ?? '')]),
       (i) => (r.services[i].overdue ? 'overdue' : '')));
 }
 

@@ -47,10 +47,11 @@ export function isDrillRun(column: 'plan' | 'r.plan' = 'plan') {
 }
 
 /**
- * Successful drills of `services`: every one since `since` (the periods being judged), plus the
- * latest of each service whenever it was (for "changed since the last drill").
+ * Successful drills of `services`: every one since `since` (the periods being judged), plus the runs
+ * `lastPasses` names whenever they ended — the last pass of each service and runbook, from
+ * listSinceLastPass (so the latest of each service is there, for "changed since the last drill").
  */
-export async function listCountingRuns(db: Kysely<Database>, services: string[], since: Date): Promise<CoverageRun[]> {
+export async function listCountingRuns(db: Kysely<Database>, services: string[], since: Date, lastPasses: readonly string[]): Promise<CoverageRun[]> {
   if (!services.length) return [];
   const base = db
     .selectFrom('runs')
@@ -63,12 +64,8 @@ export async function listCountingRuns(db: Kysely<Database>, services: string[],
     // Array overlap, so the GIN index on services answers it.
     .where('services', '&&', sql<string[]>`${services}::text[]`);
   const recent = await base.where('ended_at', '>=', since).execute();
-  const latest = await sql<{ run_id: string }>`
-    SELECT DISTINCT ON (s) run_id FROM runs, unnest(services) AS s
-    WHERE s = ANY(${services}::text[]) AND status = 'completed' AND verdict = 'pass' AND mode IN ('drill', 'failover') AND ended_at IS NOT NULL AND ${isDrillRun()}
-    ORDER BY s, ended_at DESC`.execute(db);
   const have = new Set(recent.map((r) => r.run_id));
-  const missing = latest.rows.map((r) => r.run_id).filter((id) => !have.has(id));
+  const missing = [...new Set(lastPasses)].filter((id) => !have.has(id));
   const older = missing.length ? await base.where('run_id', 'in', missing).execute() : [];
   return [...recent, ...older].map((r) => ({
     runId: r.run_id,
@@ -100,7 +97,8 @@ interface SinceLastPassRow {
 }
 
 /**
- * Per service and runbook: its last passing drill as of `asOf`, and the newest later record of the
+ * Per service and runbook: its last passing drill as of `asOf` (one pass over the passing drills,
+ * which also gives listCountingRuns each service's latest), and the newest later record of the
  * runbook for the service — a run of it (started after the pass started, any mode and outcome; not a
  * campaign's own row) or a registration for real use — whichever is newer. Runs rows are checked
  * against their chained run.started by `audit verify`; registrations are appended with their event.
@@ -157,7 +155,8 @@ export async function coverageReport(db: Kysely<Database>, asOf: Date, overrides
   const services = listed.map((s) => ({ ...s, sinceLastPass: sinceLastPass.get(s.name) ?? [] }));
   // Two years back covers the previous period of every cadence.
   const since = new Date(asOf.getTime() - 2 * 366 * 86_400_000);
-  const runs = await listCountingRuns(db, services.map((s) => s.name), since);
+  const lastPasses = [...sinceLastPass.values()].flatMap((list) => list.map((x) => x.lastPass.runId));
+  const runs = await listCountingRuns(db, services.map((s) => s.name), since, lastPasses);
   const dueWithinMs = overrides.dueWithinMs ?? settings.dueWithinMs;
   return { asOf: asOf.toISOString(), timeZone: settings.timezone, dueWithinMs, services: computeCoverage(services, runs, { asOf, timeZone: settings.timezone, dueWithinMs }) };
 }

@@ -6,13 +6,26 @@ import { PeriodPicker, currentHalf } from '../parts/period.js';
 import { useGet, withQuery } from '../parts/use-get.js';
 import { addPage, href, useQuery } from '../router.js';
 
+interface RunbookChange {
+  runbook: string;
+  lastPass: { runId: string; version: string; planHash: string; endedAt: string };
+  current: { source: 'run' | 'registration'; ref: string; version: string; planHash: string; at: string };
+}
 interface CoverageRow {
   service: string; criticality: string; critical: boolean; owner: string; drilled: boolean; drills: number; drillTypes: string[];
-  writeTested: boolean; status: string; overdue: boolean; changedSinceDrill: boolean; lastDrill: string | null;
+  writeTested: boolean; status: string; overdue: boolean; changedSinceDrill: boolean; changedSinceLastPass: boolean; runbookChanges: RunbookChange[]; lastDrill: string | null;
 }
 interface Coverage {
   period: string; asOf: string; services: CoverageRow[];
-  totals: { services: number; drilled: number; writeTested: number; overdue: number; changedSinceDrill: number };
+  totals: { services: number; drilled: number; writeTested: number; overdue: number; changedSinceDrill: number; changedSinceLastPass: number };
+}
+
+/** "changed since last pass": the runbook ran or was registered in another version after its last passing drill. */
+function ChangedSinceLastPass({ changes }: { changes: RunbookChange[] }) {
+  const title = changes
+    .map((c) => `${c.runbook}: passed as ${c.lastPass.version} (${c.lastPass.planHash.slice(0, 12)}) in ${c.lastPass.runId}; now ${c.current.version} (${c.current.planHash.slice(0, 12)}), ${c.current.source === 'run' ? `run ${c.current.ref}` : 'registered'} ${c.current.at}`)
+    .join('\n');
+  return html`<span class="state state-changed" title=${title} data-testid="changed-since-last-pass">changed since last pass</span>`;
 }
 
 const yes = (v: boolean, good = true) => html`<span class=${`mark ${v === good ? 'mark-good' : 'mark-bad'}`}>${v ? 'yes' : 'no'}</span>`;
@@ -26,6 +39,7 @@ function CoveragePage() {
     ['Not drilled', critical.filter((s) => !s.drilled)],
     ['Not write-tested', critical.filter((s) => !s.writeTested)],
     ['Overdue', critical.filter((s) => s.overdue)],
+    ['Runbook changed since its last passing drill', critical.filter((s) => s.changedSinceLastPass)],
   ] as const;
   const covered = gaps.every(([, rows]) => !rows.length);
   return html`<div>
@@ -59,7 +73,7 @@ function CoveragePage() {
                 <td>${yes(s.writeTested)}</td>
                 <td><span class=${`state state-${s.status}`}>${s.status}</span></td>
                 <td>${yes(s.overdue, false)}</td>
-                <td>${yes(s.changedSinceDrill, false)}</td>
+                <td>${yes(s.changedSinceDrill, false)}${s.changedSinceLastPass ? html` <${ChangedSinceLastPass} changes=${s.runbookChanges} />` : null}</td>
                 <td>${s.lastDrill ? html`<a href=${href(`/runs/${encodeURIComponent(s.lastDrill)}/dossier`)}>${s.lastDrill}</a>` : '—'}</td>
               </tr>`)}
             </tbody>

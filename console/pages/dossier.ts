@@ -7,6 +7,13 @@ import { useGet } from '../parts/use-get.js';
 import { addPage, href } from '../router.js';
 
 interface Objective { targetMs: number | null; achievedMs: number | null; recordedMs: number | null; attainment: string }
+interface SinceLastDrill {
+  runbook: string; version: string; planHash: string;
+  previous: { runId: string; version: string; planHash: string; startedAt: string; endedAt: string; status: string; verdict: string | null } | null;
+  outcome: 'first drill' | 'no change' | 'changed';
+  changes: { what: string; item: string; detail: string }[];
+  trail: { ok: boolean; problems: string[] };
+}
 interface Dossier {
   runId: string;
   summary: {
@@ -18,6 +25,7 @@ interface Dossier {
   participants: { name: string; roles: string[] }[];
   timeline: { stepId: string; title: string; kind: string; execution: number; status: string; attempts: number; startedAt: string | null; endedAt: string | null; durationMs: number | null; marks: string[] }[];
   objectives: { rto: Objective; rpo: Objective; disagreements: string[] };
+  sinceLastDrill: SinceLastDrill;
   approvals: { stepId: string | null; actor: string; at: string }[];
   deviations: { kind: string; stepId: string | null; detail: string; at: string | null }[];
   checks: { stepId: string; title: string; phase: string; status: string }[];
@@ -33,6 +41,26 @@ function objectiveRow(name: string, o: Objective) {
     <th scope="row">${name}</th><td data-testid=${`${name.toLowerCase()}-achieved`}>${showMs(o.achievedMs)}</td><td>${o.targetMs === null ? 'no target' : showMs(o.targetMs)}</td>
     <td class=${`att-${o.attainment.replace(/ /g, '-')}`}>${o.attainment}</td><td>${showMs(o.recordedMs)}</td>
   </tr>`;
+}
+
+/** "What changed since the last drill": the runbook against the last earlier drill of it. */
+function SinceLastDrillPanel({ x }: { x: SinceLastDrill }) {
+  const p = x.previous;
+  return html`<section class="panel" data-testid="since-last-drill">
+    <h2>What changed since the last drill</h2>
+    <dl class="facts">
+      <dt>this run</dt><dd>${x.runbook} ${x.version} <code title="plan hash">${x.planHash.slice(0, 12)}</code></dd>
+      <dt>last drill</dt><dd>${p
+        ? html`<a href=${href(`/runs/${encodeURIComponent(p.runId)}/dossier`)}>${p.runId}</a>: ${x.runbook} ${p.version} <code title="plan hash">${p.planHash.slice(0, 12)}</code>, ended ${p.endedAt} (${p.verdict ?? p.status})`
+        : 'none'}</dd>
+    </dl>
+    <p class=${x.outcome === 'changed' ? 'notice' : 'done'} data-testid="since-last-drill-outcome">${x.outcome === 'first drill' ? 'First drill of this runbook.' : x.outcome === 'no change' ? 'No change: the same plan as the last drill.' : `Changed: ${x.changes.length} change${x.changes.length === 1 ? '' : 's'}.`}</p>
+    ${x.trail.ok ? null : html`<p class="problem">The pinned plans disagree with the audit trail: ${x.trail.problems.join('; ')}</p>`}
+    ${x.changes.length
+      ? html`<table><thead><tr><th scope="col">what</th><th scope="col">item</th><th scope="col">change</th></tr></thead>
+          <tbody>${x.changes.map((c) => html`<tr><td>${c.what}</td><td><code>${c.item}</code></td><td>${c.detail}</td></tr>`)}</tbody></table>`
+      : null}
+  </section>`;
 }
 
 function DossierPage({ runId }: { runId: string }) {
@@ -67,6 +95,7 @@ function DossierPage({ runId }: { runId: string }) {
             </table>
             ${d.objectives.disagreements.map((t) => html`<p class="notice">${t} (the inventory's target counts)</p>`)}
           </section>
+          <${SinceLastDrillPanel} x=${d.sinceLastDrill} />
           <section class="panel">
             <h2>Timeline</h2>
             <table>

@@ -51,10 +51,20 @@ export const CoverageAnswer = z.looseObject({
       status: z.string(),
       overdue: z.boolean(),
       changedSinceDrill: z.boolean(),
+      changedSinceLastPass: z.boolean().describe('a runbook of the service ran or was registered in another version (plan hash) after its last passing drill'),
+      runbookChanges: z.array(
+        z.looseObject({
+          runbook: z.string(),
+          lastPass: z.looseObject({ runId: z.string(), version: z.string(), planHash: z.string(), endedAt: When }),
+          current: z
+            .looseObject({ source: z.enum(['run', 'registration']), ref: z.string().describe('the run id, or the registration\'s request id'), version: z.string(), planHash: z.string(), at: When })
+            .describe('the newest run or registration of the runbook for the service'),
+        }),
+      ),
       lastDrill: z.string().nullable(),
     }),
   ),
-  totals: z.looseObject({ services: z.number(), drilled: z.number(), writeTested: z.number(), overdue: z.number(), changedSinceDrill: z.number() }),
+  totals: z.looseObject({ services: z.number(), drilled: z.number(), writeTested: z.number(), overdue: z.number(), changedSinceDrill: z.number(), changedSinceLastPass: z.number() }),
 });
 
 export const AttainmentAnswer = z.looseObject({
@@ -99,6 +109,20 @@ export const IntegrityAnswer = z.looseObject({
 });
 
 const Objective = z.looseObject({ targetMs: Ms, achievedMs: Ms, recordedMs: Ms, attainment: Attainment });
+const SinceLastDrill = z.looseObject({
+  runbook: z.string(), version: z.string(), planHash: z.string(),
+  previous: z
+    .looseObject({ runId: z.string(), version: z.string(), planHash: z.string(), startedAt: When, endedAt: When, status: z.string(), verdict: z.string().nullable() })
+    .nullable()
+    .describe('the last earlier drill (mode drill, ended, any verdict) of the same runbook; null: this is its first drill'),
+  outcome: z.enum(['first drill', 'no change', 'changed']),
+  diff: z
+    .looseObject({ identical: z.boolean() })
+    .nullable()
+    .describe('the plan diff (src/plan/plan-diff.ts): prechecks, steps, guards (added, removed, changed by field path), order, params, objectives, header'),
+  changes: z.array(z.looseObject({ what: z.string(), item: z.string(), detail: z.string() })).describe('the diff as lines a person reads'),
+  trail: z.looseObject({ ok: z.boolean(), problems: z.array(z.string()) }).describe('both pinned plans hash to what their chained run.started names'),
+});
 export const DossierAnswer = z.looseObject({
   report: z.literal('dossier'),
   runId: z.string(),
@@ -111,6 +135,7 @@ export const DossierAnswer = z.looseObject({
   participants: z.array(z.looseObject({ name: z.string(), roles: z.array(z.string()) })),
   timeline: z.array(z.looseObject({ stepId: z.string(), title: z.string(), kind: z.string(), status: z.string(), startedAt: When.nullable(), endedAt: When.nullable(), durationMs: z.number().nullable() })),
   objectives: z.looseObject({ rto: Objective, rpo: Objective, disagreements: z.array(z.string()) }),
+  sinceLastDrill: SinceLastDrill,
   approvals: z.array(z.looseObject({ stepId: z.string().nullable(), actor: z.string(), at: When })),
   deviations: z.array(z.looseObject({ kind: z.string(), stepId: z.string().nullable(), detail: z.string(), at: When.nullable() })),
   checks: z.array(z.looseObject({ stepId: z.string(), title: z.string(), phase: z.string(), status: z.string() })),

@@ -1,8 +1,10 @@
 /**
  * Coverage of the drill programme: per service, for its current cadence period (the half-year, for a
- * critical service), whether it was drilled, is due, or is overdue; whether its deadline is near; and
- * whether the runbook or the inventory entry changed after its last successful drill. Pure: the query
- * layer (query.ts) feeds it rows, the tests feed it a history of their own.
+ * critical service), whether it was drilled, is due, or is overdue; whether its deadline is near;
+ * whether the runbook or the inventory entry changed after its last successful drill; and whether a
+ * runbook it passed a drill of has been run or registered since in another version (changed since
+ * its last pass: regulators want a test after every significant change). Pure: the query layer
+ * (query.ts) feeds it rows, the tests feed it a history of their own.
  */
 import type { Cadence } from '../inventory/schema';
 import { describeDisagreement, objectiveDisagreements, type ObjectiveDisagreement } from '../runbook/inventory-check';
@@ -25,6 +27,28 @@ export interface CoverageService {
   entryChangedAt: Date;
   /** Its runbooks as they are now. */
   runbooks: { name: string; planHash: string; services?: string[]; objectives: Objectives }[];
+  /** Per runbook it passed a drill of: that last pass, and the newest word on the runbook since (query.ts). */
+  sinceLastPass?: RunbookSinceLastPass[];
+}
+
+/**
+ * A runbook's last passing drill of a service, and the newest later record of the same runbook for the
+ * service: a run of it (any mode, any outcome, started after the pass started) or its registration for
+ * real use. That newest record is the runbook as it is now; its plan hash against the pass's says
+ * whether it changed since.
+ */
+export interface RunbookSinceLastPass {
+  runbook: string;
+  lastPass: { runId: string; version: string; planHash: string; endedAt: Date };
+  latest: { source: 'run' | 'registration'; ref: string; version: string; planHash: string; at: Date } | null;
+}
+
+/** A runbook whose current version (plan hash) is not the one its last passing drill ran. */
+export interface RunbookChangeSincePass {
+  runbook: string;
+  lastPass: { runId: string; version: string; planHash: string; endedAt: string };
+  /** `source` says where the current version was seen: a run (`ref` its run id) or a registration (`ref` its request id). */
+  current: { source: 'run' | 'registration'; ref: string; version: string; planHash: string; at: string };
 }
 
 export interface CoverageRun {
@@ -63,6 +87,10 @@ export interface ServiceCoverage {
   changedSinceDrill: boolean;
   /** Why it counts as changed (runbook hash, inventory entry). */
   changes: string[];
+  /** A runbook of it ran or was registered in another version after its last passing drill. */
+  changedSinceLastPass: boolean;
+  /** Those runbooks: the last pass's version and hash, the current one's, and when it was seen. */
+  runbookChanges: RunbookChangeSincePass[];
   /** Runbooks whose stated objectives differ from the inventory's targets. */
   objectiveMismatches: (ObjectiveDisagreement & { runbook: string; message: string })[];
 }
@@ -88,10 +116,14 @@ export function computeCoverage(services: readonly CoverageService[], runs: read
       const status: CoverageStatus = current ? 'drilled' : existedLastPeriod && !within(previous) ? 'overdue' : 'due';
       const msLeft = period.end.getTime() - asOf;
       const last = drills[0];
-      const changes: string[] = [];
+      const runbookChanges = changesSinceLastPass(s.sinceLastPass ?? []);
+      const changes: string[] = runbookChanges.map(
+        (c) => `runbook "${c.runbook}" ${c.current.source === 'run' ? `ran as ${c.current.version} in ${c.current.ref}` : `was registered as ${c.current.version}`} (${c.current.at}, plan ${c.current.planHash.slice(0, 12)}) since its last passing drill ${c.lastPass.runId} of ${c.lastPass.version} (plan ${c.lastPass.planHash.slice(0, 12)})`,
+      );
       if (last) {
         const now = s.runbooks.find((r) => r.name === last.runbookName);
-        if (now && now.planHash !== last.planHash) {
+        const seen = runbookChanges.some((c) => c.runbook === last.runbookName && c.current.planHash === now?.planHash);
+        if (now && now.planHash !== last.planHash && !seen) {
           changes.push(`runbook "${last.runbookName}" changed since drill ${last.runId} (plan ${last.planHash.slice(0, 12)} -> ${now.planHash.slice(0, 12)})`);
         }
         if (s.entryChangedAt > last.endedAt!) changes.push(`inventory entry changed ${s.entryChangedAt.toISOString()}, after drill ${last.runId}`);
@@ -118,9 +150,23 @@ export function computeCoverage(services: readonly CoverageService[], runs: read
         ...(last ? { lastDrill: { runId: last.runId, runbook: last.runbookName, planHash: last.planHash, endedAt: last.endedAt!.toISOString() } } : {}),
         changedSinceDrill: changes.length > 0,
         changes,
+        changedSinceLastPass: runbookChanges.length > 0,
+        runbookChanges,
         objectiveMismatches,
       };
     });
+}
+
+/** The runbooks whose newest record differs from their last passing drill, by runbook name. */
+export function changesSinceLastPass(seen: readonly RunbookSinceLastPass[]): RunbookChangeSincePass[] {
+  return seen
+    .filter((x) => x.latest !== null && x.latest.planHash !== x.lastPass.planHash)
+    .sort((a, b) => a.runbook.localeCompare(b.runbook))
+    .map((x) => ({
+      runbook: x.runbook,
+      lastPass: { ...x.lastPass, endedAt: x.lastPass.endedAt.toISOString() },
+      current: { ...x.latest!, at: x.latest!.at.toISOString() },
+    }));
 }
 
 /** The services to notify about: due soon, and overdue. */

@@ -1,9 +1,11 @@
 /**
  * Coverage for a period: every service in the inventory — drilled or not in the period, by which
- * drill types, write-tested or not, overdue, changed since its last drill (from src/coverage).
+ * drill types, write-tested or not, overdue, changed since its last drill, and whether a runbook of
+ * it ran or was registered in another version since its last passing drill (from src/coverage).
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../audit/database';
+import type { RunbookChangeSincePass } from '../coverage/compute';
 import { coverageReport, isDrillRun } from '../coverage/query';
 import type { Plan } from '../plan/types';
 import { drillType, transactionClasses } from './drill-facts';
@@ -23,6 +25,10 @@ export interface CoverageRow {
   status: string;
   overdue: boolean;
   changedSinceDrill: boolean;
+  /** A runbook of it ran or was registered in another version after its last passing drill. */
+  changedSinceLastPass: boolean;
+  /** Those runbooks: the last pass's version and plan hash, the current one's, when it was seen. */
+  runbookChanges: RunbookChangeSincePass[];
   lastDrill: string | null;
 }
 
@@ -31,7 +37,12 @@ export interface CoverageMatrix {
   period: string;
   asOf: string;
   services: CoverageRow[];
-  totals: { services: number; drilled: number; writeTested: number; overdue: number; changedSinceDrill: number };
+  totals: { services: number; drilled: number; writeTested: number; overdue: number; changedSinceDrill: number; changedSinceLastPass: number };
+}
+
+/** A runbook changed since its last pass, in one field: `name v1 (hash) -> v2 (hash) <seen at>`. */
+export function runbookChangeText(c: RunbookChangeSincePass): string {
+  return `${c.runbook} ${c.lastPass.version} (${c.lastPass.planHash.slice(0, 12)}, passed in ${c.lastPass.runId}) -> ${c.current.version} (${c.current.planHash.slice(0, 12)}, ${c.current.source} ${c.current.ref}, ${c.current.at})`;
 }
 
 export async function coverageMatrix(db: Kysely<Database>, periodId: string, now = new Date()): Promise<CoverageMatrix> {
@@ -63,6 +74,7 @@ export async function coverageMatrix(db: Kysely<Database>, periodId: string, now
     return {
       service: s.name, criticality: s.criticality, critical: s.critical, owner: s.owner, drilled: mine.length > 0, drills: mine.length,
       drillTypes: types, writeTested, status: c?.status ?? 'unknown', overdue: c?.status === 'overdue', changedSinceDrill: c?.changedSinceDrill ?? false,
+      changedSinceLastPass: c?.changedSinceLastPass ?? false, runbookChanges: c?.runbookChanges ?? [],
       lastDrill: c?.lastDrill?.runId ?? null,
     };
   });
@@ -71,6 +83,7 @@ export async function coverageMatrix(db: Kysely<Database>, periodId: string, now
     totals: {
       services: rows.length, drilled: rows.filter((r) => r.drilled).length, writeTested: rows.filter((r) => r.writeTested).length,
       overdue: rows.filter((r) => r.overdue).length, changedSinceDrill: rows.filter((r) => r.changedSinceDrill).length,
+      changedSinceLastPass: rows.filter((r) => r.changedSinceLastPass).length,
     },
   };
 }

@@ -1,7 +1,8 @@
 /**
  * The dossier of one run: the formal post-drill record, filled from the trail alone — summary, scope,
  * transaction classes, participants, timeline, RTO/RPO (recomputed from the marks) vs the inventory's
- * targets, approvals, deviations, integrity, findings, sign-offs and an evidence index with hashes.
+ * targets, what changed since the last drill of the runbook, approvals, deviations, integrity, findings,
+ * sign-offs and an evidence index with hashes.
  */
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
@@ -17,6 +18,7 @@ import { drillType, objectivesFromMarks, transactionClasses } from './drill-fact
 import { attainment, msOrNull, type Attainment } from './measures';
 import { halfYearOf } from './period';
 import { inventoryServices, programmeTimeZone } from './programme';
+import { sinceLastDrill, type SinceLastDrill } from './since-last-drill';
 
 export interface DossierStep {
   stepId: string;
@@ -49,6 +51,8 @@ export interface Dossier {
     /** Runbook objectives that disagree with the inventory's targets (the inventory wins). */
     disagreements: string[];
   };
+  /** This run's runbook version and plan against the last earlier drill of the same runbook. */
+  sinceLastDrill: SinceLastDrill;
   approvals: { stepId: string | null; actor: string; at: string; type: string }[];
   deviations: { kind: string; stepId: string | null; detail: string; at: string | null }[];
   /** The runbook's check steps (pre-checks, data and write verifications) and how each ended. */
@@ -155,6 +159,7 @@ export async function buildDossier(db: Kysely<Database>, runId: string): Promise
       rpo: { targetMs: rpoTarget, achievedMs: rpoMs, recordedMs: msOrNull(run.rpoMs), attainment: attainment(rpoMs, rpoTarget) },
       disagreements,
     },
+    sinceLastDrill: await sinceLastDrill(db, run),
     approvals, deviations,
     checks: plan.steps
       .filter((p) => p.kind === 'check')

@@ -6,7 +6,9 @@
  * downloads its PDF (its text holds the run id and the RTO), finds no form that changes anything on
  * any of their pages, and a POST they forge with their own session and CSRF token is refused and
  * recorded under their name. An admin issues a token on the Admin page (shown once, then only its
- * prefix) and revokes it. Screenshots go to test-artifacts/console/.
+ * prefix) and revokes it. The dossier says the run is the runbook's first drill; once the runbook is
+ * registered in another version, the coverage matrix badges the service "changed since last pass".
+ * Screenshots go to test-artifacts/console/.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,9 +21,11 @@ import { API_CHAIN } from '../../src/audit/human-actions';
 import { getRun } from '../../src/audit/runs';
 import { applyInventory } from '../../src/inventory/apply';
 import { loadInventoryFile } from '../../src/inventory/load';
+import { registerRunbook } from '../../src/real-runs/registrations';
 import { formatMs } from '../../src/reports/measures';
 import { ARTIFACTS, signedIn } from '../support/browser';
 import { useConsoleHarness } from '../support/console-harness';
+import { compileRunbook } from '../support/runbooks';
 import { waitFor } from '../support/wait-for';
 
 const exec = promisify(execFile);
@@ -140,6 +144,7 @@ test('the auditor: coverage matrix, attainment chart, the dossier and its PDF; n
   await page.getByTestId('objectives').waitFor();
   await expect(page.getByTestId('rto-achieved').textContent()).resolves.toBe(rtoText(run.rtoMs));
   await expect(page.getByTestId('outcome').textContent()).resolves.toBe('pass');
+  await expect(page.getByTestId('since-last-drill-outcome').textContent()).resolves.toBe('First drill of this runbook.');
   await page.screenshot({ path: path.join(ARTIFACTS, 'dossier.png'), fullPage: true });
   expect(await changingControls(page)).toEqual([]);
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-pdf').click()]);
@@ -197,6 +202,15 @@ test('the auditor: coverage matrix, attainment chart, the dossier and its PDF; n
   // The refused abort is on the run's own chain, the refused user change on the api chain.
   const refused = await h.db.selectFrom('audit_events').select(['chain_id', 'data']).where('type', '=', 'action.refused').where('actor', '=', 'audrey').execute();
   expect(refused.map((r) => [r.chain_id, (r.data as { action: string }).action]).sort()).toEqual([[API_CHAIN, 'manageUsers'], [runId, 'abort']].sort());
+
+  // The ledger runbook registered in another version after its passing drill: the matrix says so.
+  const changed = compileRunbook(runbook('ledger', 'ledger-failover').replace('version: "1"', 'version: "2"'));
+  await registerRunbook(h.db, { plan: changed.plan, planHash: changed.planHash, reason: 'reviewed change', actor: 'adam', requestId: 'console-auditor-ledger-v2' });
+  await visit(page, '/coverage', 'coverage-matrix');
+  const badge = page.getByRole('row', { name: /ledger/ }).getByTestId('changed-since-last-pass');
+  await expect(badge.textContent()).resolves.toBe('changed since last pass');
+  await expect(badge.getAttribute('title')).resolves.toMatch(/^ledger-failover: passed as 1 \([0-9a-f]{12}\) in .*; now 2 \([0-9a-f]{12}\), registered /);
+  await expect(page.getByTestId('coverage-summary').textContent()).resolves.toMatch(/Runbook changed since its last passing drill: ledger\./);
   await context.close();
 }, 180_000);
 

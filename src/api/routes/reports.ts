@@ -225,7 +225,7 @@ export function registerReportRoutes(app: FastifyInstance, deps: ApiDeps): void 
 
   app.get<{ Params: { runId: string } }>(
     '/api/runs/:runId/dossier',
-    read("a run's dossier: summary, scope, RTO/RPO against the targets, timeline, approvals, deviations, integrity, findings, sign-offs, evidence", DossierAnswer, [400, 403, 404], { params: RunParams }),
+    read("a run's dossier: summary, scope, RTO/RPO against the targets, what changed since the last drill of its runbook, timeline, approvals, deviations, integrity, findings, sign-offs, evidence", DossierAnswer, [400, 403, 404], { params: RunParams }),
     behindGate(db, async (req: FastifyRequest<{ Params: { runId: string } }>) => dossierOf(db, req.params.runId)),
   );
 

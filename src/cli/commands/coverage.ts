@@ -14,7 +14,7 @@ function parseAsOf(value: string | undefined): Date {
 
 export function coverageCommand(ctx: CliContext, run: (fn: () => Promise<CommandResult>) => Promise<void>): Command {
   return new Command('coverage')
-    .description('which services are drilled, due or overdue in the current period, and which changed since their last drill')
+    .description('which services are drilled, due or overdue in the current period, and which changed since their last drill (or last passing drill)')
     .option('--as-of <instant>', 'judge as of this instant (default: now)')
     .option('--due-within <duration>', "override the inventory's notifications.dueWithin (e.g. 30d)")
     .option('--json', 'print the report as JSON')
@@ -39,7 +39,7 @@ export function coverageCommand(ctx: CliContext, run: (fn: () => Promise<Command
         }
         process.stdout.write(`coverage as of ${report.asOf} (${report.timeZone}; due soon = within ${formatDuration(report.dueWithinMs)})\n`);
         for (const s of report.services) {
-          const flags = [s.dueSoon ? 'DUE SOON' : '', s.changedSinceDrill ? 'CHANGED SINCE DRILL' : '', s.objectiveMismatches.length ? 'OBJECTIVES DISAGREE' : ''].filter(Boolean).join(', ');
+          const flags = [s.dueSoon ? 'DUE SOON' : '', s.changedSinceDrill ? 'CHANGED SINCE DRILL' : '', s.changedSinceLastPass ? 'CHANGED SINCE LAST PASS' : '', s.objectiveMismatches.length ? 'OBJECTIVES DISAGREE' : ''].filter(Boolean).join(', ');
           process.stdout.write(
             `${s.service.padEnd(24)} ${s.period.id.padEnd(8)} ${s.status.padEnd(8)} deadline ${s.deadline} (${s.daysLeft}d)  last drill ${s.lastDrill?.runId ?? '-'}${flags ? `  [${flags}]` : ''}\n`,
           );

@@ -1,6 +1,6 @@
 /** HTML of each report: plain template functions, every value escaped. Print-friendly (the PDF is this page). */
 import type { AttainmentReport } from '../attainment-report';
-import type { CoverageMatrix } from '../coverage-report';
+import { runbookChangeText, type CoverageMatrix } from '../coverage-report';
 import type { Dossier } from '../dossier';
 import type { FindingsReport } from '../findings-report';
 import type { IntegrityAttestation } from '../integrity-report';
@@ -26,10 +26,11 @@ const yes = (b: boolean) => (b ? 'yes' : 'no');
 
 export function coverageHtml(r: CoverageMatrix): string {
   const t = r.totals;
-  return page(`Drill coverage ${r.period}`, `<p>As of ${esc(r.asOf)}: ${t.drilled}/${t.services} services drilled, ${t.writeTested} write-tested, <span class="overdue">${t.overdue} overdue</span>, ${t.changedSinceDrill} changed since their last drill.</p>` +
-    table(['service', 'criticality', 'owner', 'drilled', 'drills', 'drill types', 'write-tested', 'status', 'changed since drill', 'last drill'],
+  return page(`Drill coverage ${r.period}`, `<p>As of ${esc(r.asOf)}: ${t.drilled}/${t.services} services drilled, ${t.writeTested} write-tested, <span class="overdue">${t.overdue} overdue</span>, ${t.changedSinceDrill} changed since their last drill, <span class="bad">${t.changedSinceLastPass} with a runbook changed since its last passing drill</span>.</p>` +
+    table(['service', 'criticality', 'owner', 'drilled', 'drills', 'drill types', 'write-tested', 'status', 'changed since drill', 'changed since last pass', 'last drill'],
       r.services.map((s) => [esc(s.service), esc(s.criticality), esc(s.owner), yes(s.drilled), String(s.drills), esc(s.drillTypes.join(', ')), yes(s.writeTested),
-        s.overdue ? '<span class="overdue">overdue</span>' : esc(s.status), yes(s.changedSinceDrill), esc(s.lastDrill ?? '')]),
+        s.overdue ? '<span class="overdue">overdue</span>' : esc(s.status), yes(s.changedSinceDrill),
+        s.changedSinceLastPass ? `<span class="bad">yes</span>: ${s.runbookChanges.map((c) => esc(runbookChangeText(c))).join('<br>')}` : 'no', esc(s.lastDrill ?? '')]),
       (i) => (r.services[i].overdue ? 'overdue' : '')));
 }
 
@@ -68,6 +69,20 @@ export function integrityHtml(r: IntegrityAttestation): string {
     table(['taken at', 'digest (sha256)', 'chains', 'events', 'by'], r.checkpoints.map((c) => [esc(c.takenAt), `<code>${esc(c.digest)}</code>`, String(c.chains), String(c.events), esc(c.by)])));
 }
 
+/** The dossier's "What changed since the last drill" section. */
+function sinceLastDrillHtml(x: Dossier['sinceLastDrill']): string {
+  const p = x.previous;
+  const outcome = x.outcome === 'first drill' ? 'First drill of this runbook.' : x.outcome === 'no change' ? 'No change: the same plan hash as the last drill.' : `Changed since the last drill: ${x.changes.length} change${x.changes.length === 1 ? '' : 's'}.`;
+  return '<h2>What changed since the last drill</h2>' + table(['field', 'value'], [
+    ['Runbook', `${esc(x.runbook)} ${esc(x.version)}`], ['Plan hash', `<code>${esc(x.planHash)}</code>`],
+    ['Last drill', p ? `run ${esc(p.runId)}, ${esc(x.runbook)} ${esc(p.version)}, started ${esc(p.startedAt)}, ended ${esc(p.endedAt)} (${esc(p.status)}, verdict ${esc(p.verdict ?? 'none')})` : 'none'],
+    ...(p ? [['Its plan hash', `<code>${esc(p.planHash)}</code>`]] : []),
+    ['Outcome', `<strong data-since-last-drill="${esc(x.outcome)}">${esc(outcome)}</strong>`],
+  ]) +
+    (x.trail.ok ? '' : `<p class="bad">The pinned plans disagree with the audit trail: ${esc(x.trail.problems.join('; '))}</p>`) +
+    (x.changes.length ? table(['what', 'item', 'change'], x.changes.map((c) => [esc(c.what), esc(c.item), esc(c.detail)])) : '');
+}
+
 export function dossierHtml(d: Dossier): string {
   const s = d.summary;
   const o = d.objectives;
@@ -84,6 +99,7 @@ export function dossierHtml(d: Dossier): string {
     '<h2>RTO / RPO</h2><p>Achieved figures are computed from the marked steps (rto.start, rto.end, rpo.measure); targets come from the inventory.</p>' +
     table(['objective', 'target', 'achieved', 'attainment'], [obj('RTO', o.rto), obj('RPO', o.rpo)]) +
     (o.disagreements.length ? `<p class="bad">Runbook objectives disagree with the inventory: ${esc(o.disagreements.join('; '))}</p>` : '') +
+    sinceLastDrillHtml(d.sinceLastDrill) +
     '<h2>Timeline</h2>' + ganttSvg(d.timeline) +
     table(['step', 'kind', 'execution', 'status', 'attempts', 'started', 'ended', 'duration', 'marks'],
       d.timeline.map((t) => [esc(t.stepId), esc(t.kind), String(t.execution), esc(t.status), String(t.attempts), esc(t.startedAt ?? ''), esc(t.endedAt ?? ''), esc(formatMs(t.durationMs)), esc(t.marks.join(', '))])) +

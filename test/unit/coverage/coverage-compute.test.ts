@@ -91,3 +91,24 @@ test('drilled, due, overdue, due soon and changed since drill', () => {
     ['delta', 'due-soon'],
   ]);
 });
+
+test('changed since last pass: the newest run or registration of a passed runbook in another version flags the service', () => {
+  const pass = (runId: string, version: string, planHash: string) => ({ runId, version, planHash, endedAt: d('2026-02-01T00:00:00Z') });
+  const services = [
+    // The runbook ran as 1.1 after its 1.0 pass (the drill failed): changed since the last pass.
+    svc('alpha', { sinceLastPass: [{ runbook: 'alpha-dr', lastPass: pass('a1', '1.0', 'h1'), latest: { source: 'run', ref: 'a2', version: '1.1', planHash: 'h2', at: d('2026-03-01T00:00:00Z') } }] }),
+    // Registered again in the version that passed: no change.
+    svc('bravo', { sinceLastPass: [{ runbook: 'bravo-dr', lastPass: pass('b1', '1.0', 'h1'), latest: { source: 'registration', ref: 'req-1', version: '1.0', planHash: 'h1', at: d('2026-03-01T00:00:00Z') } }] }),
+    // Nothing since its pass.
+    svc('charlie', { sinceLastPass: [{ runbook: 'charlie-dr', lastPass: pass('c1', '1.0', 'h1'), latest: null }] }),
+  ];
+  const runs = [run('a1', 'alpha', '2026-02-01T00:00:00Z'), run('b1', 'bravo', '2026-02-01T00:00:00Z'), run('c1', 'charlie', '2026-02-01T00:00:00Z')];
+  const report = computeCoverage(services, runs, options);
+  expect(report.map((r) => [r.service, r.changedSinceLastPass, r.changedSinceDrill])).toEqual([['alpha', true, true], ['bravo', false, false], ['charlie', false, false]]);
+  expect(report[0].runbookChanges).toEqual([{
+    runbook: 'alpha-dr',
+    lastPass: { runId: 'a1', version: '1.0', planHash: 'h1', endedAt: '2026-02-01T00:00:00.000Z' },
+    current: { source: 'run', ref: 'a2', version: '1.1', planHash: 'h2', at: '2026-03-01T00:00:00.000Z' },
+  }]);
+  expect(report[0].changes).toEqual(['runbook "alpha-dr" ran as 1.1 in a2 (2026-03-01T00:00:00.000Z, plan h2) since its last passing drill a1 of 1.0 (plan h1)']);
+});

@@ -47,8 +47,8 @@ test('the reference campaign validates, its phases pinned with their plans', asy
   const { campaign, diagnostics } = await loadCampaignFile('runbooks/campaigns/semiannual.yaml', options);
   expect(diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic)).toEqual([]);
   expect(campaign!.phases.map((p) => [p.id, p.plan.runbook.name, p.mode, p.onFailure])).toEqual([
-    ['failover', 'failover-to-dr', 'drill', 'pause'],
     ['verify-capacity', 'verify-dr-capacity', 'drill', 'pause'],
+    ['failover', 'failover-to-dr', 'drill', 'pause'],
     ['restore', 'restore-primary', 'drill', 'pause'],
   ]);
 });

@@ -58,7 +58,8 @@ export function scheduleFromFlags(flags: CampaignScheduleFlags): DrillSchedule {
   return parsed.data;
 }
 
-export async function createCampaignSchedule(ctx: CliContext, inventoryFile: string, flags: CampaignScheduleFlags): Promise<void> {
+export async function createCampaignSchedule(ctx: CliContext, inventoryFile: string, flags: CampaignScheduleFlags & { service?: string }): Promise<void> {
+  if (flags.service !== undefined) throw new CliError('--service picks the inventory\'s drill schedules; it does not go with --campaign', EXIT.usage);
   const schedule = scheduleFromFlags(flags);
   const inventory = loadInventoryForCommand(inventoryFile);
   const targets = loadInventoryTargets(inventoryFile);

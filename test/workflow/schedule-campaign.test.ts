@@ -3,8 +3,8 @@
  * (Schedules), the real worker wiring, the real audit database and the built CLI: `schedule create
  * --campaign` makes a Temporal Schedule whose action starts `scheduledCampaign`; triggered, the
  * campaign runs its phases and completes, its initiator (and its phases') `schedule:<id>`; a campaign
- * due in a blackout window waits for its end, the deferral in its trail; `schedule list|show|delete`
- * show and remove it. Misuse: a bad campaign file or flag creates nothing, with file:line:col or the
+ * due in a blackout window waits for its end, the deferral in its trail; one that does not pass fails
+ * its action; `schedule list|show|delete` show and remove it. Misuse: a bad campaign file or flag creates nothing, with file:line:col or the
  * flag named; a wrapper started straight on Temporal with an altered campaign starts no campaign.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -210,6 +210,24 @@ blackouts:
   const raw = await suite.client.workflow.start('scheduledCampaign', { workflowId: uniqueId('forged'), taskQueue: suite.taskQueue, args: [forged] });
   const failure = await raw.result().then(() => undefined, (err: WorkflowFailedError) => err.cause?.message ?? err.message);
   expect(failure).toMatch(/not started through the front door: the signature does not match/);
+});
+
+test('a scheduled campaign that does not pass fails its action (non-retryable, for pause-on-failure)', async () => {
+  writeFileSync(
+    path.join(dir, 'broken.yaml'),
+    runbook(`broken-${tag}`, svc).replace(
+      /steps:[\s\S]*$/,
+      'steps:\n  - id: check\n    title: check\n    kind: check\n    probe: { adapter: noop, input: { output: { ok: false } } }\n    expect: output.ok == true\n    onFailure: abort\n',
+    ),
+  );
+  writeFileSync(path.join(dir, 'failing.yaml'), campaign(`failing-${tag}`, ['broken']).replace('runbook: broken.yaml', 'runbook: broken.yaml\n    onFailure: abort'));
+  const scheduleId = `campaign-failing-${tag}`;
+  const made = await cli(['schedule', 'create', inventoryFile, '--campaign', path.join(dir, 'failing.yaml'), '--months', 'JULY', '--day', '1', '-p', `tag=${tag}`]);
+  expect(made.code).toBe(0);
+  created.push(scheduleId);
+  const wrapperId = await trigger(scheduleId);
+  const failure = await suite.client.workflow.getHandle(wrapperId).result().then(() => undefined, (err: WorkflowFailedError) => err.cause?.message ?? err.message);
+  expect(failure).toMatch(new RegExp(`^scheduled campaign campaign-failing-${tag}-[0-9a-f]{8} ended aborted with verdict fail$`));
 });
 
 test('a bad campaign file or flag creates no schedule: the campaign error at file:line:col, the flag by name', async () => {

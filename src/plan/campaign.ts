@@ -8,7 +8,7 @@
  * (`campaign-<name>-<8 hex>`); its phases are runs with ids `<campaignId>.<phaseId>` (phaseRunId).
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ActionAuth } from './action-auth';
+import type { ActionAuth, ScheduleGrant } from './action-auth';
 import type { AbortRunInput, DecideOnFailureInput, RunResult } from './run-messages';
 import { canonicalJson } from './canonical';
 import type { Json, Mode, RunInput } from './types';
@@ -42,8 +42,11 @@ export interface CampaignPhase {
 }
 
 export interface CampaignInput {
-  /** The front door's signature of this start (action `campaign`, for the campaign's workflow id). */
-  auth?: ActionAuth;
+  /**
+   * The front door's signature of this start (action `campaign`, for the campaign's workflow id); or,
+   * for a campaign a schedule starts (`scheduledCampaign`), the schedule's grant of exactly this input.
+   */
+  auth?: ActionAuth | ScheduleGrant;
   campaign: { name: string; version: string; description?: string; file: string };
   /** sha256 of the canonical campaign (its phases with their plan hashes, params, modes, rules). */
   campaignHash: string;

@@ -1,7 +1,9 @@
 /**
- * The contract between a drill schedule's action and the `scheduledDrill` workflow. Kept in
- * Temporal's history and in each schedule's pinned arguments: add fields, never rename.
+ * The contract between a drill schedule's action and the `scheduledDrill` workflow (and a campaign
+ * schedule's and `scheduledCampaign`). Kept in Temporal's history and in each schedule's pinned
+ * arguments: add fields, never rename.
  */
+import type { CampaignInput } from './campaign';
 import type { RunInput } from './types';
 import type { ScheduleGrant } from './action-auth';
 import type { BlackoutWindow } from './blackout';
@@ -41,6 +43,26 @@ export interface ScheduledDrillInput {
 
 export interface ScheduledDrillResult {
   runId: string;
+  deferredUntil?: string;
+  state: string;
+  verdict: string;
+}
+
+/** What a campaign schedule's action starts (`scheduledCampaign`). */
+export interface ScheduledCampaignInput {
+  /** The Temporal Schedule that starts this; the campaign's initiator is `schedule:<scheduleId>`. */
+  scheduleId: string;
+  /**
+   * The campaign, pinned when the schedule was created: initiator `schedule:<scheduleId>`, each
+   * phase's run with the schedule's grant of it, and the schedule's grant of the whole in `auth`.
+   */
+  campaign: CampaignInput;
+  /** Blackout windows pinned at schedule creation (those of the campaign's services). */
+  blackouts: BlackoutWindow[];
+}
+
+export interface ScheduledCampaignResult {
+  campaignId: string;
   deferredUntil?: string;
   state: string;
   verdict: string;

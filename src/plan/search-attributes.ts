@@ -4,6 +4,7 @@
  * run as a child. Names are a contract: add, never rename.
  */
 import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
+import { campaignServices, type CampaignInput } from './campaign';
 import type { RunInput } from './types';
 
 export const RUN_SEARCH_KEYS = {
@@ -22,5 +23,16 @@ export function runSearchAttributes(run: Pick<RunInput, 'plan' | 'mode' | 'planH
     { key: RUN_SEARCH_KEYS.runbook, value: run.plan.runbook.name },
     { key: RUN_SEARCH_KEYS.planHash, value: run.planHash },
     { key: RUN_SEARCH_KEYS.initiator, value: run.initiator },
+  ];
+}
+
+/** A campaign's search attributes (its row's: the campaign's name as the runbook, its hash as the plan's). */
+export function campaignSearchAttributes(input: Pick<CampaignInput, 'phases' | 'mode' | 'campaign' | 'campaignHash' | 'initiator'>): SearchAttributePair[] {
+  return [
+    { key: RUN_SEARCH_KEYS.service, value: campaignServices(input.phases) },
+    { key: RUN_SEARCH_KEYS.mode, value: input.mode },
+    { key: RUN_SEARCH_KEYS.runbook, value: input.campaign.name },
+    { key: RUN_SEARCH_KEYS.planHash, value: input.campaignHash },
+    { key: RUN_SEARCH_KEYS.initiator, value: input.initiator },
   ];
 }

@@ -117,6 +117,26 @@ export function verifySignedStart(trusted: readonly TrustedKey[], action: 'start
 }
 
 /**
+ * Verifies the start of a campaign a schedule starts (`scheduledCampaign`): the schedule's grant
+ * covers exactly this campaign (its phases with their own grants, plans, params), for initiator
+ * `schedule:<scheduleId>`, drills only. Like a drill schedule's grant it does not expire: the schedule
+ * starts its campaign months after it was signed.
+ */
+export function verifyScheduledCampaignStart(
+  trusted: readonly TrustedKey[],
+  input: { auth?: unknown; initiator?: unknown; mode?: unknown; phases?: ReadonlyArray<{ run?: Partial<Pick<RunInput, 'mode' | 'plan'>> }> },
+): Refusal {
+  const auth = input.auth as ScheduleGrant | undefined;
+  if (!auth || typeof auth !== 'object' || auth.kind !== 'schedule') return 'the start is not signed by the front door (drillbook serve)';
+  if (typeof auth.scheduleId !== 'string' || typeof auth.service !== 'string' || typeof auth.issuedAt !== 'string') return "the schedule's grant is malformed";
+  if (input.initiator !== grantSubject(auth.scheduleId)) return `the schedule's grant is for ${grantSubject(auth.scheduleId)}, not for initiator ${String(input.initiator)}`;
+  const phases = Array.isArray(input.phases) ? input.phases : [];
+  if (input.mode !== 'drill' || phases.some((p) => p?.run?.mode !== 'drill')) return "a schedule's grant only starts drills";
+  if (!phases.some((p) => p?.run?.plan?.services?.includes(auth.service))) return `the schedule's grant is for service ${auth.service}, which no phase names`;
+  return verifySignature(trusted, auth.keyId, auth.signature, () => grantSigningBytes(auth, input));
+}
+
+/**
  * Verifies a run's start (its whole input, plan included): either the front door signed this start of
  * workflow `runId` (issued near `startedMs`, the time Temporal started it), or it is a drill of a
  * schedule whose grant covers exactly this run, or a phase of a campaign (`parentId`: the workflow

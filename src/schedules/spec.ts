@@ -4,9 +4,9 @@
  * which drifts), overlap SKIP, a catch-up window, pause on failure, and an action that starts
  * `scheduledDrill` with the plan pinned, the blackout windows and the alert thresholds.
  */
-import type { ScheduleOptions } from '@temporalio/client';
+import type { ScheduleOptions, ScheduleSpec } from '@temporalio/client';
 import type { LoadedInventory, LoadedService, LoadedServiceRunbook } from '../inventory/load';
-import type { Blackout } from '../inventory/schema';
+import type { Blackout, DrillSchedule } from '../inventory/schema';
 import type { ActionSigner } from '../security/action-signer';
 import type { BlackoutWindow } from '../plan/blackout';
 import type { ScheduledDrillInput } from '../plan/programme';
@@ -49,7 +49,6 @@ export function drillSchedules(inventory: LoadedInventory, ctx: SpecContext): Dr
 export function drillSchedule(inventory: LoadedInventory, service: LoadedService, rb: LoadedServiceRunbook, ctx: SpecContext): DrillScheduleDefinition {
   const schedule = rb.schedule!;
   const scheduleId = drillScheduleId(service.name, rb.plan.runbook.name, rb.mode);
-  const [hour, minute] = schedule.at.split(':').map(Number);
   const input: ScheduledDrillInput = {
     scheduleId,
     service: service.name,
@@ -76,11 +75,7 @@ export function drillSchedule(inventory: LoadedInventory, service: LoadedService
   if (rb.mode === 'drill') input.grant = ctx.signer.grantSchedule(scheduleId, service.name, input.run);
   const options: ScheduleOptions = {
     scheduleId,
-    spec: {
-      calendars: [{ month: [...schedule.months], dayOfMonth: schedule.day, hour, minute, comment: `${service.name}: ${rb.plan.runbook.name}` }],
-      timezone: schedule.timezone ?? inventory.timezone,
-      ...(schedule.jitter !== undefined ? { jitter: schedule.jitter } : {}),
-    },
+    spec: calendarSpec(schedule, inventory.timezone, `${service.name}: ${rb.plan.runbook.name}`),
     action: {
       type: 'startWorkflow',
       workflowType: 'scheduledDrill',
@@ -89,10 +84,25 @@ export function drillSchedule(inventory: LoadedInventory, service: LoadedService
       taskQueue: ctx.taskQueue,
       args: [input],
     },
-    policies: { overlap: 'SKIP', catchupWindow: schedule.catchupWindow, pauseOnFailure: schedule.pauseOnFailure },
+    policies: schedulePolicies(schedule),
     memo: { service: service.name, runbook: rb.plan.runbook.name, runbookFile: rb.file, planHash: rb.planHash },
   };
   return { scheduleId, service: service.name, runbook: rb, options, input };
+}
+
+/** A fixed day of fixed months at a time of day, in the schedule's time zone (default: the programme's). */
+export function calendarSpec(schedule: DrillSchedule, programmeTimeZone: string, comment: string): ScheduleSpec {
+  const [hour, minute] = schedule.at.split(':').map(Number);
+  return {
+    calendars: [{ month: [...schedule.months], dayOfMonth: schedule.day, hour, minute, comment }],
+    timezone: schedule.timezone ?? programmeTimeZone,
+    ...(schedule.jitter !== undefined ? { jitter: schedule.jitter } : {}),
+  };
+}
+
+/** Overlap SKIP (one drill at a time), the schedule's catch-up window and pause on failure. */
+export function schedulePolicies(schedule: DrillSchedule): ScheduleOptions['policies'] {
+  return { overlap: 'SKIP', catchupWindow: schedule.catchupWindow, pauseOnFailure: schedule.pauseOnFailure };
 }
 
 /**

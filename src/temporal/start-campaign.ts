@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { campaignServices, type CampaignInput } from '../plan/campaign';
-import { RUN_SEARCH_KEYS } from '../plan/search-attributes';
+import type { CampaignInput } from '../plan/campaign';
+import { campaignSearchAttributes } from '../plan/search-attributes';
 import type { ActionSigner } from '../security/action-signer';
 import type { runCampaign } from '../../workflows/campaign/campaign';
 import { RunAlreadyActiveError } from './start-run';
@@ -39,13 +39,7 @@ export async function startCampaign(
       args: [signedCampaignInput(opts.signer, campaignId, input, opts.requestId)],
       workflowIdConflictPolicy: 'FAIL',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      typedSearchAttributes: [
-        { key: RUN_SEARCH_KEYS.service, value: campaignServices(input.phases) },
-        { key: RUN_SEARCH_KEYS.mode, value: input.mode },
-        { key: RUN_SEARCH_KEYS.runbook, value: input.campaign.name },
-        { key: RUN_SEARCH_KEYS.planHash, value: input.campaignHash },
-        { key: RUN_SEARCH_KEYS.initiator, value: input.initiator },
-      ],
+      typedSearchAttributes: campaignSearchAttributes(input),
       memo: { reason: input.reason, kind: 'campaign' },
     });
   } catch (err) {

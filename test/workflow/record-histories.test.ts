@@ -25,6 +25,10 @@
  *   sequence, the operator skips it (its unfinished members skipped) and the run goes on.
  * - run-drill-sequence-cancelled.json: an abort while a sequence runs: the sequence is waited for,
  *   the members it completed read back and undone in reverse.
+ * - scheduled-campaign-deferred.json and run-campaign-scheduled.json: a campaign schedule's action
+ *   (`scheduledCampaign`): its grant verified, a blackout deferral (drill.deferred, a timer), the
+ *   campaign as a child; the campaign's own history, its start a schedule's grant
+ *   (scheduled-campaign-2026-12), its phase granted by the schedule.
  */
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,6 +46,8 @@ import { abortCampaign, decideOnPhase, getCampaignProgress } from '../../src/pla
 import { campaignInput } from '../../src/runbook/campaign';
 import { loadCampaignFile } from '../../src/runbook/campaign-file';
 import { startCampaign } from '../../src/temporal/start-campaign';
+import type { ScheduledCampaignResult } from '../../src/plan/programme';
+import { campaignSchedule } from '../../src/schedules/campaign-spec';
 import { runbookHeader, startRunbook } from '../support/runbooks';
 import { cutover, healthGuard, HOLD_THEN_NEXT, REFUSED_MEMBER, sequenceMember as member, SKIPPED_IN_DRILL_MEMBER } from '../support/runbook-steps';
 
@@ -360,4 +366,30 @@ phases:
   expect(wf.api.calls).toContain('POST /campaign/undo');
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, 'run-campaign-retry-abort.json'), historyToJSON(await handle.fetchHistory()));
+});
+
+const scheduledFixtures = ['scheduled-campaign-deferred.json', 'run-campaign-scheduled.json'];
+(recording && scheduledFixtures.some((f) => !existsSync(path.join(dir, f))) ? test : test.skip)('record scheduled-campaign-deferred.json and run-campaign-scheduled.json', async () => {
+  const files = mkdtempSync(path.join(tmpdir(), 'scheduled-campaign-fixture-'));
+  writeFileSync(path.join(files, 'ok.yaml'), `${header('replay-scheduled-ok')}steps:\n  - id: measure\n    title: measure\n    kind: action\n    action: { adapter: http, input: { method: POST, url: "\${{ params.base }}/scheduled/measure" } }\n`);
+  writeFileSync(path.join(files, 'campaign.yaml'), 'apiVersion: drillbook/v1\nkind: Campaign\nname: replay-scheduled-fixture\nversion: "1"\nphases:\n  - { id: only, runbook: ok.yaml }\n');
+  const { campaign, diagnostics } = await loadCampaignFile(path.join(files, 'campaign.yaml'), { registry: adapterRegistry, secretScope: false });
+  if (!campaign) throw new Error(`campaign invalid: ${JSON.stringify(diagnostics)}`);
+  campaign.file = 'replay-scheduled-fixture.yaml';
+  for (const phase of campaign.phases) phase.plan.source = { file: phase.runbookFile };
+  const now = Date.now();
+  const { definition } = campaignSchedule(
+    { timezone: 'UTC', blackouts: [{ name: 'fixture-freeze', start: new Date(now - 60_000).toISOString(), end: new Date(now + 3_000).toISOString() }] },
+    campaign,
+    { schedule: { months: ['JANUARY'], day: 1, at: '10:00', catchupWindow: 86_400_000, pauseOnFailure: true }, params: { base: wf.api.base } },
+    { taskQueue: wf.taskQueue, now: new Date(now), signer: await testSigner() },
+  );
+  // Started as the schedule's action starts it (Temporal adds the action time to the id).
+  const wrapper = await wf.client.workflow.start('scheduledCampaign', { workflowId: `scheduled-campaign-replay-fixture-${now}`, taskQueue: wf.taskQueue, args: [definition!.input] });
+  const outcome = (await wrapper.result()) as ScheduledCampaignResult;
+  expect(outcome).toMatchObject({ state: 'completed', verdict: 'pass' });
+  expect(outcome.deferredUntil).toBeDefined();
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'scheduled-campaign-deferred.json'), historyToJSON(await wrapper.fetchHistory()));
+  writeFileSync(path.join(dir, 'run-campaign-scheduled.json'), historyToJSON(await wf.client.workflow.getHandle(outcome.campaignId).fetchHistory()));
 });

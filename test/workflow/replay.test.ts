@@ -12,7 +12,9 @@
  * while a step without an undo ran (its activity cancelled without waiting) after a step with one:
  * it replays only with the abort-flush-barrier-2026-12 patch (see workflows/run-drill/patches.ts).
  * run-campaign-retry-abort.json is a campaign (runCampaign): phases as child runs, a retry decided,
- * an abort forwarded to the running phase.
+ * an abort forwarded to the running phase. scheduled-campaign-deferred.json is a campaign schedule's
+ * action (scheduledCampaign: a blackout deferral, the campaign as a child); run-campaign-scheduled.json
+ * that campaign, its start a schedule's grant (scheduled-campaign-2026-12).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -50,6 +52,14 @@ replaying('recorded histories', () => {
     );
     expect(decoded.some((d) => d.includes('signed-actions-2026-12'))).toBe(true);
     expect(decoded.some((d) => d.includes('trustedSigningKeys'))).toBe(true);
+  });
+
+  test("a scheduled campaign takes the schedule's grant path: its history holds the scheduled-campaign patch marker", () => {
+    const history = historyFromJSON(JSON.parse(readFileSync(path.join(dir, 'run-campaign-scheduled.json'), 'utf8')));
+    const decoded = history.events!.flatMap((e) =>
+      Object.values(e.markerRecordedEventAttributes?.details ?? {}).map((p) => Buffer.from(p.payloads?.[0]?.data ?? []).toString('utf8')),
+    );
+    expect(decoded.some((d) => d.includes('scheduled-campaign-2026-12'))).toBe(true);
   });
 
   test.each(files)('%s altered (a step launched as another activity, a phase as another workflow) fails to replay', async (file) => {

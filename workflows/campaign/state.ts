@@ -1,10 +1,11 @@
 /** What one `runCampaign` knows, shared by its course (campaign.ts) and its handlers (handlers.ts). */
-import { workflowInfo, type ChildWorkflowHandle } from '@temporalio/workflow';
+import { patched, workflowInfo, type ChildWorkflowHandle } from '@temporalio/workflow';
 import type { CampaignInput, CampaignProgress, CampaignState, PhaseRecord } from '../../src/plan/campaign';
 import { campaignVerdict } from '../../src/plan/campaign';
 import type { AbortRunInput, DecideOnFailureInput } from '../../src/plan/run-messages';
 import type { Json } from '../../src/plan/types';
-import { verifySignedStart } from '../../src/plan/signed-actions';
+import { verifyScheduledCampaignStart, verifySignedStart, type TrustedKey } from '../../src/plan/signed-actions';
+import { SCHEDULED_CAMPAIGN_PATCH } from '../run-drill/patches';
 import { AuditQueue } from '../run-drill/audit-queue';
 import { Signatures } from '../run-drill/signatures';
 import { verifiedBy } from '../start-verification';
@@ -28,7 +29,7 @@ export class CampaignContext {
   constructor(readonly input: CampaignInput) {
     this.audit = new AuditQueue(this.campaignId);
     this.signatures = new Signatures(this.campaignId, input, () =>
-      verifiedBy((trusted, startedMs) => verifySignedStart(trusted, 'campaign', this.campaignId, input, startedMs), this.campaignId, {
+      verifiedBy((trusted, startedMs) => startRefusal(trusted, this.campaignId, input, startedMs), this.campaignId, {
         initiator: String(input?.initiator ?? ''),
         planHash: String(input?.campaignHash ?? ''),
         mode: String(input?.mode ?? ''),
@@ -70,4 +71,10 @@ export class CampaignContext {
       verdict: ended ? campaignVerdict({ aborted: this.abortRequest !== undefined, phases: this.phases }) : undefined,
     };
   }
+}
+
+/** The front door's signed start of this campaign, or (started by `scheduledCampaign`) its schedule's grant. */
+function startRefusal(trusted: TrustedKey[], campaignId: string, input: CampaignInput, startedMs: number): string | undefined {
+  if (input?.auth?.kind === 'schedule' && patched(SCHEDULED_CAMPAIGN_PATCH)) return verifyScheduledCampaignStart(trusted, input);
+  return verifySignedStart(trusted, 'campaign', campaignId, input, startedMs);
 }

@@ -26,3 +26,9 @@ export const UNDO_CANCELLED_PATCH = 'undo-cancelled-steps-2026-11';
  * their order (those aborted mid-step that way cannot replay under any code; see the report).
  */
 export const ABORT_FLUSH_BARRIER_PATCH = 'abort-flush-barrier-2026-12';
+/**
+ * A campaign accepts a schedule's grant as its start (`scheduledCampaign`), beside the front door's
+ * signature. Only inputs with such a grant reach the check; patched all the same, as every change of
+ * what a recorded workflow does.
+ */
+export const SCHEDULED_CAMPAIGN_PATCH = 'scheduled-campaign-2026-12';

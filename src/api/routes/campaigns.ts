@@ -23,6 +23,7 @@ import { startCampaign } from '../../temporal/start-campaign';
 import { RunAlreadyActiveError } from '../../temporal/start-run';
 import { parseBody } from '../bodies';
 import { ApiError, toErrorAnswer } from '../errors';
+import { admitCampaign } from '../admit-real-run';
 import { answers, auditedRoute } from '../openapi';
 import { checkPathParams } from '../path-params';
 import { answerRefusal, mustRecord, recordedBody } from '../refusal-record';
@@ -71,7 +72,7 @@ export const CampaignAnswer = z.looseObject({
 export function registerCampaignRoutes(app: FastifyInstance, deps: Pick<ApiDeps, 'db' | 'temporal' | 'signer' | 'taskQueue'> & { parsePool: RunbookParsePool }): void {
   const { db, temporal, signer } = deps;
 
-  app.post('/api/campaigns', auditedRoute('start a campaign (operator): its phases run in order, drills only', StartCampaignBody, { status: 201, schema: StartCampaignAnswer }, undefined, [403, 409]), async (req, reply) => {
+  app.post('/api/campaigns', auditedRoute('start a campaign (operator): its phases run in order; real phases (failover, failback) only from registered runbooks, their services locked', StartCampaignBody, { status: 201, schema: StartCampaignAnswer }, undefined, [403, 409]), async (req, reply) => {
     const requestId = randomUUID();
     let identity: Identity | undefined;
     let request: Json | undefined;
@@ -92,13 +93,16 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: Pick<ApiDeps,
         },
       });
       if (!campaign) throw new ApiError(400, 'campaign_invalid', diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic).join('\n'), 'campaign');
-      // Real runs need their services' locks and registered runbooks for the whole campaign: not yet.
-      const real = campaign.phases.find((p) => p.mode !== 'drill');
-      if (real) throw new ApiError(400, 'campaign_invalid', `campaign: phase "${real.id}" runs in mode ${real.mode}; campaigns run drills only`, 'campaign');
       const { input, errors } = campaignInput(campaign, { params: body.params, initiator: identity.name, reason: body.reason, taskQueue: deps.taskQueue, checkSecretRef: configuredSecretRefCheck() });
       if (!input) throw new ApiError(400, 'invalid_body', errors.map((e) => `params: ${e}`).join('; '), 'params');
-      await mustRecord(recordHumanAction(db, { requestId, outcome: 'requested', action: 'start', actor: identity.name, roles: identity.roles, runKnown: false, request: { ...(request as Record<string, Json>), campaign: campaign.name, campaignHash: input.campaignHash }, details: viaOf(identity) }));
-      const handle = await startCampaign(temporal, input, { signer, requestId });
+      // Real phases (failover, failback) are admitted as a real run: registered runbooks, services locked for the campaign.
+      const admitted = await admitCampaign({ db, temporal }, { name: campaign.name, phases: campaign.phases, actor: identity.name });
+      const actor = identity;
+      // Recorded inside the start: if the trail cannot take it, nothing starts and the locks are released.
+      const handle = await admitted.start(async (campaignId) => {
+        await mustRecord(recordHumanAction(db, { requestId, outcome: 'requested', action: 'start', actor: actor.name, roles: actor.roles, runKnown: false, request: { ...(request as Record<string, Json>), campaign: campaign.name, campaignHash: input.campaignHash }, details: viaOf(actor) }));
+        return startCampaign(temporal, input, { signer, requestId, campaignId });
+      });
       return reply.code(201).send({ ok: true, campaignId: handle.workflowId, campaignHash: input.campaignHash, phases: input.phases.map((p) => p.id), requestId });
     } catch (err) {
       const refusal = err instanceof RunAlreadyActiveError ? new ApiError(409, 'run_already_active', err.message) : err;

@@ -2,17 +2,18 @@ import os from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import { ScheduleNotFoundError } from '@temporalio/client';
 import { describeBlackout } from '../../plan/blackout';
-import { listSchedules, nextActionTimes, recordSchedulePin, upsertSchedule } from '../../schedules/manage';
+import { deleteSchedule, listSchedules, nextActionTimes, recordSchedulePin, showSchedule, upsertSchedule } from '../../schedules/manage';
 import { programmeTaskQueue, startProgrammeWorker } from '../../temporal/programme-worker';
 import { coverageSchedule, drillSchedules } from '../../schedules/spec';
 import { resolveTemporalAddress } from '../../temporal/embedded';
 import { CliError, EXIT } from '../exit-codes';
 import type { CliContext } from '../context';
-import { parsePositiveInt } from '../options';
+import { collectParam, parsePositiveInt } from '../options';
 import { printJson, printResult } from '../output';
 import type { CommandResult } from '../run-command';
 import { untilSignal } from '../signals';
 import { loadInventoryForCommand } from './inventory';
+import { createCampaignSchedule, type CampaignScheduleFlags } from './schedule-campaign';
 
 type Run = (fn: () => Promise<CommandResult>) => Promise<void>;
 
@@ -32,17 +33,31 @@ async function notFound<T>(id: string, fn: () => Promise<T>): Promise<T> {
 }
 
 export function scheduleCommand(ctx: CliContext, run: Run): Command {
-  const cmd = new Command('schedule').description('drill schedules (Temporal Schedules, one per scheduled runbook of a service)');
+  const cmd = new Command('schedule').description('drill schedules (Temporal Schedules, one per scheduled runbook of a service, or per campaign)');
   cmd
     .command('create')
-    .description("create or update every schedule the inventory defines, pinning each runbook's plan (and the coverage check's)")
-    .argument('<inventory>', 'inventory YAML file')
+    .description("create or update every schedule the inventory defines, pinning each runbook's plan (and the coverage check's); with --campaign, that campaign's schedule only")
+    .argument('<inventory>', 'inventory YAML file (with --campaign: its time zone, blackout windows and targets)')
     .option('--service <name>', 'only this service')
     .option('--no-coverage', 'leave the daily coverage-check schedule alone')
+    .option('--campaign <file>', "schedule this campaign (docs/campaigns.md): its phases pinned, started by `scheduledCampaign`")
+    .option('--months <list>', 'with --campaign: months it runs in, e.g. JANUARY,JULY')
+    .option('--day <n>', 'with --campaign: day of the month (1-28)')
+    .option('--at <HH:MM>', 'with --campaign: time of day (default 10:00)')
+    .option('--timezone <zone>', "with --campaign: time zone (default: the inventory's)")
+    .option('--jitter <duration>', 'with --campaign: start up to this much later, at random')
+    .option('--catchup-window <duration>', 'with --campaign: after an outage, still start one missed by at most this much (default 1d)')
+    .option('--no-pause-on-failure', 'with --campaign: keep the schedule going when a campaign does not pass')
+    .option('-p, --param <name=value>', 'with --campaign: a parameter for every phase whose runbook takes it (repeatable)', collectParam)
+    .option('-r, --reason <text>', 'with --campaign: why it runs (each campaign\'s reason)')
     .option('--actor <name>', 'who creates them (default: the OS user)')
     .option('--json', 'print the schedules created or updated as JSON')
-    .action((file: string, opts: { service?: string; coverage: boolean; actor?: string; json?: boolean }) =>
+    .action((file: string, opts: Omit<CampaignScheduleFlags, 'campaign'> & { campaign?: string; service?: string; coverage: boolean }) =>
       run(async () => {
+        if (opts.campaign !== undefined) {
+          await createCampaignSchedule(ctx, file, { ...opts, campaign: opts.campaign });
+          return EXIT.ok;
+        }
         const inventory = loadInventoryForCommand(file);
         const queue = ctx.config.DRILLBOOK_TASK_QUEUE;
         // Each drill schedule carries the front door's grant: this command reads DRILLBOOK_SIGNING_KEY.
@@ -87,9 +102,41 @@ export function scheduleCommand(ctx: CliContext, run: Run): Command {
         if (opts.json) process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
         else if (!list.length) process.stdout.write('no schedules\n');
         for (const s of opts.json ? [] : list) {
-          const pin = s.pin ? `${s.pin.runbook} ${s.pin.version} plan ${s.pin.planHash.slice(0, 12)}` : '';
+          const pin = s.pin ? `${s.pin.kind === 'campaign' ? 'campaign ' : ''}${s.pin.runbook} ${s.pin.version} ${s.pin.kind === 'campaign' ? 'hash' : 'plan'} ${s.pin.planHash.slice(0, 12)}` : '';
           process.stdout.write(`${s.scheduleId.padEnd(40)} ${s.paused ? 'paused ' : 'active '} next ${s.nextActionTimes[0] ?? '-'}  ${pin}\n`);
         }
+        return EXIT.ok;
+      }),
+    );
+  cmd
+    .command('show')
+    .description('one schedule: what it starts (a drill or a campaign, pinned), its calendar, next and recent actions')
+    .argument('<schedule-id>')
+    .option('--json', 'print as JSON')
+    .action((id: string, opts: { json?: boolean }) =>
+      run(async () => {
+        const s = await notFound(id, async () => showSchedule(await ctx.temporal(), await ctx.db(), id));
+        if (opts.json) printJson(s);
+        else {
+          const pin = s.pin ? `${s.pin.kind} ${s.pin.runbook} ${s.pin.version} (${s.pin.mode}), ${s.pin.kind === 'campaign' ? 'campaign hash' : 'plan'} ${s.pin.planHash}, service ${s.pin.service}` : 'no pin';
+          process.stdout.write(`${s.scheduleId}: ${s.paused ? 'paused' : 'active'}${s.note ? ` (${s.note})` : ''}, starts ${s.workflowType ?? '-'}\n  ${pin}\n`);
+          for (const t of s.nextActionTimes.slice(0, 3)) process.stdout.write(`  next ${t}\n`);
+          for (const a of s.recentActions) process.stdout.write(`  started ${a.workflowId} (due ${a.scheduledAt})\n`);
+        }
+        return EXIT.ok;
+      }),
+    );
+  cmd
+    .command('delete')
+    .description('delete a schedule and its pin (audited); what it already started goes on')
+    .argument('<schedule-id>')
+    .option('-r, --reason <text>', 'why (kept in the audit trail)')
+    .option('--actor <name>', 'who deletes it (default: the OS user)')
+    .option('--json', 'print what was done as JSON')
+    .action((id: string, opts: { reason?: string; actor?: string; json?: boolean }) =>
+      run(async () => {
+        await notFound(id, async () => deleteSchedule(await ctx.temporal(), await ctx.db(), id, opts.actor ?? os.userInfo().username, opts.reason));
+        printResult(opts, { scheduleId: id, action: 'delete' }, `deleted ${id}`);
         return EXIT.ok;
       }),
     );

@@ -1,7 +1,8 @@
 /**
  * Campaigns through the API (real server, dev server, worker, audit database): start with the
  * campaign's and its runbooks' texts, read its progress, decide on a failed phase, abort; the refusals
- * (role, invalid campaign, missing runbook text, a real-mode phase, another run's id) change nothing.
+ * (role, invalid campaign, missing runbook text, another run's id) change nothing. A campaign with a
+ * real phase is admitted as a real run: the phase's runbook registered, its services locked.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,8 @@ import path from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../../src/audit/database';
 import { API_CHAIN } from '../../../src/audit/human-actions';
+import { currentLocks } from '../../../src/real-runs/service-locks';
+import { refusedRecord } from '../../support/api';
 import { startTestApi, type TestApi } from '../../support/api';
 import { answerJson, startScriptedApi, type ScriptedApi } from '../../support/scripted-api';
 import { startSignedRun } from '../../support/signing';
@@ -49,6 +52,7 @@ beforeAll(async () => {
   const suffix = Math.random().toString(16).slice(2, 8);
   tokens.olga = await api.tokenFor(`olga-${suffix}`, ['operator']);
   tokens.audrey = await api.tokenFor(`audrey-${suffix}`, ['auditor']);
+  tokens.adam = await api.tokenFor(`adam-${suffix}`, ['admin']);
 });
 
 afterAll(async () => {
@@ -112,7 +116,8 @@ test("abort through the API aborts the running phase; refusals: a role, an inval
   const missing = await start({ campaign: campaign('  - { id: a, runbook: slow.yaml }\n'), runbooks: {} });
   expect(missing.body.message).toMatch(/runbook not given with the campaign/);
   const real = await start({ campaign: campaign('  - { id: a, runbook: slow.yaml, mode: failover }\n'), runbooks: { 'slow.yaml': slow } });
-  expect(real.body.message).toMatch(/drills only/);
+  expect(real).toMatchObject({ status: 403, body: { error: 'runbook_not_registered' } });
+  expect(real.body.message).toMatch(/phase "a" runs slow\.yaml in mode failover.*\(api-slow 1\) is not registered/);
 
   const started = await start({ campaign: campaign('  - { id: a, runbook: slow.yaml }\n  - { id: b, runbook: slow.yaml }\n'), runbooks: { 'slow.yaml': slow } });
   const id = started.body.campaignId as string;
@@ -151,4 +156,41 @@ test('drillbook campaign run sends the campaign and its runbooks, waits, and exi
   const refused = await runCli(['campaign', 'run', path.join(dir, 'c.yaml'), '-p', `base=${loopback.base}`, '-p', 'nosuch=1', '--reason', 'cli test'], { env });
   expect(refused.code).toBe(2);
   expect(refused.stderr).toMatch(/unknown param "nosuch"/);
+});
+
+test("a campaign's real phase is admitted as a real run: its runbook registered (else a 403 naming the phase and the runbook), its services locked until the campaign ends", async () => {
+  const service = `ledger-${Math.random().toString(16).slice(2, 8)}`;
+  const quick = `apiVersion: drillbook/v1
+name: api-quick-${service}
+version: "1"
+owners: [team]
+services: [${service}]
+modes: [drill, failover]
+steps:
+  - { id: x, title: x, kind: action, action: { adapter: noop, input: { sleepMs: 3000 } } }
+`;
+  const body = { campaign: campaign('  - { id: check, runbook: quick.yaml }\n  - { id: cutover, runbook: quick.yaml, mode: failover }\n'), runbooks: { 'quick.yaml': quick }, params: {} };
+
+  // Not registered: refused, the refusal recorded, nothing locked or started.
+  const refused = await start(body);
+  expect(refused).toMatchObject({ status: 403, body: { error: 'runbook_not_registered' } });
+  expect(refused.body.message).toMatch(new RegExp(`campaign api-campaign: phase "cutover" runs quick\\.yaml in mode failover.*\\(api-quick-${service} 1\\) is not registered`));
+  expect(await refusedRecord(db, refused.body.requestId)).toBeDefined();
+  expect(await currentLocks(db, [service])).toEqual([]);
+
+  // Registered by an admin: admitted; the service is the campaign's until it ends.
+  expect((await call('POST', '/api/runbooks', 'adam', { runbook: quick, file: 'quick.yaml', reason: 'reviewed for the campaign test' })).status).toBe(201);
+  const started = await start(body);
+  expect(started.status).toBe(201);
+  const id = started.body.campaignId as string;
+  expect(await currentLocks(db, [service])).toEqual([expect.objectContaining({ service, runId: id, mode: 'failover' })]);
+  const other = await call('POST', '/api/runs', 'olga', { runbook: quick, file: 'quick.yaml', mode: 'failover', params: {}, reason: 'a second failover' });
+  expect(other).toMatchObject({ status: 409, body: { error: 'run_already_active' } });
+  expect(other.body.message).toContain(`held by the failover run ${id}`);
+  expect((await start(body)).status).toBe(409);
+
+  const done = await ended(id);
+  expect(done.campaign).toMatchObject({ state: 'completed', verdict: 'pass' });
+  expect(done.campaign.phases.map((p: { id: string; mode: string; state: string }) => [p.id, p.mode, p.state])).toEqual([['check', 'drill', 'completed'], ['cutover', 'failover', 'completed']]);
+  await waitFor(async () => (await currentLocks(db, [service])).length === 0);
 });

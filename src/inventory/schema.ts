@@ -77,7 +77,7 @@ export const MIN_READINESS_EVERY_MS = 1_000;
 export const DEFAULT_READINESS_EVERY_MS = 15 * 60_000;
 
 export const ReadinessSchema = z.strictObject({
-  every: DurationSchema.refine((ms) => ms >= MIN_READINESS_EVERY_MS, { error: 'the readiness interval is at least 1s' }).meta({
+  every: DurationSchema.refine((ms) => ms >= MIN_READINESS_EVERY_MS, { error: 'readiness.every must be at least 1s' }).meta({
     description: 'Evaluate the pre-checks this often (e.g. 15m).',
   }),
 });

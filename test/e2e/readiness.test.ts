@@ -24,6 +24,7 @@ import { cliEnv, projectDir, runCli } from '../support/cli';
 import { startLabDrillbook, stopLabDrillbook } from '../support/lab-drillbook';
 import { temporalAddress, testClient, uniqueQueue } from '../support/temporal';
 import { waitFor } from '../support/wait-for';
+import { inventoryDir, inventoryText, SVC_SERVICE } from '../support/inventory';
 
 const lab: LabConfig = loadLabConfig({ rootDir: '/tmp/drillbook-lab-e2e-readiness', portBase: 27200 });
 const taskQueue = uniqueQueue('readiness');
@@ -138,4 +139,20 @@ test('stopping the standby\'s replication turns dr-readiness red within one inte
   expect((await changes()).map((c) => [c.ready, c.previous])).toEqual([[true, null], [false, true], [true, false]]);
   expect(await state()).toMatchObject({ state: 'ready', why: null });
   expect((await labStatus(lab)).initialTopology).toBe(true);
+});
+
+test('schedule create keeps one readiness schedule per listed service and deletes those of services no longer listed', async () => {
+  const dir = inventoryDir('drillbook-readiness-other-');
+  writeFileSync(path.join(dir, 'inventory.yaml'), inventoryText(SVC_SERVICE));
+  const created = await runCli(['schedule', 'create', 'inventory.yaml', '--no-coverage', '--json'], { cwd: dir, env });
+  expect(created.code).toBe(0);
+  const done = JSON.parse(created.stdout) as { scheduleId: string; action: string; everyMs?: number }[];
+  expect(done).toEqual(
+    expect.arrayContaining([
+      { scheduleId: readinessScheduleId('svc'), action: 'created', everyMs: 15 * 60_000 },
+      { scheduleId, action: 'deleted' },
+    ]),
+  );
+  await expect(temporal.client.schedule.getHandle(scheduleId).describe()).rejects.toThrow();
+  await temporal.client.schedule.getHandle(readinessScheduleId('svc')).delete();
 });

@@ -36,8 +36,10 @@ export function readinessCommand(run: Runner): Command {
         .description('evaluate the pre-checks now (operator, admin; audited), then print the readiness')
         .option('--service <name>', 'only this service (default: every service of a registered runbook)')
         .option('--json', 'print the evaluations and the readiness as JSON'),
-    ).action((opts: ApiClientOptions & { service?: string; json?: boolean }) =>
+    ).action((_opts: unknown, command: Command) =>
       run(async () => {
+        // The parent takes --json, --api and --token too: read them wherever commander put them.
+        const opts = command.optsWithGlobals<ApiClientOptions & { service?: string; json?: boolean }>();
         const answer = await new ApiClient(opts).post<CheckAnswer>('/api/readiness/check', opts.service ? { service: opts.service } : {});
         if (opts.json) {
           process.stdout.write(`${JSON.stringify({ checks: answer.checks, runbooks: answer.runbooks }, null, 2)}\n`);

@@ -152,6 +152,15 @@ test('the start gate: a not-ready runbook is refused (409, audited), started wit
   expect((await call('POST', '/api/readiness/check', 'olga', { service })).body.checks[0].runbooks[0]).toMatchObject({ state: 'ready', changed: true });
   expect((await start()).status).toBe(201);
   expect((await changes()).map((c) => (c.data as { ready: boolean }).ready)).toEqual([true, false, true]);
+
+  // `drillbook readiness check` through the API: an operator's evaluation, an auditor refused (exit 8).
+  const as = (who: string) => ({ env: { DRILLBOOK_API_URL: api.url, DRILLBOOK_TOKEN: tokens[who] } });
+  const checked = await runCli(['readiness', 'check', '--service', service, '--json'], as('olga'));
+  expect(checked.code).toBe(0);
+  expect(JSON.parse(checked.stdout).checks).toEqual([expect.objectContaining({ service, finished: true, runbooks: [expect.objectContaining({ runbook: name, state: 'ready', changed: false })] })]);
+  const notMine = await runCli(['readiness', 'check', '--service', service], as('audrey'));
+  expect(notMine.code).toBe(8);
+  expect(notMine.stderr).toContain('checkReadiness');
 });
 
 test('the CLI: --override-readiness needs a reason (exit 2, nothing sent)', async () => {

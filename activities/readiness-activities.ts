@@ -39,6 +39,8 @@ export function createReadinessActivities(deps: ReadinessActivityDeps) {
       const env = activityEnvironment(deps.connections);
       const runbooks: ReadinessCheckResult['runbooks'] = [];
       for (const r of registered) {
+        // Each runbook's probes take their own time: the workflow hears from this activity between them.
+        env.heartbeat({ runbook: r.runbook });
         const evaluatedAt = new Date();
         const result = await evaluatePrechecks(r.plan, params.get(r.runbook) ?? {}, env);
         const outcome = await recordEvaluation(db, {

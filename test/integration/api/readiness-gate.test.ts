@@ -4,7 +4,8 @@
  * runbook's pre-checks with the real adapters and records each change once; `GET /api/readiness`
  * shows state, since and why to every reader; a run or a campaign on a runbook that is not ready is
  * refused (409, audited) unless the request carries an override reason, which is recorded with its
- * actor; an empty reason is a 400 naming the field.
+ * actor; an empty reason is a 400 naming the field. A pre-check that cannot be evaluated (a param with
+ * no value) leaves the runbook `unknown`, with why, out of the trail and out of the gate's way.
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../../../src/audit/database';
@@ -28,14 +29,14 @@ const tag = Math.random().toString(16).slice(2, 8);
 const service = `gate-svc-${tag}`;
 const name = `gate-rb-${tag}`;
 
-const runbook = () => `apiVersion: drillbook/v1
-name: ${name}
+const runbook = (named = name, base = `{ type: string, default: "${site.base}" }`) => `apiVersion: drillbook/v1
+name: ${named}
 version: "1"
 owners: [team]
 services: [${service}]
 modes: [drill, failover]
 params:
-  base: { type: string, default: "${site.base}" }
+  base: ${base}
 prechecks:
   - id: site-healthy
     title: The site answers its health check
@@ -161,6 +162,19 @@ test('the start gate: a not-ready runbook is refused (409, audited), started wit
   const notMine = await runCli(['readiness', 'check', '--service', service], as('audrey'));
   expect(notMine.code).toBe(8);
   expect(notMine.stderr).toContain('checkReadiness');
+});
+
+test('a pre-check reading a param with no default and no value in the inventory: unknown, with why; nothing in the trail; starts are not held back', async () => {
+  const needs = `${name}-needs`;
+  const text = runbook(needs, '{ type: string, required: true }');
+  expect((await call('POST', '/api/runbooks', 'root', { runbook: text, file: 'needs.yaml', reason: 'readiness test' })).status).toBe(201);
+  const checked = await call('POST', '/api/readiness/check', 'olga', { service });
+  expect(checked.body.checks[0].runbooks).toEqual(expect.arrayContaining([expect.objectContaining({ runbook: needs, state: 'unknown', changed: false })]));
+  const row = (checked.body.runbooks as { runbook: string }[]).find((r) => r.runbook === needs);
+  expect(row).toMatchObject({ state: 'unknown', why: { reason: 'pre-check "site-healthy" reads param "base", which has no default and no value in the inventory' } });
+  expect(await db.selectFrom('audit_events').select('key').where('chain_id', '=', READINESS_CHAIN).where('key', 'like', `${READINESS_CHAIN}/${service}/${needs}/%`).execute()).toEqual([]);
+  const started = await call('POST', '/api/runs', 'olga', { runbook: text, file: 'needs.yaml', mode: 'drill', params: { base: site.base }, reason: 'unknown is no refusal' });
+  expect(started.status).toBe(201);
 });
 
 test('the CLI: --override-readiness needs a reason (exit 2, nothing sent)', async () => {

@@ -29,7 +29,7 @@ import type {
   StepScope,
   WorkflowAuditEvent,
 } from './step-types';
-import { sleepUnlessAborted } from './abortable-sleep';
+import { describeFailure, probeUntilExpected } from './probe-until-expected';
 import { WriteBehind } from './write-behind';
 
 export interface StepActivityDeps {
@@ -127,46 +127,6 @@ export function createStepActivities(deps: StepActivityDeps) {
       (trx) => recordStepResult(trx, { ...completed, status: 'completed', error: null }),
     );
     return { output, startedAt: startedAt.toISOString(), endedAt: endedAt.toISOString(), attempt, replayed: false };
-  }
-
-  /**
-   * Probes and evaluates `expect` against the output, polling every `everyMs` until it holds or
-   * `withinMs` has passed. Polling inside one (heartbeating) activity keeps the history small. A probe
-   * error while polling counts as "not yet".
-   */
-  async function probeUntilExpected(
-    input: Pick<ProbeCheckInput, 'probe' | 'expect' | 'until'>,
-    scope: StepScope,
-    ctx: AdapterEnvironment,
-  ): Promise<{ output: Json; detail: Record<string, Json> }> {
-    const deadline = Date.now() + (input.until?.withinMs ?? 0);
-    let probes = 0;
-    for (;;) {
-      probes += 1;
-      let output: Json = null;
-      let problem: string;
-      try {
-        output = await callAdapter(input.probe, scope, ctx);
-        if (evaluate(input.expect, { ...scope, output })) {
-          return { output, detail: { probes, expect: input.expect.source } };
-        }
-        problem = `expectation "${input.expect.source}" not met; output: ${short(output)}`;
-      } catch (err) {
-        if (!input.until || ctx.signal.aborted) throw err;
-        problem = describeFailure(err).message;
-      }
-      if (!input.until || Date.now() + input.until.everyMs > deadline) {
-        throw ApplicationFailure.create({
-          message: input.until ? `${problem} (after ${probes} probes within ${input.until.withinMs} ms)` : problem,
-          type: FAILURES.ExpectationNotMet,
-          // A one-shot check may be retried per the step's policy; a polled one has used its window.
-          nonRetryable: Boolean(input.until),
-          details: [output],
-        });
-      }
-      ctx.heartbeat({ probes });
-      await sleepUnlessAborted(input.until.everyMs, ctx.signal);
-    }
   }
 
   function stepEvent(ref: StepRef, transition: string, type: string, at: Date, data: Json): AuditEventInput {
@@ -357,19 +317,9 @@ function toAuditInput(e: WorkflowAuditEvent): AuditEventInput {
   return { key: e.key, runId: e.runId, type: e.type, stepId: e.stepId ?? null, actor: e.actor, at: new Date(e.at), data: e.data };
 }
 
-function describeFailure(err: unknown): { message: string; type: string | null } {
-  if (err instanceof ApplicationFailure) return { message: err.message, type: err.type ?? null };
-  if (err instanceof Error) return { message: err.message, type: err.name };
-  return { message: String(err), type: null };
-}
-
 function toIso(value: Date | string | null | undefined): string {
   if (!value) return new Date(0).toISOString();
   return value instanceof Date ? value.toISOString() : new Date(value).toISOString();
 }
 
-function short(output: Json): string {
-  const text = JSON.stringify(output) ?? 'null';
-  return text.length > 200 ? `${text.slice(0, 197)}...` : text;
-}
 

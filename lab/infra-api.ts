@@ -3,6 +3,7 @@
  * per site, each on its own port; the traffic switch they control is shared (a GSLB is global).
  *
  *   GET  /health           is the site's PostgreSQL reachable, which role, fenced?
+ *   GET  /replication      a standby: does it stream from its primary, its replay lag (a primary: its standbys)
  *   GET  /capacity         the site's inventory (cores, memory, connections) and live usage
  *   PUT  /capacity         change the reported inventory (tests put the DR site below the ratio)
  *   GET  /traffic          the switch's target, fenced sites, open connections
@@ -35,6 +36,8 @@ export interface InfraApiDeps {
   getCapacity(site: SiteId): SiteCapacity;
   setCapacity(site: SiteId, capacity: SiteCapacity): void;
   probePostgres(site: SiteId): Promise<SiteHealthProbe>;
+  /** The site's replication (lab/replication-probe.ts); absent in tests of the API alone, where it answers 501. */
+  probeReplication?(site: SiteId): Promise<Record<string, unknown>>;
   /** Cluster operations (the daemon's); absent in tests of the API alone, where they answer 501. */
   clusters?: ClusterOperations;
 }
@@ -103,6 +106,11 @@ export function buildInfraApi(deps: InfraApiDeps): FastifyInstance {
       fenced: trafficSwitch.fenced.includes(site),
       receivingTraffic: trafficSwitch.target === site && !trafficSwitch.fenced.includes(site),
     };
+  });
+
+  app.get('/replication', async (_request, reply) => {
+    if (!deps.probeReplication) return reply.code(501).send({ error: 'unsupported', message: 'this infra API was started without a replication probe (the lab daemon provides it)' });
+    return deps.probeReplication(site);
   });
 
   const capacityView = () => {

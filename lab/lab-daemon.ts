@@ -13,6 +13,7 @@ import { SITES, infraApiPort, sitePort, type LabConfig, type SiteId } from './co
 import { labClusterOperations } from './cluster-operations';
 import { buildInfraApi, type SiteHealthProbe } from './infra-api';
 import { connectCluster } from './postgres-cluster';
+import { probeReplication } from './replication-probe';
 import { labPaths, readDaemonState, writeDaemonState } from './state';
 import { TrafficSwitch } from './traffic-switch';
 
@@ -64,6 +65,7 @@ export async function runLabDaemon(config: LabConfig): Promise<void> {
         persist();
       },
       probePostgres: (which) => probePostgres(config, which),
+      probeReplication: async (which) => ({ ...(await probeReplication(config, which)) }),
       clusters,
     });
     await api.listen({ host: config.host, port: infraApiPort(config, site) });

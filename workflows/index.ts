@@ -4,3 +4,4 @@ export { scheduledDrill } from './scheduled-drill';
 export { coverageCheck } from './coverage';
 export { runCampaign } from './campaign/campaign';
 export { scheduledCampaign } from './scheduled-campaign';
+export { readinessCheck } from './readiness';

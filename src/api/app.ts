@@ -11,8 +11,8 @@
  *   POST|GET|DELETE /api/session                       the console's sign-in, who is signed in, sign-out (routes/session.ts)
  *   GET  /console/…                                    the console's pages (console.ts)
  *   GET  /api/me                                       who the token belongs to
- *   POST /api/runs                                     start a run (operator) { runbook, file?, mode, params?, reason };
- *                                                      a real one from a registered runbook, its services free
+ *   POST /api/runs                                     start a run (operator) { runbook, file?, mode, params?, reason, readinessOverride? };
+ *                                                      a real one from a registered runbook, its services free; a not-ready one only with an override
  *   GET  /api/runs/:runId                              live progress (from the audit trail once Temporal forgot it)
  *   GET  /api/runs/:runId/events                       the run's audit events
  *   GET  /api/runs[/stream], /api/runs/:runId/view|stream   the console's list and run page, live (routes/run-views.ts)
@@ -31,6 +31,7 @@
  *   GET  /api/reports/…, /api/history?service=, /api/runs/:runId/dossier[/download]   the auditor's reads (routes/reports.ts)
  *   GET  /api/campaigns/:campaignId/dossier[/download]     a campaign's dossier (routes/reports.ts)
  *   GET  /api/programme                                schedules, next drills, blackouts, overdue (routes/programme.ts)
+ *   GET  /api/readiness, POST /api/readiness/check     each registered runbook's readiness; evaluate now (routes/readiness.ts)
  *   GET  /api/roles, /api/users/:name/tokens           the access review; admin, auditor (routes/access.ts)
  *   GET  /api/openapi.json                             the OpenAPI 3 document of all of these, from their schemas (openapi.ts)
  */
@@ -52,7 +53,7 @@ import { FAILURES } from '../plan/failures';
 import { evidenceFieldNames, evidenceProblem } from '../plan/evidence';
 import { configuredSecretRefCheck } from '../config/secret-scope';
 import { formatDiagnostic } from '../runbook/diagnostics';
-import { RunAlreadyActiveError, startRun } from '../temporal/start-run';
+import { startRun } from '../temporal/start-run';
 import { signedInput, type ActionSigner } from '../security/action-signer';
 import { abortRun, approveStep, confirmStep, decideOnFailure, getProgress } from '../plan/run-messages';
 import { recordSignoff } from '../findings/signoffs';
@@ -65,6 +66,7 @@ import { registerFindingRoutes } from './routes/findings';
 import { registerUserRoutes } from './routes/users';
 import { registerReportRoutes } from './routes/reports';
 import { registerProgrammeRoutes } from './routes/programme';
+import { registerReadinessRoutes } from './routes/readiness';
 import { registerAccessRoutes } from './routes/access';
 import { CampaignParams, CampaignPhaseParams, registerCampaignRoutes } from './routes/campaigns';
 import { abortCampaign, decideOnPhase } from '../plan/campaign';
@@ -77,6 +79,8 @@ import { apiLimitsFromEnv, type ApiLimits } from './api-limits';
 import { registerFrontDoor } from './front-door';
 import { earlierStart, idempotencyKeyOf, startOnce, startRequestHash } from './idempotency';
 import { answerRefusal, mustRecord, recordedBody } from './refusal-record';
+import { newStartAttempt, openStart, refuseStart } from './start-request';
+import { gateOnReadiness, overrideOf } from './readiness-gate';
 import { releaseServiceLocks } from '../real-runs/service-locks';
 import { checkPathParams, RunParams, StepParams } from './path-params';
 import { answers, auditedRoute, registerOpenApi } from './openapi';
@@ -360,15 +364,11 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     '/api/runs',
     { schema: { ...start.schema, headers: IdempotencyHeaders } },
     async (req, reply) => {
-    const requestId = randomUUID();
-    let identity: Identity | undefined;
-    let request: Json | undefined;
+    const attempt = newStartAttempt();
+    const { requestId } = attempt;
     try {
-      identity = await authenticate(db, req);
-      authorize(identity, 'start');
+      const { identity, body } = await openStart(db, req, attempt, StartBody, (b) => ({ file: b.file, mode: b.mode, params: b.params, reason: b.reason, ...overrideOf(b) }));
       const idempotencyKey = idempotencyKeyOf(req.headers);
-      const body = parseBody(StartBody, req.body);
-      request = recordedBody({ file: body.file, mode: body.mode, params: body.params, reason: body.reason });
       const { plan, planHash, diagnostics } = await parsePool.load(body.runbook, body.file);
       if (!plan || !planHash) {
         const errors = diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic);
@@ -382,13 +382,16 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       const requestHash = idempotencyKey ? startRequestHash({ runbook: body.runbook, file: body.file, mode: body.mode, params: body.params, reason: body.reason }) : '';
       const earlier = idempotencyKey ? await earlierStart(db, initiator, idempotencyKey, requestHash) : undefined;
       if (earlier) return reply.code(201).send({ ok: true, runId: earlier.runId, planHash: earlier.planHash, requestId: earlier.requestId, replayed: true });
+      // A runbook whose pre-checks last failed starts only with an override, recorded (docs/readiness.md).
+      await gateOnReadiness(db, [plan.runbook.name], body.readinessOverride, { actor: initiator, requestId });
       // A real run: a registered runbook version, and its services free (locked until it ends).
       const admitted = await admitRun({ db, temporal }, { plan, planHash, mode: body.mode, actor: initiator });
-      request = recordedBody({ file: body.file, mode: body.mode, params: body.params, reason: body.reason, runId: admitted.runId, planHash });
+      const request = recordedBody({ file: body.file, mode: body.mode, params: body.params, reason: body.reason, ...overrideOf(body), runId: admitted.runId, planHash });
+      attempt.request = request;
       // Recorded inside the start: if the trail cannot take it, nothing starts and the locks are released.
       const begin = () =>
         admitted.start(async (workflowId) => {
-          await mustRecord(recordHumanAction(db, { requestId, outcome: 'requested', action: 'start', actor: initiator, roles: identity!.roles, runKnown: false, request }));
+          await mustRecord(recordHumanAction(db, { requestId, outcome: 'requested', action: 'start', actor: initiator, roles: identity.roles, runKnown: false, request }));
           return (await startRun(temporal, { plan, planHash, mode: body.mode, params: values, initiator, reason: body.reason, taskQueue: deps.taskQueue }, { workflowId, signer, requestId })).workflowId;
         });
       if (!idempotencyKey) return reply.code(201).send({ ok: true, runId: await begin(), planHash, requestId });
@@ -397,8 +400,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       if (outcome.runId !== admitted.runId) await releaseServiceLocks(db, admitted.runId);
       return reply.code(201).send({ ok: true, runId: outcome.runId, planHash: outcome.planHash, requestId: outcome.requestId, ...(outcome.replayed ? { replayed: true } : {}) });
     } catch (err) {
-      const refusal = err instanceof RunAlreadyActiveError ? new ApiError(409, 'run_already_active', err.message) : err;
-      return answerRefusal(db, req, reply, refusal, { requestId, action: 'start', identity, runKnown: false, request });
+      return refuseStart(db, req, reply, attempt, err);
     }
   },
   );
@@ -407,6 +409,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   registerUserRoutes(app, deps);
   registerReportRoutes(app, deps);
   registerProgrammeRoutes(app, deps);
+  registerReadinessRoutes(app, deps);
   registerAccessRoutes(app, deps);
   registerRunViewRoutes(app, {
     db,

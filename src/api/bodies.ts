@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { SIGNOFF_ROLES } from '../findings/tables';
 import { MODES } from '../plan/types';
 import { ApiError } from './errors';
+import { ReadinessOverride } from './readiness-gate';
 import { unstorablePath } from './recorded-request';
 
 const Reason = z.string().trim().min(1, 'a reason is required').max(2000);
@@ -42,6 +43,8 @@ export const StartBody = z.strictObject({
   mode: z.enum(MODES),
   params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
   reason: Reason,
+  /** Start although the runbook's recorded readiness is not ready (docs/readiness.md); recorded. */
+  readinessOverride: ReadinessOverride.optional(),
 });
 
 /**

@@ -47,6 +47,8 @@ export const TABLE_ACCESS: Readonly<Record<string, TableAccess>> = {
   api_start_keys: mutable('INSERT', 'UPDATE'),
   // The console's sign-in sessions: ended (sign-out, expiry), never deleted by the app (issue 16).
   console_sessions: mutable('INSERT', 'UPDATE'),
+  // The current readiness of each registered runbook (issue 17): rows go when a runbook is no longer registered.
+  readiness_states: mutable('INSERT', 'UPDATE', 'DELETE'),
 };
 
 /** Kysely's own bookkeeping: the app reads it (is the schema current?), only migrations write it. */

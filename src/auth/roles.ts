@@ -25,6 +25,8 @@ export const ACTION_ROLES = {
   manageUsers: ['admin'],
   /** See who holds which role and which tokens (prefixes, never tokens): an access review is an auditor's work too. */
   reviewAccess: ['admin', 'auditor'],
+  /** Evaluate the readiness of registered runbooks now, between the schedule's evaluations. */
+  checkReadiness: ['operator', 'admin'],
   /** Register a runbook version for real runs, or revoke it. */
   manageRunbooks: ['admin'],
   /** Findings: those who run drills and those who review them raise them; the business owner too. */

@@ -32,7 +32,7 @@ export function campaignEnded(state: string): boolean {
  */
 export function startCampaignViaApi(
   api: ApiClient,
-  request: { file: string; campaign: LoadedCampaign; params: Record<string, string | number | boolean>; reason: string },
+  request: { file: string; campaign: LoadedCampaign; params: Record<string, string | number | boolean>; reason: string; readinessOverride?: { reason: string } },
 ): Promise<StartedCampaign> {
   const dir = path.dirname(request.file);
   const runbooks = Object.fromEntries(request.campaign.phases.map((p) => [p.runbookFile, readFileSync(path.resolve(dir, p.runbookFile), 'utf8')]));
@@ -42,6 +42,7 @@ export function startCampaignViaApi(
     runbooks,
     params: request.params,
     reason: request.reason,
+    ...(request.readinessOverride ? { readinessOverride: request.readinessOverride } : {}),
   });
 }
 

@@ -17,6 +17,8 @@ export interface StartRunRequest {
   mode: Mode;
   params: Record<string, string | number | boolean>;
   reason: string;
+  /** Start although the runbook is not ready (docs/readiness.md). */
+  readinessOverride?: { reason: string };
 }
 
 export interface StartedRun {

@@ -30,6 +30,7 @@ import { reportCommand } from './commands/report';
 import { findingCommand } from './commands/finding';
 import { signoffCommand } from './commands/signoff';
 import { runbookCommand } from './commands/runbook';
+import { readinessCommand } from './commands/readiness';
 import { keysCommand } from './commands/keys';
 import { importCommand } from './commands/import';
 import { EXIT } from './exit-codes';
@@ -70,6 +71,7 @@ export function buildProgram(ctx = new CliContext()): Command {
     findingCommand(run),
     signoffCommand(run),
     runbookCommand(run),
+    readinessCommand(run),
     keysCommand(run),
     importCommand(run),
   ]) {

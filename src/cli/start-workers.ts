@@ -1,6 +1,6 @@
 /**
  * Every worker a drillbook process runs: the run queue and its sites (runDrill and the step
- * activities), and the programme queue (coverage checks, threshold alerts of scheduled drills).
+ * activities), and the programme queue (coverage checks, threshold alerts of scheduled drills, readiness).
  */
 import { startProgrammeWorker, programmeTaskQueue } from '../temporal/programme-worker';
 import { startWorkers, type RunningWorkers, type WorkerOptions } from '../temporal/worker';
@@ -12,6 +12,7 @@ export async function startAllWorkers(opts: WorkerOptions): Promise<RunningWorke
     namespace: opts.namespace,
     taskQueue: programmeTaskQueue(opts.taskQueue),
     db: opts.db,
+    connections: opts.connections,
     security: opts.security,
   });
   return {

@@ -200,9 +200,13 @@ function checkBlackoutForm(b: Blackout, at: Path, report: Report): void {
   if (Date.parse(b.end) <= Date.parse(b.start)) report([...at, 'end'], 'inventory.blackout_order', `blackout "${b.name}" ends (${b.end}) before it starts (${b.start})`);
 }
 
-/** The hash of a service entry as the inventory defines it (after defaults): any change moves it. */
+/**
+ * The hash of a service entry as the inventory defines it (after defaults): any change moves it, but
+ * how often its readiness is evaluated, which changes nothing a drill would test.
+ */
 export function entryHash(service: InventoryService): string {
-  return createHash('sha256').update(canonicalJson(service)).digest('hex');
+  const { readiness: _readiness, ...entry } = service;
+  return createHash('sha256').update(canonicalJson(entry)).digest('hex');
 }
 
 /** `file:line:col: severity: message`, as the runbook diagnostics print. */

@@ -72,6 +72,16 @@ export const ServiceRunbookSchema = z.strictObject({
   expectedDurations: z.record(z.string(), DurationSchema).default({}),
 });
 
+/** The shortest readiness interval: Temporal's interval specs count in seconds. */
+export const MIN_READINESS_EVERY_MS = 1_000;
+export const DEFAULT_READINESS_EVERY_MS = 15 * 60_000;
+
+export const ReadinessSchema = z.strictObject({
+  every: DurationSchema.refine((ms) => ms >= MIN_READINESS_EVERY_MS, { error: 'readiness.every must be at least 1s' }).meta({
+    description: 'Evaluate the pre-checks this often (e.g. 15m).',
+  }),
+});
+
 export const ServiceSchema = z.strictObject({
   name: Name,
   owner: Text.meta({ description: 'Who answers for the service (a team or person, e.g. an e-mail).' }),
@@ -85,6 +95,7 @@ export const ServiceSchema = z.strictObject({
     .strictObject({ rtoShare: z.number().gt(0).max(1).optional() })
     .default({})
     .meta({ description: 'Overrides of the inventory-wide alert thresholds.' }),
+  readiness: ReadinessSchema.optional().meta({ description: "How often the service's registered runbooks' pre-checks are evaluated (docs/readiness.md); default every 15m." }),
 });
 
 const TimeOfDay = z.string().refine((s) => parseTimeOfDay(s) !== undefined, { error: 'a time of day as HH:MM (24h, 00:00-24:00), e.g. "09:00"' });
@@ -137,6 +148,11 @@ export type ServiceRunbook = z.output<typeof ServiceRunbookSchema>;
 export type DrillSchedule = z.output<typeof DrillScheduleSchema>;
 export type Blackout = z.output<typeof BlackoutSchema>;
 export type Recurrence = z.output<typeof RecurrenceSchema>;
+
+/** How often a service's readiness is evaluated (ms): its own `readiness.every`, else 15 minutes. */
+export function readinessEveryMs(service: Pick<InventoryService, 'readiness'>): number {
+  return service.readiness?.every ?? DEFAULT_READINESS_EVERY_MS;
+}
 
 /** The cadence a service must keep: its own, else half-yearly for critical and high services. */
 export function cadenceOf(service: Pick<InventoryService, 'cadence' | 'criticality'>): Cadence {

@@ -141,6 +141,39 @@ export async function listRegistrations(db: Db): Promise<RunbookRegistration[]> 
     .sort((a, b) => (a.status === b.status ? a.runbook.localeCompare(b.runbook) || a.version.localeCompare(b.version) : a.status === 'registered' ? -1 : 1));
 }
 
+/** A registered runbook's latest registered version, with its plan. */
+export interface RegisteredPlan {
+  runbook: string;
+  version: string;
+  planHash: string;
+  plan: Plan;
+  registeredAt: Date;
+}
+
+/**
+ * For each runbook (by name) that drills `service`, its most recently registered version that is still
+ * registered (not revoked since), with the plan the admin registered.
+ */
+export async function latestRegisteredPlans(db: Db, service: string): Promise<RegisteredPlan[]> {
+  const latest = await realRunsDb(db)
+    .selectFrom('runbook_registrations')
+    .selectAll()
+    .distinctOn('plan_hash')
+    .where(sql<boolean>`${service} = ANY(services)`)
+    .orderBy('plan_hash')
+    .orderBy('id', 'desc')
+    .execute();
+  const byName = new Map<string, Row>();
+  for (const row of latest) {
+    if (row.action !== 'registered' || !row.plan) continue;
+    const kept = byName.get(row.runbook_name);
+    if (!kept || Number(row.id) > Number(kept.id)) byName.set(row.runbook_name, row);
+  }
+  return [...byName.values()]
+    .sort((a, b) => a.runbook_name.localeCompare(b.runbook_name))
+    .map((r) => ({ runbook: r.runbook_name, version: r.runbook_version, planHash: r.plan_hash, plan: r.plan as unknown as Plan, registeredAt: r.recorded_at }));
+}
+
 /** One registry change: the registry locked (so two admins never both register one hash), the row, its event. */
 async function change(db: Kysely<Database>, fn: (trx: Trx) => Promise<{ row: Row; type: string }>): Promise<RunbookRegistration> {
   return realRunsDb(db)

@@ -1,11 +1,13 @@
 /**
- * The programme worker: the coverage workflow and the programme activities (coverage report,
- * notices, threshold watcher) on their own task queue, beside the drillbook worker. Wiring only.
+ * The programme worker: the coverage and readiness workflows and the programme activities (coverage
+ * report, notices, threshold watcher, readiness pre-checks) on their own task queue, beside the
+ * drillbook worker. Wiring only.
  */
 import os from 'node:os';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
 import { createProgrammeActivities } from '../../activities/coverage-activities';
+import { createReadinessActivities } from '../../activities/readiness-activities';
 import type { Database } from '../audit/database';
 import type { TemporalConnectionSecurity } from '../config/temporal-connection';
 import { installRuntime, workflowBundle, type RunningWorkers } from './worker';
@@ -20,6 +22,8 @@ export async function startProgrammeWorker(opts: {
   namespace: string;
   taskQueue: string;
   db: Kysely<Database>;
+  /** Named PostgreSQL connections (DRILLBOOK_CONNECTIONS), for readiness pre-checks that name one. */
+  connections?: Record<string, string>;
   identity?: string;
   security?: TemporalConnectionSecurity;
 }): Promise<RunningWorkers> {
@@ -31,7 +35,7 @@ export async function startProgrammeWorker(opts: {
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     identity,
-    activities: createProgrammeActivities({ db: opts.db, identity }),
+    activities: { ...createProgrammeActivities({ db: opts.db, identity }), ...createReadinessActivities({ db: opts.db, identity, connections: opts.connections }) },
     workflowBundle: await workflowBundle(),
     // The threshold watcher notices cancellation within one poll.
     shutdownGraceTime: '10s',

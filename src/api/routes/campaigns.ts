@@ -8,11 +8,10 @@
  * writes (the server reads no file). Validated as `drillbook campaign validate` does, phases measured
  * against the applied inventory's targets. A campaign's decisions and abort: app.ts's campaign acts.
  */
-import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { recordHumanAction } from '../../audit/human-actions';
-import { authenticate, authorize, type Identity } from '../../auth/authenticate';
+import { authenticate, authorize } from '../../auth/authenticate';
 import { configuredSecretRefCheck } from '../../config/secret-scope';
 import { appliedInventoryTargets } from '../../inventory/targets';
 import type { Json } from '../../plan/types';
@@ -20,16 +19,16 @@ import { campaignInput, loadCampaignText } from '../../runbook/campaign';
 import { formatDiagnostic } from '../../runbook/diagnostics';
 import { campaignStatus } from '../../temporal/campaign-status';
 import { startCampaign } from '../../temporal/start-campaign';
-import { RunAlreadyActiveError } from '../../temporal/start-run';
-import { parseBody } from '../bodies';
 import { ApiError, toErrorAnswer } from '../errors';
 import { admitCampaign } from '../admit-real-run';
 import { answers, auditedRoute } from '../openapi';
 import { checkPathParams } from '../path-params';
-import { answerRefusal, mustRecord, recordedBody } from '../refusal-record';
+import { mustRecord } from '../refusal-record';
 import type { ApiDeps } from '../app';
 import { viaOf } from '../audited-request';
 import type { RunbookParsePool } from '../runbook-parse-pool';
+import { gateOnReadiness, overrideOf, ReadinessOverride } from '../readiness-gate';
+import { newStartAttempt, openStart, refuseStart } from '../start-request';
 
 /** At most this many phases: each phase's runbook is validated inline, in the request. */
 export const MAX_CAMPAIGN_PHASES = 20;
@@ -43,6 +42,8 @@ export const StartCampaignBody = z.strictObject({
   /** Each goes to every phase whose runbook takes it. */
   params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
   reason: z.string().trim().min(1, 'a reason is required').max(2000),
+  /** Start although a phase's runbook is not ready (docs/readiness.md); recorded. */
+  readinessOverride: ReadinessOverride.optional(),
 });
 
 const CampaignId = z.string().min(1).describe('the campaign id (`campaign-<name>-<8 hex>`)');
@@ -73,14 +74,10 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: Pick<ApiDeps,
   const { db, temporal, signer } = deps;
 
   app.post('/api/campaigns', auditedRoute('start a campaign (operator): its phases run in order; real phases (failover, failback) only from registered runbooks, their services locked', StartCampaignBody, { status: 201, schema: StartCampaignAnswer }, undefined, [403, 409]), async (req, reply) => {
-    const requestId = randomUUID();
-    let identity: Identity | undefined;
-    let request: Json | undefined;
+    const attempt = newStartAttempt();
+    const { requestId } = attempt;
     try {
-      identity = await authenticate(db, req);
-      authorize(identity, 'start');
-      const body = parseBody(StartCampaignBody, req.body);
-      request = recordedBody({ file: body.file, runbooks: Object.keys(body.runbooks), params: body.params, reason: body.reason });
+      const { identity, body } = await openStart(db, req, attempt, StartCampaignBody, (b) => ({ file: b.file, runbooks: Object.keys(b.runbooks), params: b.params, reason: b.reason, ...overrideOf(b) }));
       const inventory = await appliedInventoryTargets(db);
       const given = new Map(Object.entries(body.runbooks));
       // Each runbook off the event loop, as a run's (src/api/runbook-parse-pool.ts).
@@ -95,18 +92,18 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: Pick<ApiDeps,
       if (!campaign) throw new ApiError(400, 'campaign_invalid', diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic).join('\n'), 'campaign');
       const { input, errors } = campaignInput(campaign, { params: body.params, initiator: identity.name, reason: body.reason, taskQueue: deps.taskQueue, checkSecretRef: configuredSecretRefCheck() });
       if (!input) throw new ApiError(400, 'invalid_body', errors.map((e) => `params: ${e}`).join('; '), 'params');
+      // Each phase's runbook: one whose pre-checks last failed holds the campaign back unless overridden (docs/readiness.md).
+      await gateOnReadiness(db, campaign.phases.map((p) => p.plan.runbook.name), body.readinessOverride, { actor: identity.name, requestId });
       // Real phases (failover, failback) are admitted as a real run: registered runbooks, services locked for the campaign.
       const admitted = await admitCampaign({ db, temporal }, { name: campaign.name, phases: campaign.phases, actor: identity.name });
-      const actor = identity;
       // Recorded inside the start: if the trail cannot take it, nothing starts and the locks are released.
       const handle = await admitted.start(async (campaignId) => {
-        await mustRecord(recordHumanAction(db, { requestId, outcome: 'requested', action: 'start', actor: actor.name, roles: actor.roles, runKnown: false, request: { ...(request as Record<string, Json>), campaign: campaign.name, campaignHash: input.campaignHash }, details: viaOf(actor) }));
+        await mustRecord(recordHumanAction(db, { requestId, outcome: 'requested', action: 'start', actor: identity.name, roles: identity.roles, runKnown: false, request: { ...(attempt.request as Record<string, Json>), campaign: campaign.name, campaignHash: input.campaignHash }, details: viaOf(identity) }));
         return startCampaign(temporal, input, { signer, requestId, campaignId });
       });
       return reply.code(201).send({ ok: true, campaignId: handle.workflowId, campaignHash: input.campaignHash, phases: input.phases.map((p) => p.id), requestId });
     } catch (err) {
-      const refusal = err instanceof RunAlreadyActiveError ? new ApiError(409, 'run_already_active', err.message) : err;
-      return answerRefusal(db, req, reply, refusal, { requestId, action: 'start', identity, runKnown: false, request });
+      return refuseStart(db, req, reply, attempt, err);
     }
   });
 

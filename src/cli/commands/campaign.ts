@@ -14,7 +14,7 @@ import { formatDiagnostic } from '../../runbook/diagnostics';
 import { configuredSecretRefCheck } from '../../config/secret-scope';
 import { ApiClient, withApiOptions, type ApiClientOptions } from '../api-client';
 import { CliError, EXIT, exitCodeOfRun, type ExitCode } from '../exit-codes';
-import { collectParam } from '../options';
+import { collectParam, OVERRIDE_READINESS_HELP, readinessOverrideOption } from '../options';
 import type { CommandResult } from '../run-command';
 import { renderCampaign } from '../render-campaign';
 import { campaignEnded, startCampaignViaApi } from '../api-campaigns';
@@ -62,11 +62,13 @@ export function campaignCommand(run: Run): Command {
         .argument('<file>', 'campaign YAML file')
         .option('-p, --param <name=value>', 'a parameter for every phase whose runbook takes it (repeatable)', collectParam)
         .option('-r, --reason <text>', 'why this campaign runs (kept in the audit trail)')
+        .option('--override-readiness <reason>', OVERRIDE_READINESS_HELP)
         .option('--wait', 'wait for the campaign to end')
         .option('--json', 'print the campaign (and its result) as JSON'),
-    ).action((file: string, opts: ApiClientOptions & { param?: Record<string, string>; reason?: string; wait?: boolean; json?: boolean }) =>
+    ).action((file: string, opts: ApiClientOptions & { param?: Record<string, string>; reason?: string; overrideReadiness?: string; wait?: boolean; json?: boolean }) =>
       run(async () => {
         if (!opts.reason?.trim()) throw new CliError('--reason is required: every campaign says why it happens', EXIT.usage);
+        const override = readinessOverrideOption(opts.overrideReadiness);
         // Checked here first, so a broken campaign, runbook or param is named before anything is sent.
         const { campaign, diagnostics } = await load(file, undefined);
         for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
@@ -74,7 +76,7 @@ export function campaignCommand(run: Run): Command {
         const { errors } = campaignInput(campaign, { params: opts.param ?? {}, initiator: '-', reason: opts.reason, taskQueue: '-', checkSecretRef: configuredSecretRefCheck() });
         if (errors.length) throw new CliError(errors.map((e) => `--param: ${e}`).join('\n'), EXIT.usage);
         const api = new ApiClient(opts);
-        const started = await startCampaignViaApi(api, { file, campaign, params: opts.param ?? {}, reason: opts.reason });
+        const started = await startCampaignViaApi(api, { file, campaign, params: opts.param ?? {}, reason: opts.reason, ...override });
         if (!opts.wait) {
           process.stdout.write(opts.json ? `${JSON.stringify(started)}\n` : `started ${started.campaignId} (${started.phases.join(' → ')})\n`);
           return EXIT.ok;

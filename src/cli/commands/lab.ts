@@ -1,5 +1,5 @@
 /**
- * `drillbook lab up|down|status|reset|load|kill-primary`: the DR lab on loopback (lab/), by the same functions
+ * `drillbook lab up|down|status|reset|load|kill-primary|stop-replication|resume-replication`: the DR lab on loopback (lab/), by the same functions
  * the lab's tests and the demo use. Where it lives and its ports come from DRILLBOOK_LAB_DIR and
  * DRILLBOOK_LAB_PORT_BASE (defaults /tmp/drillbook-lab and 25432).
  */
@@ -13,7 +13,7 @@ import {
   type LabConfig,
 } from '../../../lab/config';
 import { labReset } from '../../../lab/failback';
-import { killPrimary } from '../../../lab/faults';
+import { killPrimary, resumeReplication, stopReplication } from '../../../lab/faults';
 import { labDown, labStatus, labUp, type LabStatus } from '../../../lab/lab';
 import { startLoad, type LoadReport } from '../../../lab/load-generator';
 import { parseDuration } from '../../plan/duration';
@@ -148,6 +148,29 @@ export function labCommand(run: Runner): Command {
         return EXIT.ok;
       }),
     );
+
+  for (const verb of ['stop-replication', 'resume-replication'] as const) {
+    lab
+      .command(verb)
+      .description(
+        verb === 'stop-replication'
+          ? "stop a standby's replication (its WAL receiver; it stays up and falls behind), e.g. to see readiness turn red; recorded in the lab's fault log"
+          : 'resume the replication stop-replication stopped, and wait until the standby streams again',
+      )
+      .option('--site <site>', verb === 'stop-replication' ? 'site-a or site-b (default: the one standby)' : 'site-a or site-b (default: the last one stopped)')
+      .option('--json', 'print the record as JSON')
+      .action((opts: { site?: string; json?: boolean }) =>
+        run(async () => {
+          if (opts.site !== undefined && opts.site !== 'site-a' && opts.site !== 'site-b') {
+            throw new CliError(`--site: expected site-a or site-b, got "${opts.site}"`, EXIT.usage);
+          }
+          const act = verb === 'stop-replication' ? stopReplication : resumeReplication;
+          const record = await act(labConfig(), { site: opts.site as 'site-a' | 'site-b' | undefined });
+          printResult(opts, record, `${record.site}: replication ${verb === 'stop-replication' ? 'stopped' : 'streaming again'} after ${record.tookMs} ms`);
+          return EXIT.ok;
+        }),
+      );
+  }
 
   lab
     .command('load')

@@ -6,13 +6,14 @@ import { ApiClient, withApiOptions, type ApiClientOptions } from '../api-client'
 import { followRunViaApi, startRunViaApi, terminalView } from '../api-runs';
 import { CliError, EXIT, exitCodeOfRun } from '../exit-codes';
 import { loadPlanForRun } from '../load-plan';
-import { collectParam, parseMode } from '../options';
+import { collectParam, OVERRIDE_READINESS_HELP, parseMode, readinessOverrideOption } from '../options';
 import type { CommandResult } from '../run-command';
 
 interface RunOptions extends ApiClientOptions {
   mode: Mode;
   param?: Record<string, string>;
   reason?: string;
+  overrideReadiness?: string;
   initiator?: string;
   watch?: boolean;
   wait?: boolean;
@@ -36,6 +37,7 @@ export function runCommand(run: (fn: () => Promise<CommandResult>) => Promise<vo
       .requiredOption('-m, --mode <mode>', 'drill, failover or failback', parseMode)
       .option('-p, --param <name=value>', 'a parameter (repeatable); secrets as references (env:NAME, file:/path)', collectParam)
       .option('-r, --reason <text>', 'why this run happens (kept in the audit trail)')
+      .option('--override-readiness <reason>', OVERRIDE_READINESS_HELP)
       .option('-w, --watch', 'show live progress until the run ends')
       .option('--wait', 'wait for the run to end (without live output)')
       .option('--json', 'print the run (and its result) as JSON')
@@ -47,6 +49,7 @@ export function runCommand(run: (fn: () => Promise<CommandResult>) => Promise<vo
         throw new CliError('--initiator is no longer accepted: a run\'s initiator is the user of the API token (DRILLBOOK_TOKEN or --token)', EXIT.usage);
       }
       if (!opts.reason?.trim()) throw new CliError('--reason is required: every run says why it happens', EXIT.usage);
+      const override = readinessOverrideOption(opts.overrideReadiness);
       // Checked here first, so a broken runbook or param is named at file:line:col before anything is sent.
       const { params } = loadPlanForRun(file, opts.mode, opts.param ?? {});
       const api = new ApiClient(opts);
@@ -56,6 +59,7 @@ export function runCommand(run: (fn: () => Promise<CommandResult>) => Promise<vo
         mode: opts.mode,
         params,
         reason: opts.reason,
+        ...override,
       });
       if (!opts.json) process.stdout.write(`started ${started.runId} (plan ${started.planHash.slice(0, 12)})\n`);
       if (!opts.watch && !opts.wait) {

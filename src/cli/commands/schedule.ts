@@ -2,9 +2,11 @@ import os from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import { ScheduleNotFoundError } from '@temporalio/client';
 import { describeBlackout } from '../../plan/blackout';
+import { formatDuration } from '../../plan/duration';
 import { deleteSchedule, listSchedules, nextActionTimes, recordSchedulePin, showSchedule, upsertSchedule } from '../../schedules/manage';
 import { programmeTaskQueue, startProgrammeWorker } from '../../temporal/programme-worker';
 import { coverageSchedule, drillSchedules } from '../../schedules/spec';
+import { syncReadinessSchedules } from '../../schedules/readiness-schedules';
 import { resolveTemporalAddress } from '../../temporal/embedded';
 import { CliError, EXIT } from '../exit-codes';
 import type { CliContext } from '../context';
@@ -36,10 +38,11 @@ export function scheduleCommand(ctx: CliContext, run: Run): Command {
   const cmd = new Command('schedule').description('drill schedules (Temporal Schedules, one per scheduled runbook of a service, or per campaign)');
   cmd
     .command('create')
-    .description("create or update every schedule the inventory defines, pinning each runbook's plan (and the coverage check's); with --campaign, that campaign's schedule only")
+    .description("create or update every schedule the inventory defines, pinning each runbook's plan (and the coverage check's, and each service's readiness schedule); with --campaign, that campaign's schedule only")
     .argument('<inventory>', 'inventory YAML file (with --campaign: its time zone, blackout windows and targets)')
     .option('--service <name>', 'only this service')
     .option('--no-coverage', 'leave the daily coverage-check schedule alone')
+    .option('--no-readiness', "leave the services' readiness schedules alone (default: each service's is created or updated, those of services no longer listed deleted)")
     .option('--campaign <file>', "schedule this campaign (docs/campaigns.md): its phases pinned, started by `scheduledCampaign`")
     .option('--months <list>', 'with --campaign: months it runs in, e.g. JANUARY,JULY')
     .option('--day <n>', 'with --campaign: day of the month (1-28)')
@@ -52,7 +55,7 @@ export function scheduleCommand(ctx: CliContext, run: Run): Command {
     .option('-r, --reason <text>', 'with --campaign: why it runs (each campaign\'s reason)')
     .option('--actor <name>', 'who creates them (default: the OS user)')
     .option('--json', 'print the schedules created or updated as JSON')
-    .action((file: string, opts: Omit<CampaignScheduleFlags, 'campaign'> & { campaign?: string; service?: string; coverage: boolean }) =>
+    .action((file: string, opts: Omit<CampaignScheduleFlags, 'campaign'> & { campaign?: string; service?: string; coverage: boolean; readiness: boolean }) =>
       run(async () => {
         if (opts.campaign !== undefined) {
           await createCampaignSchedule(ctx, file, { ...opts, campaign: opts.campaign });
@@ -65,10 +68,11 @@ export function scheduleCommand(ctx: CliContext, run: Run): Command {
         const defs = drillSchedules(inventory, { taskQueue: queue, programmeTaskQueue: programmeTaskQueue(queue), now: new Date(), signer }).filter(
           (d) => !opts.service || d.service === opts.service,
         );
-        if (opts.service && !defs.length) throw new CliError(`no scheduled runbook for service "${opts.service}" in ${file}`, EXIT.notFound);
+        const listed = !opts.service || inventory.services.some((s) => s.name === opts.service);
+        if (opts.service && !defs.length && !(opts.readiness && listed)) throw new CliError(`no scheduled runbook for service "${opts.service}" in ${file}`, EXIT.notFound);
         const client = await ctx.temporal();
         const db = await ctx.db();
-        const done: { scheduleId: string; action: string; runbook?: string; version?: string; planHash?: string; blackouts?: string[] }[] = [];
+        const done: { scheduleId: string; action: string; runbook?: string; version?: string; planHash?: string; blackouts?: string[]; everyMs?: number }[] = [];
         for (const def of defs) {
           const what = await upsertSchedule(client, def.options);
           await recordSchedulePin(db, def, opts.actor ?? os.userInfo().username);
@@ -87,6 +91,12 @@ export function scheduleCommand(ctx: CliContext, run: Run): Command {
           const what = await upsertSchedule(client, coverageSchedule(inventory, { programmeTaskQueue: programmeTaskQueue(queue) }));
           done.push({ scheduleId: 'drillbook-coverage', action: what });
           if (!opts.json) process.stdout.write(`${what} drillbook-coverage (daily coverage check)\n`);
+        }
+        if (opts.readiness) {
+          for (const change of await syncReadinessSchedules(client, inventory, { programmeTaskQueue: programmeTaskQueue(queue), only: opts.service })) {
+            done.push({ scheduleId: change.scheduleId, action: change.action, ...(change.everyMs !== undefined ? { everyMs: change.everyMs } : {}) });
+            if (!opts.json) process.stdout.write(`${change.action} ${change.scheduleId}${change.everyMs !== undefined ? ` (readiness every ${formatDuration(change.everyMs)})` : ' (service no longer listed)'}\n`);
+          }
         }
         if (opts.json) printJson(done);
         return EXIT.ok;

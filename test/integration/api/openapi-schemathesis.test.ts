@@ -133,6 +133,11 @@ test('the document needs a token like every read, and is valid OpenAPI 3.0 namin
     }
   }
   expect(Object.keys(doc.paths['/api/runs'].post.responses).sort()).toEqual(['201', '400', '401', '403', '409', '413', '415', '422', '429', '500', '503']);
+  // Readiness (docs/readiness.md): every reader may read it; evaluating now is an audited act; the start's 409 includes a runbook that is not ready.
+  expect(Object.keys(doc.paths['/api/readiness'].get.responses).sort()).toEqual(['200', '401', '403', '429', '500']);
+  expect(doc.paths['/api/readiness'].get.responses['200'].content['application/json'].schema.properties.runbooks.items.properties.state.enum).toEqual(['ready', 'not-ready', 'unknown']);
+  expect(Object.keys(doc.paths['/api/readiness/check'].post.responses).sort()).toEqual(['200', '400', '401', '403', '404', '413', '415', '429', '500', '503']);
+  expect(doc.paths['/api/runs'].post.requestBody.content['application/json'].schema.properties.readinessOverride.properties.reason).toBeDefined();
 });
 
 test('Schemathesis against /api/openapi.json: no 5xx, every answer as the document says', async () => {

@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { adapterRegistry } from '../../../activities/adapters/index';
 import { formatProgrammeDiagnostic, loadInventoryFile, loadInventoryText } from '../../../src/inventory/load';
+import { readinessEveryMs } from '../../../src/inventory/schema';
 import { inventoryDir, inventoryText, SVC_SERVICE, svcRunbook } from '../../support/inventory';
 
 const root = path.join(__dirname, '..', '..', '..');
@@ -93,4 +94,27 @@ test('a schedule on a runbook listed for a real failover is an error at its sche
   expect(result.inventory).toBeUndefined();
   expect(result.diagnostics.map((d) => [d.code, d.line, d.col])).toEqual([['inventory.schedule_real_run', 13, 19]]);
   expect(result.diagnostics[0].message).toContain('only drills are scheduled');
+});
+
+test('readiness.every: 15 minutes by default, a service\'s own otherwise, not part of the entry\'s hash; a bad one is an error at the field', () => {
+  const withEvery = (every: string) => goodService.replace('    runbooks:\n', `    readiness: { every: ${every} }\n    runbooks:\n`);
+  const plain = loadInventoryText(inventory(goodService), path.join(dir, 'inv.yaml'), adapterRegistry).inventory!.services[0];
+  const own = loadInventoryText(inventory(withEvery('2s')), path.join(dir, 'inv.yaml'), adapterRegistry).inventory!.services[0];
+  expect(readinessEveryMs(plain)).toBe(15 * 60_000);
+  expect(readinessEveryMs(own)).toBe(2_000);
+  // How often readiness is looked at is no "significant change" for coverage.
+  expect(own.entryHash).toBe(plain.entryHash);
+
+  const file = path.join(dir, 'bad-readiness.yaml');
+  for (const [every, message] of [
+    ['500ms', 'readiness.every must be at least 1s'],
+    ['15', 'duration 15 has no unit'],
+    ['soon', 'invalid duration "soon"'],
+  ]) {
+    const result = loadInventoryText(inventory(withEvery(every)), file, adapterRegistry);
+    expect(result.inventory).toBeUndefined();
+    expect(result.diagnostics.map(formatProgrammeDiagnostic)).toEqual([expect.stringMatching(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:10:\\d+: error: .*${message}`))]);
+  }
+  const typo = loadInventoryText(inventory(goodService.replace('    runbooks:\n', '    readiness: { evry: 1m }\n    runbooks:\n')), file, adapterRegistry);
+  expect(typo.diagnostics.map(formatProgrammeDiagnostic)).toContain(`${file}:10:18: error: unknown key "evry"; did you mean "every"?`);
 });

@@ -47,6 +47,8 @@ export const TABLE_ACCESS: Readonly<Record<string, TableAccess>> = {
   api_start_keys: mutable('INSERT', 'UPDATE'),
   // The console's sign-in sessions: ended (sign-out, expiry), never deleted by the app (issue 16).
   console_sessions: mutable('INSERT', 'UPDATE'),
+  // The notification dispatcher's outbox: claimed, retried, ended; never deleted (issue 17).
+  notification_deliveries: mutable('INSERT', 'UPDATE'),
 };
 
 /** Kysely's own bookkeeping: the app reads it (is the schema current?), only migrations write it. */

@@ -3,3 +3,4 @@ export { runDrill } from './run-drill/run-drill';
 export { scheduledDrill } from './scheduled-drill';
 export { coverageCheck } from './coverage';
 export { runCampaign } from './campaign/campaign';
+export { notificationDispatcher } from './notification-dispatcher';

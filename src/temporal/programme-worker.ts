@@ -1,11 +1,16 @@
 /**
  * The programme worker: the coverage workflow and the programme activities (coverage report,
- * notices, threshold watcher) on their own task queue, beside the drillbook worker. Wiring only.
+ * notices, threshold watcher, the notification dispatcher) on their own task queue, beside the
+ * drillbook worker; and, when asked, the start of the one notification dispatcher of that queue.
+ * Wiring only.
  */
 import os from 'node:os';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
 import { createProgrammeActivities } from '../../activities/coverage-activities';
+import { createNotificationActivities } from '../../activities/notification-activities';
+import type { notificationDispatcher } from '../../workflows/notification-dispatcher';
 import type { Database } from '../audit/database';
 import type { TemporalConnectionSecurity } from '../config/temporal-connection';
 import { installRuntime, workflowBundle, type RunningWorkers } from './worker';
@@ -15,6 +20,11 @@ export function programmeTaskQueue(runQueue: string): string {
   return `${runQueue}-programme`;
 }
 
+/** The fixed workflow id of a programme queue's notification dispatcher: one per queue. */
+export function notificationDispatcherId(programmeQueue: string): string {
+  return `drillbook-notifications-${programmeQueue}`;
+}
+
 export async function startProgrammeWorker(opts: {
   address: string;
   namespace: string;
@@ -22,6 +32,8 @@ export async function startProgrammeWorker(opts: {
   db: Kysely<Database>;
   identity?: string;
   security?: TemporalConnectionSecurity;
+  /** Start this queue's notification dispatcher unless it runs already (docs/notifications.md). */
+  notifications?: { pollMs?: number };
 }): Promise<RunningWorkers> {
   installRuntime();
   const connection = await NativeConnection.connect({ address: opts.address, ...opts.security });
@@ -31,12 +43,21 @@ export async function startProgrammeWorker(opts: {
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     identity,
-    activities: createProgrammeActivities({ db: opts.db, identity }),
+    activities: { ...createProgrammeActivities({ db: opts.db, identity }), ...createNotificationActivities({ db: opts.db, identity }) },
     workflowBundle: await workflowBundle(),
     // The threshold watcher notices cancellation within one poll.
     shutdownGraceTime: '10s',
   });
   const done = worker.run().then(() => connection.close());
+  if (opts.notifications) {
+    try {
+      await startNotificationDispatcher(opts, opts.notifications.pollMs);
+    } catch (err) {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done.catch(() => undefined);
+      throw err;
+    }
+  }
   return {
     done,
     async shutdown() {
@@ -44,4 +65,22 @@ export async function startProgrammeWorker(opts: {
       await done;
     },
   };
+}
+
+/** Starts the queue's dispatcher; one already running is left as it is (it resumes from its cursor). */
+async function startNotificationDispatcher(
+  opts: { address: string; namespace: string; taskQueue: string; security?: TemporalConnectionSecurity },
+  pollMs: number | undefined,
+): Promise<void> {
+  const connection = await Connection.connect({ address: opts.address, ...opts.security });
+  try {
+    await new Client({ connection, namespace: opts.namespace }).workflow.start<typeof notificationDispatcher>('notificationDispatcher', {
+      workflowId: notificationDispatcherId(opts.taskQueue),
+      taskQueue: opts.taskQueue,
+      args: [{ programmeTaskQueue: opts.taskQueue, ...(pollMs !== undefined ? { pollMs } : {}) }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+  } finally {
+    await connection.close();
+  }
 }

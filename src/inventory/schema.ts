@@ -32,7 +32,11 @@ const WebhookUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or h
 /** Message bodies a webhook takes (docs/notifications.md): drillbook's JSON, Slack's, Teams'. */
 export const NOTIFY_FORMATS = ['json', 'slack', 'teams'] as const;
 export type NotifyFormat = (typeof NOTIFY_FORMATS)[number];
-const NotifyFormatSchema = z.enum(NOTIFY_FORMATS, { error: `a message format: ${NOTIFY_FORMATS.join(', ')}` });
+/** A message format; its error names the field (`field`), as the setting is easy to misplace. */
+const notifyFormatSchema = (field: string) =>
+  z.custom<NotifyFormat>((v) => typeof v === 'string' && (NOTIFY_FORMATS as readonly string[]).includes(v), {
+    error: (iss) => `${field}: ${JSON.stringify(iss.input)} is not a message format; use one of ${NOTIFY_FORMATS.join(', ')}`,
+  });
 
 /** An IANA time zone the runtime knows (Asia/Seoul, UTC, Europe/Berlin). */
 export const TimeZoneSchema = z.string().refine(isKnownTimeZone, { error: 'unknown time zone; use an IANA name such as Asia/Seoul or UTC' });
@@ -81,7 +85,7 @@ export const ServiceSchema = z.strictObject({
   name: Name,
   owner: Text.meta({ description: 'Who answers for the service (a team or person, e.g. an e-mail).' }),
   notify: WebhookUrl.optional().meta({ description: "The owner's webhook; default: notifications.webhook." }),
-  notifyFormat: NotifyFormatSchema.optional().meta({ description: "The body `notify` takes (json, slack, teams); default: notifications.format." }),
+  notifyFormat: notifyFormatSchema('notifyFormat').optional().meta({ description: "The body `notify` takes (json, slack, teams); default: notifications.format." }),
   criticality: z.enum(CRITICALITIES),
   sites: z.array(Name).min(1),
   objectives: z.strictObject({ rto: DurationSchema, rpo: DurationSchema }),
@@ -126,7 +130,7 @@ export const InventorySchema = z.strictObject({
     .strictObject({
       webhook: WebhookUrl.optional(),
       dueWithin: DurationSchema.default(14 * 86_400_000).meta({ description: 'Notify when a due drill is this close to its deadline.' }),
-      format: NotifyFormatSchema.optional().meta({ description: 'The body `webhook` takes (json, slack, teams); default json.' }),
+      format: notifyFormatSchema('notifications.format').optional().meta({ description: 'The body `webhook` takes (json, slack, teams); default json.' }),
       link: WebhookUrl.optional().meta({ description: "The console's public address (https://drillbook.bank.example): notices link a run's page." }),
       retry: z
         .strictObject({

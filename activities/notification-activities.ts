@@ -56,6 +56,7 @@ export interface DispatchInput {
 }
 
 const DELIVERIES_PER_POLL = 20;
+const EVENTS_PER_PAGE = 500;
 
 export function createNotificationActivities(deps: NotificationActivityDeps) {
   const { db } = deps;
@@ -68,7 +69,8 @@ export function createNotificationActivities(deps: NotificationActivityDeps) {
   /** Threshold alerts of every live run; a scheduled run's watcher keeps its own share and overrun alerts. */
   async function raiseThresholdAlerts(dir: NotificationDirectory, raised: Set<string>): Promise<void> {
     const now = Date.now();
-    for (const run of await liveRuns(db)) {
+    const watched = (run: { runbook: string; services: string[]; objectiveRtoMs?: number }) => (budgetOf(run, dir) === undefined ? undefined : Object.keys(expectedDurations(run, dir)));
+    for (const run of await liveRuns(db, watched)) {
       for (const { alert, service, owner } of runAlerts(run, dir, now)) {
         if (raised.has(alert.key)) continue;
         await appendAuditEvents(db, [alertEvent(alert, { runId: run.runId, service, owner }, deps.identity, false)]);
@@ -77,17 +79,28 @@ export function createNotificationActivities(deps: NotificationActivityDeps) {
     }
   }
 
-  /** New notifying events after the cursor, as deliveries (each (event, target) once). */
+  /** New notifying events after the cursor, as deliveries (each (event, target) once), a page at a time. */
   async function enqueueNew(dir: NotificationDirectory, afterId: string, seen: Map<string, string>): Promise<void> {
-    const events = await db
-      .selectFrom('audit_events')
-      .select(['id', 'key', 'type', 'run_id', 'step_id', 'at', 'data'])
-      .where('id', '>', afterId)
-      .where('type', '=', sql<string>`any(${NOTIFYING_EVENT_TYPES}::text[])`)
-      .orderBy('id')
-      .limit(1000)
-      .execute();
-    const fresh = events.filter((e) => !seen.has(e.key));
+    for (let from = afterId; ; ) {
+      const page = await db
+        .selectFrom('audit_events')
+        .select(['id', 'key', 'type', 'run_id', 'step_id', 'at', 'data'])
+        .where('id', '>', from)
+        .where('type', '=', sql<string>`any(${NOTIFYING_EVENT_TYPES}::text[])`)
+        .orderBy('id')
+        .limit(EVENTS_PER_PAGE)
+        .execute();
+      await enqueuePage(dir, page.filter((e) => !seen.has(e.key)), seen);
+      if (page.length < EVENTS_PER_PAGE) return;
+      from = String(page[page.length - 1].id);
+    }
+  }
+
+  async function enqueuePage(
+    dir: NotificationDirectory,
+    fresh: { id: string; key: string; type: string; run_id: string | null; step_id: string | null; at: Date | string; data: Json }[],
+    seen: Map<string, string>,
+  ): Promise<void> {
     if (!fresh.length) return;
     const runIds = [...new Set(fresh.map((e) => e.run_id).filter((id): id is string => !!id))];
     const runs = new Map<string, RunFacts>();
@@ -166,13 +179,27 @@ export function createNotificationActivities(deps: NotificationActivityDeps) {
 
 export type NotificationActivities = ReturnType<typeof createNotificationActivities>;
 
+/** The run's RTO budget: the inventory's target of its services (the strictest), else the runbook's objective. */
+function budgetOf(run: { services: string[]; objectiveRtoMs?: number }, dir: NotificationDirectory): number | undefined {
+  const listed = run.services.filter((s) => dir.services.has(s));
+  return listed.length ? Math.min(...listed.map((s) => dir.services.get(s)!.rtoMs)) : run.objectiveRtoMs;
+}
+
+/** The service an alert is told about: the run's first one in the inventory, else its first. */
+function serviceOf(run: { runbook: string; services: string[] }, dir: NotificationDirectory): string {
+  return run.services.find((s) => dir.services.has(s)) ?? run.services[0] ?? run.runbook;
+}
+
+/** The inventory's expected step durations for this run's runbook (step overrun alerts). */
+function expectedDurations(run: { runbook: string; services: string[] }, dir: NotificationDirectory): Record<string, number> {
+  return dir.services.get(serviceOf(run, dir))?.runbooks.find((b) => b.name === run.runbook)?.expectedDurations ?? {};
+}
+
 /** The alerts a live run is due now, each with the service it is told about and its owner. */
 function runAlerts(run: LiveRun, dir: NotificationDirectory, nowMs: number): { alert: ThresholdAlert; service: string; owner: string }[] {
-  const listed = run.services.filter((s) => dir.services.has(s));
-  // The inventory's target is the one source of truth; the runbook's own objective otherwise.
-  const budgetMs = listed.length ? Math.min(...listed.map((s) => dir.services.get(s)!.rtoMs)) : run.objectiveRtoMs;
+  const budgetMs = budgetOf(run, dir);
   if (budgetMs === undefined) return [];
-  const service = listed[0] ?? run.services[0] ?? run.runbook;
+  const service = serviceOf(run, dir);
   const entry = dir.services.get(service);
   const owner = entry?.owner ?? '(not in the inventory)';
   const alerts: ThresholdAlert[] = [];
@@ -180,13 +207,7 @@ function runAlerts(run: LiveRun, dir: NotificationDirectory, nowMs: number): { a
   if (breach) alerts.push(breach);
   // A scheduled run's watcher (scheduledDrill) raises and posts these two itself.
   if (!run.scheduled) {
-    const thresholds = {
-      rtoBudgetMs: budgetMs,
-      rtoShare: entry?.rtoShare ?? dir.settings.rtoShare,
-      expectedDurationsMs: entry?.runbooks.find((b) => b.name === run.runbook)?.expectedDurations ?? {},
-      owner,
-      pollMs: 0,
-    };
+    const thresholds = { rtoBudgetMs: budgetMs, rtoShare: entry?.rtoShare ?? dir.settings.rtoShare, expectedDurationsMs: expectedDurations(run, dir), owner, pollMs: 0 };
     alerts.push(...dueAlerts({ runId: run.runId, startedAtMs: run.startedAtMs, runningSteps: runningSteps(run.stepEvents) }, thresholds, nowMs, service));
   }
   return alerts.map((alert) => ({ alert, service, owner }));

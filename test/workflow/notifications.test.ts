@@ -54,7 +54,7 @@ name: ${service}-dr
 version: "1"
 owners: [team]
 services: [${service}]
-objectives: { rto: ${service === 'svc-json' ? '1s' : '10m'} }
+objectives: { rto: ${service === 'svc-json' || service === 'svc-unlisted' ? '1s' : '10m'} }
 modes: [drill]
 params:
   base: { type: string, required: true }
@@ -209,6 +209,26 @@ test('every kind reaches the owner: waiting (manual, approval), guard tripped, p
   const records = await deliveryEvents({ runId });
   expect(records.every((r) => r.type === 'notification.delivered' && r.chain_id === 'notifications')).toBe(true);
   expect(records[0].data).toMatchObject({ target: 'service:svc-json', origin: base, format: 'json', status: 'delivered', attempts: 1, httpStatus: 200 });
+});
+
+test("a run of a service the inventory does not list is measured against its runbook's RTO: its alerts are raised (and go nowhere)", async () => {
+  const handle = await startRunbook(
+    wf,
+    runbook('svc-unlisted', `
+  - { id: begin, title: begin, kind: action, action: { adapter: noop, input: {} }, marks: [rto.start] }
+  - { id: hold, title: hold, kind: manual, needs: [begin], instructions: wait }
+  - { id: finish, title: finish, kind: action, needs: [hold], action: { adapter: noop, input: {} }, marks: [rto.end] }
+`),
+    { params: { base: wf.api.base } },
+  );
+  const alerts = () => wf.db.selectFrom('audit_events').select(['key', 'chain_id', 'data']).where('run_id', '=', handle.workflowId).where('type', '=', 'alert.raised').execute();
+  await waitFor(async () => (await alerts()).length === 2, 20_000);
+  expect((await alerts()).map((a) => a.key).sort()).toEqual([`${handle.workflowId}/-/alert/rto-breach`, `${handle.workflowId}/-/alert/rto-share`]);
+  expect((await alerts())[0]).toMatchObject({ chain_id: `alerts:${handle.workflowId}`, data: { service: 'svc-unlisted', limitMs: expect.any(Number), delivered: false } });
+  await sendSigned(handle, 'confirm', { stepId: 'hold', actor: 'bob', evidence: {} });
+  await handle.result();
+  expect(received.filter((r) => r.body.runId === handle.workflowId)).toEqual([]);
+  expect(await deliveryEvents({ runId: handle.workflowId })).toEqual([]);
 });
 
 test('a readiness check turning red is notified; turning green is not', async () => {

@@ -157,7 +157,7 @@ export function scheduleCommand(ctx: CliContext, run: Run): Command {
     );
   cmd
     .command('worker')
-    .description('run the programme worker (coverage check, notices, threshold alerts) until Ctrl-C')
+    .description('run the programme worker (coverage check, notices, threshold alerts, notifications) until Ctrl-C')
     .action(() =>
       run(async () => {
         let address: string;

@@ -2,7 +2,7 @@
  * The dispatcher's outbox (`notification_deliveries`, migrations/2026_12_05_140000_…): a row per
  * notifying event and target, enqueued once (unique on both), leased while a dispatcher posts it,
  * retried with exponential backoff, ended as `delivered` or `failed` — together with the audit event
- * that records the outcome (chain `notifications`), in one transaction.
+ * that records the outcome (chain `notifications:<run id>`, or `notifications`), in one transaction.
  */
 import { sql, type ColumnType, type Generated, type Kysely, type Selectable } from 'kysely';
 import { appendAuditEvents } from '../audit/append-events';
@@ -11,7 +11,13 @@ import type { Int8 } from '../audit/tables/column-types';
 import type { Json } from '../plan/types';
 import type { Notice } from './kinds';
 
+/** The chain of notices about no run (readiness); a run's notices go to `notifications:<run id>`. */
 export const NOTIFICATIONS_CHAIN = 'notifications';
+
+/** A chain per run, as its alerts have (`alerts:<run id>`): the run's own chain ends with its outcome. */
+export function notificationsChain(runId: string | null): string {
+  return runId ? `${NOTIFICATIONS_CHAIN}:${runId}` : NOTIFICATIONS_CHAIN;
+}
 
 export interface NotificationDeliveriesTable {
   id: Generated<Int8>;
@@ -126,7 +132,7 @@ export async function endDelivery(
     [
       {
         key: `${NOTIFICATIONS_CHAIN}/${row.target}/${row.event_key}`,
-        chainId: NOTIFICATIONS_CHAIN,
+        chainId: notificationsChain(notice.runId),
         runId: notice.runId,
         type: end.status === 'delivered' ? 'notification.delivered' : 'notification.failed',
         stepId: notice.step,

@@ -13,6 +13,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { adapterRegistry } from '../../activities/adapters/index';
 import { appendAuditEvents } from '../../src/audit/append-events';
+import { verifyAuditChain } from '../../src/audit/verify-chain';
+import { verifyRunProjections } from '../../src/audit/verify-runs';
 import { applyInventory } from '../../src/inventory/apply';
 import { loadInventoryText } from '../../src/inventory/load';
 import { getProgress } from '../../src/plan/run-messages';
@@ -202,12 +204,12 @@ test('every kind reaches the owner: waiting (manual, approval), guard tripped, p
   await waitFor(async () => kinds().includes('ended'), 20_000);
   expect(noticesOf(runId).find((n) => n.kind === 'ended')).toMatchObject({ details: { state: 'completed', verdict: 'fail' } });
 
-  // Each notice once, each recorded once as delivered, in the chain of notifications.
+  // Each notice once, each recorded once as delivered, in the run's chain of notifications.
   const posted = noticesOf(runId).map((n) => n.event.key);
   expect(new Set(posted).size).toBe(posted.length);
   await waitFor(async () => (await deliveryEvents({ runId })).length === posted.length);
   const records = await deliveryEvents({ runId });
-  expect(records.every((r) => r.type === 'notification.delivered' && r.chain_id === 'notifications')).toBe(true);
+  expect(records.every((r) => r.type === 'notification.delivered' && r.chain_id === `notifications:${runId}`)).toBe(true);
   expect(records[0].data).toMatchObject({ target: 'service:svc-json', origin: base, format: 'json', status: 'delivered', attempts: 1, httpStatus: 200 });
 });
 
@@ -249,6 +251,8 @@ test('a readiness check turning red is notified; turning green is not', async ()
   expect(red).toHaveLength(1);
   expect(red[0].body).toMatchObject({ kind: 'readiness-red', service: 'svc-json', runbook: 'svc-json-dr', runId: null, link: null });
   expect(red[0].body.message).toMatch(/turned red: check "dr-healthy" failed/);
+  await waitFor(async () => (await deliveryEvents({ eventKey: red[0].body.event.key })).length === 1);
+  expect((await deliveryEvents({ eventKey: red[0].body.event.key }))[0]).toMatchObject({ chain_id: 'notifications', run_id: null, type: 'notification.delivered' });
 });
 
 test('a webhook that answers 500 once gets the notice on the 2nd attempt, recorded once with attempts 2; a 404 is final', async () => {
@@ -299,6 +303,9 @@ test("the webhook's secret path is in no record: neither the trail nor the deliv
   const { rows } = await (await import('kysely')).sql<{ n: number }>`SELECT count(*)::int AS n FROM notification_deliveries WHERE row_to_json(notification_deliveries)::text LIKE ${`%${SECRET}%`}`.execute(wf.db);
   expect(rows[0].n).toBe(0);
   for (const r of await deliveryEvents({})) expect((r.data as { origin: string }).origin).toBe(base);
+  // And the trail, with its chains of alerts and notifications, still verifies, runs included.
+  expect((await verifyAuditChain(wf.db)).ok).toBe(true);
+  expect((await verifyRunProjections(wf.db)).ok).toBe(true);
 });
 
 test('a bad message format in the inventory is an error naming the field', () => {

@@ -296,6 +296,27 @@ test('Slack and Teams targets get bodies their webhooks accept', async () => {
   expect(card.actions[0]).toMatchObject({ type: 'Action.OpenUrl', url: expect.stringContaining('/console/#/runs/') });
 });
 
+test('two dispatchers on one trail post each notice once', async () => {
+  const otherQueue = uniqueQueue('notify-programme-2');
+  const other = await startProgrammeWorker({ address: temporalAddress(), namespace: 'default', taskQueue: otherQueue, db: wf.db, notifications: { pollMs: 50 } });
+  try {
+    const second = wf.client.workflow.getHandle(notificationDispatcherId(otherQueue));
+    await waitFor(async () => !!(await second.describe()).raw.pendingActivities?.some((a) => a.heartbeatDetails), 30_000);
+    const runs = await Promise.all([1, 2, 3].map(() => startRunbook(wf, runbook('svc-teams', ONE_STEP), { params: { base: wf.api.base } })));
+    await Promise.all(runs.map((r) => r.result()));
+    const keys = runs.map((r) => `${r.workflowId}/-/run/ended`);
+    await waitFor(async () => (await Promise.all(keys.map((eventKey) => deliveryEvents({ eventKey })))).every((d) => d.length === 1), 20_000);
+    await new Promise((r) => setTimeout(r, 500));
+    for (const key of keys) {
+      expect(received.filter((r) => r.path.startsWith('/hooks/teams/') && r.body.summary.includes(key.split('/')[0]))).toHaveLength(1);
+      expect(await deliveryEvents({ eventKey: key })).toHaveLength(1);
+    }
+  } finally {
+    await wf.client.workflow.getHandle(notificationDispatcherId(otherQueue)).terminate('test over').catch(() => undefined);
+    await other.shutdown();
+  }
+});
+
 test("the webhook's secret path is in no record: neither the trail nor the deliveries", async () => {
   await waitFor(async () => (await deliveryEvents({})).length >= 5);
   const inTrail = await wf.db.selectFrom('audit_events').select('key').where('body', 'like', `%${SECRET}%`).execute();

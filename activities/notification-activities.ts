@@ -9,6 +9,7 @@
  * Delivery is at least once: a crash between a 2xx and its record repeats that one post.
  */
 import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import { sql, type Kysely } from 'kysely';
 import { appendAuditEvents } from '../src/audit/append-events';
 import type { Database } from '../src/audit/database';
@@ -35,6 +36,11 @@ export interface NotificationActivityDeps {
   db: Kysely<Database>;
   /** Recorded as the actor of deliveries and alerts. */
   identity: string;
+  /**
+   * True once this worker is shutting down: the dispatcher then stops within a poll (and is retried
+   * on a worker that runs) rather than hold the shutdown for its grace time.
+   */
+  stopping?: () => boolean;
 }
 
 /** Where the dispatcher is in the trail: every event up to `afterId` has been considered. */
@@ -171,6 +177,7 @@ export function createNotificationActivities(deps: NotificationActivityDeps) {
         const next = await nextDueAt(db);
         const wait = Math.max(20, Math.min(input.pollMs, next ? next.getTime() - Date.now() : Infinity));
         await sleepUnlessAborted(wait, ctx.cancellationSignal);
+        if (deps.stopping?.()) throw ApplicationFailure.retryable('the worker is shutting down', 'WorkerShuttingDown', cursor);
       }
       return { cursor };
     },

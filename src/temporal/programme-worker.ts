@@ -38,16 +38,19 @@ export async function startProgrammeWorker(opts: {
   installRuntime();
   const connection = await NativeConnection.connect({ address: opts.address, ...opts.security });
   const identity = opts.identity ?? `drillbook-programme@${os.hostname()}:${process.pid}`;
+  // The dispatcher stops within a poll once this worker is stopping (set once the worker exists).
+  let stopping = () => false;
   const worker = await Worker.create({
     connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     identity,
-    activities: { ...createProgrammeActivities({ db: opts.db, identity }), ...createNotificationActivities({ db: opts.db, identity }) },
+    activities: { ...createProgrammeActivities({ db: opts.db, identity }), ...createNotificationActivities({ db: opts.db, identity, stopping: () => stopping() }) },
     workflowBundle: await workflowBundle(),
     // The threshold watcher notices cancellation within one poll.
     shutdownGraceTime: '10s',
   });
+  stopping = () => worker.getState() !== 'RUNNING';
   const done = worker.run().then(() => connection.close());
   if (opts.notifications) {
     try {

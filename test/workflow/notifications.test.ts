@@ -16,6 +16,7 @@ import { appendAuditEvents } from '../../src/audit/append-events';
 import { verifyAuditChain } from '../../src/audit/verify-chain';
 import { verifyRunProjections } from '../../src/audit/verify-runs';
 import { applyInventory } from '../../src/inventory/apply';
+import type { NotificationTables } from '../../src/notifications/deliveries';
 import { loadInventoryText } from '../../src/inventory/load';
 import { getProgress } from '../../src/plan/run-messages';
 import { notificationDispatcherId, startProgrammeWorker } from '../../src/temporal/programme-worker';
@@ -82,8 +83,15 @@ beforeAll(async () => {
         if (n === 1) status = 500;
       }
       if (p.startsWith('/hooks/gone')) status = 404;
+      // /hooks/slow answers the first post of each event after the dispatcher's 2 s timeout.
+      let delayMs = 0;
+      if (p.startsWith('/hooks/slow')) {
+        const n = (flakyAnswered.get(`slow:${event}`) ?? 0) + 1;
+        flakyAnswered.set(`slow:${event}`, n);
+        if (n === 1) delayMs = 3_000;
+      }
       received.push({ path: p, body, status });
-      res.writeHead(status, { 'content-type': 'application/json' }).end('{}');
+      setTimeout(() => res.writeHead(status, { 'content-type': 'application/json' }).end('{}'), delayMs);
     });
   });
   await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
@@ -96,6 +104,7 @@ beforeAll(async () => {
     ['svc-teams', `${base}/hooks/teams/${SECRET}`, 'teams'],
     ['svc-flaky', `${base}/hooks/flaky/${SECRET}`],
     ['svc-gone', `${base}/hooks/gone/${SECRET}`],
+    ['svc-slow', `${base}/hooks/slow/${SECRET}`],
   ];
   for (const [name] of services) writeFileSync(path.join(dir, `${name}.yaml`), runbook(name, ONE_STEP));
   const entries = services
@@ -273,6 +282,17 @@ test('a webhook that answers 500 once gets the notice on the 2nd attempt, record
   await waitFor(async () => (await deliveryEvents({ eventKey: goneKey })).length > 0, 20_000);
   expect((await deliveryEvents({ eventKey: goneKey }))[0]).toMatchObject({ type: 'notification.failed', data: { attempts: 1, httpStatus: 404, error: 'answered 404' } });
   expect(received.filter((r) => r.body.event?.key === goneKey)).toHaveLength(1);
+});
+
+test('a webhook that does not answer within the timeout is tried again', async () => {
+  const slow = await startRunbook(wf, runbook('svc-slow', ONE_STEP), { params: { base: wf.api.base } });
+  await slow.result();
+  const endKey = `${slow.workflowId}/-/run/ended`;
+  await waitFor(async () => (await deliveryEvents({ eventKey: endKey })).length > 0, 20_000);
+  expect(received.filter((r) => r.body.event?.key === endKey)).toHaveLength(2);
+  expect((await deliveryEvents({ eventKey: endKey }))[0]).toMatchObject({ type: 'notification.delivered', data: { attempts: 2, httpStatus: 200 } });
+  const row = await wf.db.withTables<NotificationTables>().selectFrom('notification_deliveries').selectAll().where('event_key', '=', endKey).executeTakeFirstOrThrow();
+  expect(row).toMatchObject({ status: 'delivered', attempts: 2, last_status: 200, target: 'service:svc-slow' });
 });
 
 test('Slack and Teams targets get bodies their webhooks accept', async () => {

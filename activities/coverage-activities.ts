@@ -10,7 +10,7 @@ import { appendAuditEvents } from '../src/audit/append-events';
 import type { Database } from '../src/audit/database';
 import { coverageNotices, type CoverageNotice } from '../src/coverage/compute';
 import { coverageReport, programmeSettings, type CoverageReport } from '../src/coverage/query';
-import { dueAlerts, runningSteps, type ThresholdAlert } from '../src/coverage/run-thresholds';
+import { alertEvent, dueAlerts, runningSteps, type ThresholdAlert } from '../src/coverage/run-thresholds';
 import type { Json } from '../src/plan/types';
 import type { RunThresholds } from '../src/plan/programme';
 import { notifyAdapter, notifyInput } from './adapters/notify';
@@ -104,20 +104,10 @@ export function createProgrammeActivities(deps: ProgrammeActivityDeps) {
   };
 
   async function raise(input: { runId: string; service: string; thresholds: RunThresholds }, alert: ThresholdAlert): Promise<void> {
-    const data: Json = { ...alert.data, kind: alert.kind, runId: input.runId, service: input.service, owner: input.thresholds.owner, ...(alert.stepId ? { stepId: alert.stepId } : {}) };
+    const event = alertEvent(alert, { runId: input.runId, service: input.service, owner: input.thresholds.owner }, deps.identity, !!input.thresholds.webhook);
+    const { delivered: _d, message: _m, ...data } = event.data as { [k: string]: Json };
     if (input.thresholds.webhook) await post(input.thresholds.webhook, alert.message, data);
-    await appendAuditEvents(db, [
-      {
-        key: alert.key,
-        // A chain of its own: the run's chain ends with its outcome, and an alert may race it.
-        chainId: `alerts:${input.runId}`,
-        runId: input.runId,
-        type: 'alert.raised',
-        stepId: alert.stepId ?? null,
-        actor: deps.identity,
-        data: { ...(data as object), delivered: !!input.thresholds.webhook, message: alert.message },
-      },
-    ]);
+    await appendAuditEvents(db, [event]);
   }
 }
 

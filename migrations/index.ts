@@ -13,6 +13,7 @@ import * as frontDoor from './2026_12_04_120000_front_door';
 import * as recurringBlackouts from './2026_12_04_180000_recurring_blackouts';
 import * as consoleSessions from './2026_12_05_090000_console_sessions';
 import * as readiness from './2026_12_05_130000_readiness';
+import * as notificationDeliveries from './2026_12_05_140000_notification_deliveries';
 
 export const migrations: Record<string, Migration> = {
   '2025_01_15_090000_audit_trail': auditTrail,
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_04_180000_recurring_blackouts': recurringBlackouts,
   '2026_12_05_090000_console_sessions': consoleSessions,
   '2026_12_05_130000_readiness': readiness,
+  '2026_12_05_140000_notification_deliveries': notificationDeliveries,
 };

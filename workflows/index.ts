@@ -5,3 +5,4 @@ export { coverageCheck } from './coverage';
 export { runCampaign } from './campaign/campaign';
 export { scheduledCampaign } from './scheduled-campaign';
 export { readinessCheck } from './readiness';
+export { notificationDispatcher } from './notification-dispatcher';

@@ -49,6 +49,8 @@ export const TABLE_ACCESS: Readonly<Record<string, TableAccess>> = {
   console_sessions: mutable('INSERT', 'UPDATE'),
   // The current readiness of each registered runbook (issue 17): rows go when a runbook is no longer registered.
   readiness_states: mutable('INSERT', 'UPDATE', 'DELETE'),
+  // The notification dispatcher's outbox: claimed, retried, ended; never deleted (issue 17).
+  notification_deliveries: mutable('INSERT', 'UPDATE'),
 };
 
 /** Kysely's own bookkeeping: the app reads it (is the schema current?), only migrations write it. */

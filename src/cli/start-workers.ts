@@ -1,6 +1,6 @@
 /**
  * Every worker a drillbook process runs: the run queue and its sites (runDrill and the step
- * activities), and the programme queue (coverage checks, threshold alerts of scheduled drills, readiness).
+ * activities), and the programme queue (coverage checks, threshold alerts, readiness, the notification dispatcher).
  */
 import { startProgrammeWorker, programmeTaskQueue } from '../temporal/programme-worker';
 import { startWorkers, type RunningWorkers, type WorkerOptions } from '../temporal/worker';
@@ -14,6 +14,7 @@ export async function startAllWorkers(opts: WorkerOptions): Promise<RunningWorke
     db: opts.db,
     connections: opts.connections,
     security: opts.security,
+    notifications: {},
   });
   return {
     done: Promise.all([runs.done, programme.done]).then(() => undefined),

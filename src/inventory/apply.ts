@@ -32,6 +32,14 @@ export async function applyInventory(db: Kysely<Database>, inventory: LoadedInve
     webhook: inventory.notifications.webhook ?? null,
     dueWithinMs: inventory.notifications.dueWithin,
     rtoShare: inventory.alerts.rtoShare,
+    // Only when set: an inventory without them keeps the hash (and so the trail) it had before.
+    ...definedOnly({
+      format: inventory.notifications.format,
+      link: inventory.notifications.link,
+      attempts: inventory.notifications.retry?.attempts,
+      backoffMs: inventory.notifications.retry?.backoff,
+      timeoutMs: inventory.notifications.timeout,
+    }),
   };
   const inventoryHash = createHash('sha256')
     .update(canonicalJson({ settings, services: inventory.services.map((s) => s.entryHash), blackouts: inventory.blackouts }))
@@ -117,4 +125,8 @@ export async function applyInventory(db: Kysely<Database>, inventory: LoadedInve
     }
     return result;
   });
+}
+
+function definedOnly<T extends Record<string, unknown>>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -29,6 +29,15 @@ const Name = z.string().regex(NAME_PATTERN, { error: 'a name is lowercase letter
 const Text = z.string().min(1);
 const WebhookUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
 
+/** Message bodies a webhook takes (docs/notifications.md): drillbook's JSON, Slack's, Teams'. */
+export const NOTIFY_FORMATS = ['json', 'slack', 'teams'] as const;
+export type NotifyFormat = (typeof NOTIFY_FORMATS)[number];
+/** A message format; its error names the field (`field`), as the setting is easy to misplace. */
+const notifyFormatSchema = (field: string) =>
+  z.custom<NotifyFormat>((v) => typeof v === 'string' && (NOTIFY_FORMATS as readonly string[]).includes(v), {
+    error: (iss) => `${field}: ${JSON.stringify(iss.input)} is not a message format; use one of ${NOTIFY_FORMATS.join(', ')}`,
+  });
+
 /** An IANA time zone the runtime knows (Asia/Seoul, UTC, Europe/Berlin). */
 export const TimeZoneSchema = z.string().refine(isKnownTimeZone, { error: 'unknown time zone; use an IANA name such as Asia/Seoul or UTC' });
 
@@ -86,6 +95,7 @@ export const ServiceSchema = z.strictObject({
   name: Name,
   owner: Text.meta({ description: 'Who answers for the service (a team or person, e.g. an e-mail).' }),
   notify: WebhookUrl.optional().meta({ description: "The owner's webhook; default: notifications.webhook." }),
+  notifyFormat: notifyFormatSchema('notifyFormat').optional().meta({ description: "The body `notify` takes (json, slack, teams); default: notifications.format." }),
   criticality: z.enum(CRITICALITIES),
   sites: z.array(Name).min(1),
   objectives: z.strictObject({ rto: DurationSchema, rpo: DurationSchema }),
@@ -131,6 +141,15 @@ export const InventorySchema = z.strictObject({
     .strictObject({
       webhook: WebhookUrl.optional(),
       dueWithin: DurationSchema.default(14 * 86_400_000).meta({ description: 'Notify when a due drill is this close to its deadline.' }),
+      format: notifyFormatSchema('notifications.format').optional().meta({ description: 'The body `webhook` takes (json, slack, teams); default json.' }),
+      link: WebhookUrl.optional().meta({ description: "The console's public address (https://drillbook.bank.example): notices link a run's page." }),
+      retry: z
+        .strictObject({
+          attempts: z.int().min(1).max(20).optional().meta({ description: 'Deliveries tried at most this often (default 5).' }),
+          backoff: DurationSchema.optional().meta({ description: 'The first retry after this long, each next one twice as long (default 1s).' }),
+        })
+        .optional(),
+      timeout: DurationSchema.optional().meta({ description: 'A webhook answers within this long or the attempt failed (default 10s).' }),
     })
     .prefault({}),
   alerts: z

@@ -51,6 +51,12 @@ export interface ProgrammeSettings {
   webhook: string | null;
   dueWithinMs: number;
   rtoShare: number;
+  /** Notification settings (docs/notifications.md); present only when the inventory sets one. */
+  format?: string;
+  link?: string;
+  attempts?: number;
+  backoffMs?: number;
+  timeoutMs?: number;
 }
 
 export interface InventoryAppliesTable {

@@ -1,13 +1,17 @@
 /**
  * The programme worker: the coverage and readiness workflows and the programme activities (coverage
- * report, notices, threshold watcher, readiness pre-checks) on their own task queue, beside the
- * drillbook worker. Wiring only.
+ * report, notices, threshold watcher, readiness pre-checks, the notification dispatcher) on their own
+ * task queue, beside the drillbook worker; and, when asked, the start of the one notification
+ * dispatcher of that queue. Wiring only.
  */
 import os from 'node:os';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
 import { createProgrammeActivities } from '../../activities/coverage-activities';
 import { createReadinessActivities } from '../../activities/readiness-activities';
+import { createNotificationActivities } from '../../activities/notification-activities';
+import type { notificationDispatcher } from '../../workflows/notification-dispatcher';
 import type { Database } from '../audit/database';
 import type { TemporalConnectionSecurity } from '../config/temporal-connection';
 import { installRuntime, workflowBundle, type RunningWorkers } from './worker';
@@ -15,6 +19,11 @@ import { installRuntime, workflowBundle, type RunningWorkers } from './worker';
 /** The programme's task queue beside a run queue: `<runQueue>-programme`. */
 export function programmeTaskQueue(runQueue: string): string {
   return `${runQueue}-programme`;
+}
+
+/** The fixed workflow id of a programme queue's notification dispatcher: one per queue. */
+export function notificationDispatcherId(programmeQueue: string): string {
+  return `drillbook-notifications-${programmeQueue}`;
 }
 
 export async function startProgrammeWorker(opts: {
@@ -26,21 +35,39 @@ export async function startProgrammeWorker(opts: {
   connections?: Record<string, string>;
   identity?: string;
   security?: TemporalConnectionSecurity;
+  /** Start this queue's notification dispatcher unless it runs already (docs/notifications.md). */
+  notifications?: { pollMs?: number };
 }): Promise<RunningWorkers> {
   installRuntime();
   const connection = await NativeConnection.connect({ address: opts.address, ...opts.security });
   const identity = opts.identity ?? `drillbook-programme@${os.hostname()}:${process.pid}`;
+  // The dispatcher stops within a poll once this worker is stopping (set once the worker exists).
+  let stopping = () => false;
   const worker = await Worker.create({
     connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     identity,
-    activities: { ...createProgrammeActivities({ db: opts.db, identity }), ...createReadinessActivities({ db: opts.db, identity, connections: opts.connections }) },
+    activities: {
+      ...createProgrammeActivities({ db: opts.db, identity }),
+      ...createReadinessActivities({ db: opts.db, identity, connections: opts.connections }),
+      ...createNotificationActivities({ db: opts.db, identity, stopping: () => stopping() }),
+    },
     workflowBundle: await workflowBundle(),
     // The threshold watcher notices cancellation within one poll.
     shutdownGraceTime: '10s',
   });
+  stopping = () => worker.getState() !== 'RUNNING';
   const done = worker.run().then(() => connection.close());
+  if (opts.notifications) {
+    try {
+      await startNotificationDispatcher(opts, opts.notifications.pollMs);
+    } catch (err) {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done.catch(() => undefined);
+      throw err;
+    }
+  }
   return {
     done,
     async shutdown() {
@@ -48,4 +75,22 @@ export async function startProgrammeWorker(opts: {
       await done;
     },
   };
+}
+
+/** Starts the queue's dispatcher; one already running is left as it is (it resumes from its cursor). */
+async function startNotificationDispatcher(
+  opts: { address: string; namespace: string; taskQueue: string; security?: TemporalConnectionSecurity },
+  pollMs: number | undefined,
+): Promise<void> {
+  const connection = await Connection.connect({ address: opts.address, ...opts.security });
+  try {
+    await new Client({ connection, namespace: opts.namespace }).workflow.start<typeof notificationDispatcher>('notificationDispatcher', {
+      workflowId: notificationDispatcherId(opts.taskQueue),
+      taskQueue: opts.taskQueue,
+      args: [{ programmeTaskQueue: opts.taskQueue, ...(pollMs !== undefined ? { pollMs } : {}) }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+  } finally {
+    await connection.close();
+  }
 }

@@ -214,7 +214,7 @@ export function scheduleCommand(ctx: CliContext, run: Run): Command {
     );
   cmd
     .command('worker')
-    .description('run the programme worker (coverage check, notices, threshold alerts) until Ctrl-C')
+    .description('run the programme worker (coverage check, notices, threshold alerts, notifications) until Ctrl-C')
     .action(() =>
       run(async () => {
         let address: string;
@@ -224,7 +224,7 @@ export function scheduleCommand(ctx: CliContext, run: Run): Command {
           throw new CliError((err as Error).message, EXIT.unavailable);
         }
         const queue = programmeTaskQueue(ctx.config.DRILLBOOK_TASK_QUEUE);
-        const worker = await startProgrammeWorker({ address, namespace: ctx.config.TEMPORAL_NAMESPACE, taskQueue: queue, db: await ctx.db(), security: ctx.temporalSecurity });
+        const worker = await startProgrammeWorker({ address, namespace: ctx.config.TEMPORAL_NAMESPACE, taskQueue: queue, db: await ctx.db(), security: ctx.temporalSecurity, notifications: {} });
         process.stdout.write(`programme worker on ${queue}; Ctrl-C to stop\n`);
         await untilSignal(worker.done);
         await worker.shutdown();

@@ -15,11 +15,8 @@ import type { notificationDispatcher } from '../../workflows/notification-dispat
 import type { Database } from '../audit/database';
 import type { TemporalConnectionSecurity } from '../config/temporal-connection';
 import { installRuntime, workflowBundle, type RunningWorkers } from './worker';
-
-/** The programme's task queue beside a run queue: `<runQueue>-programme`. */
-export function programmeTaskQueue(runQueue: string): string {
-  return `${runQueue}-programme`;
-}
+// Named here too for the callers that start a programme worker (the name itself lives with the queues).
+export { programmeTaskQueue } from '../plan/task-queues';
 
 /** The fixed workflow id of a programme queue's notification dispatcher: one per queue. */
 export function notificationDispatcherId(programmeQueue: string): string {

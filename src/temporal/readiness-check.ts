@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import { readinessScheduleId, type ReadinessCheckInput, type ReadinessCheckResult } from '../plan/readiness';
-import { programmeTaskQueue } from './programme-worker';
+// From the queues' names, not the worker: the API loads this, and must load no activity or adapter.
+import { programmeTaskQueue } from '../plan/task-queues';
 
 export interface ReadinessCheckOutcome {
   service: string;

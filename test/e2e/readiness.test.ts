@@ -4,9 +4,12 @@
  * schedule made by `drillbook schedule create`; the schedule's evaluations record it ready once;
  * stopping site B's replication turns it not ready within one interval, recorded once (and still once
  * two intervals later), shown with why by the projection, `drillbook readiness` and the API;
- * resuming it turns it ready again, recorded once.
+ * resuming it turns it ready again, recorded once. The programme worker's notification dispatcher
+ * tells the service's owner (a loopback webhook) of the red once, and of nothing else.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
@@ -37,6 +40,10 @@ let temporal: Awaited<ReturnType<typeof testClient>>;
 let api: TestApi;
 let env: NodeJS.ProcessEnv;
 let auditor: string;
+let hook: http.Server;
+let hookUrl: string;
+/** What the owner's webhook received: each notice's body. */
+const notices: { kind: string; runbook?: string; event?: { type: string } }[] = [];
 
 const changes = async () =>
   (await db.selectFrom('audit_events').select(['data', 'at']).where('chain_id', '=', READINESS_CHAIN).where('type', '=', 'readiness.changed').orderBy('seq').execute()).map(
@@ -57,8 +64,18 @@ async function evaluations(n: number): Promise<void> {
 beforeAll(async () => {
   await labDown(lab);
   await labUp(lab);
+  hook = http.createServer((req, res) => {
+    let text = '';
+    req.on('data', (c: Buffer) => (text += c.toString()));
+    req.on('end', () => {
+      notices.push(JSON.parse(text));
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+  hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/owner`;
   ({ db, workers, temporal, api } = await startLabDrillbook(taskQueue));
-  programme = await startProgrammeWorker({ address: temporalAddress(), namespace: 'default', taskQueue: programmeTaskQueue(taskQueue), db });
+  programme = await startProgrammeWorker({ address: temporalAddress(), namespace: 'default', taskQueue: programmeTaskQueue(taskQueue), db, notifications: { pollMs: 200 } });
   auditor = await api.tokenFor('audrey', ['auditor']);
   env = cliEnv(db, { DRILLBOOK_TASK_QUEUE: taskQueue, DRILLBOOK_API_URL: api.url });
   // An admin registers dr-readiness for real use: the registered version is the one evaluated.
@@ -74,6 +91,7 @@ kind: ServiceInventory
 services:
   - name: payments
     owner: infra-payments@bank.example
+    notify: ${hookUrl}
     criticality: critical
     sites: [site-a, site-b]
     objectives: { rto: 30s, rpo: 0s }
@@ -94,6 +112,7 @@ services:
 afterAll(async () => {
   await temporal?.client.schedule.getHandle(scheduleId).delete().catch(() => undefined);
   await programme?.shutdown();
+  await new Promise((resolve) => hook?.close(resolve));
   await stopLabDrillbook({ db, workers, temporal, api }, lab);
 }, 60_000);
 
@@ -138,6 +157,11 @@ test('stopping the standby\'s replication turns dr-readiness red within one inte
   await evaluations(2);
   expect((await changes()).map((c) => [c.ready, c.previous])).toEqual([[true, null], [false, true], [true, false]]);
   expect(await state()).toMatchObject({ state: 'ready', why: null });
+  // The owner heard of the red once (green and the first ready are not news to page anyone for).
+  await waitFor(async () => notices.some((n) => n.kind === 'readiness-red'), 10_000);
+  await new Promise((r) => setTimeout(r, 1_000));
+  const readinessNotices = notices.filter((n) => n.event?.type === 'readiness.changed');
+  expect(readinessNotices.map((n) => [n.kind, n.runbook])).toEqual([['readiness-red', 'dr-readiness']]);
   expect((await labStatus(lab)).initialTopology).toBe(true);
 });
 

@@ -15,6 +15,12 @@
  * still pointing at site A), and at `announce` (the cutover and record-rpo done). The boundaries
  * between record-rpo and announce, and after announce, are not separate cases: they are reached in a
  * few milliseconds and behave as the announce case (a step completed, the next not started).
+ *
+ * Then two faults of the lab itself, here because they need a lab and this file's is the one port
+ * base these faults may use (jest runs files side by side): site A's postmaster SIGKILLed while a
+ * guarded run waits (the guard sees it, the run pauses and starts nothing more; the operator aborts),
+ * and a slow infra API (it answers after the step's timeout: the step times out on each attempt its
+ * retry allows, the runbook's `onFailure: abort` aborts, and the fence's compensation still runs).
  */
 import type { Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
@@ -23,16 +29,19 @@ import path from 'node:path';
 import { Client as PgClient } from 'pg';
 import { infraApiUrl, loadLabConfig, siteConnectionString, switchConnectionString, type LabConfig } from '../../lab/config';
 import { labStatus, labUp, labDown } from '../../lab/lab';
+import { killPrimary } from '../../lab/faults';
 import { startLoad } from '../../lab/load-generator';
 import type { Database } from '../../src/audit/database';
 import { getRunStory } from '../../src/audit/run-story';
 import type { ApiClient } from '../../src/cli/api-client';
+import { startRunViaApi } from '../../src/cli/api-runs';
 import { RUNBOOKS_DIR, runLabRunbook } from '../../src/cli/demo/drill-cycle';
 import { startWebhookReceiver, type WebhookReceiver } from '../../src/cli/demo/webhook-receiver';
 import { projectRoot } from '../../src/config/paths';
 import { startTestApi, type TestApi } from '../support/api';
 import { cliEnv, runCli } from '../support/cli';
 import { destroyTestDb, isolatedTestDb, testDbUrl } from '../support/db';
+import { runbookHeader } from '../support/runbooks';
 import { startHoldingProxy, type HoldingProxy, type HoldPoint } from '../support/holding-proxy';
 import { testClient, uniqueQueue } from '../support/temporal';
 import { waitFor } from '../support/wait-for';
@@ -92,13 +101,16 @@ async function siteBTimelines(): Promise<number> {
   }
 }
 
-/** The run's status in the trail once it no longer runs (completed, paused for a person, aborted). */
-async function settled(runId: string): Promise<string> {
+/** The run's status in the trail once it no longer runs (completed, paused for a person, aborted); says what it saw if it never does. */
+async function settled(runId: string, timeoutMs = 180_000): Promise<string> {
   let status = 'running';
   await waitFor(async () => {
     status = (await getRunStory(db, runId)).run?.status ?? 'running';
     return status !== 'running';
-  }, 180_000);
+  }, timeoutMs).catch(async (error: Error) => {
+    const story = await getRunStory(db, runId);
+    throw new Error(`${error.message}: run ${runId} ${status}, events ${story.events.map((e) => `${e.type}${e.stepId ? ` ${e.stepId}` : ''}`).join(', ')}`);
+  });
   return status;
 }
 
@@ -196,3 +208,134 @@ test.each(KILL_POINTS)('worker SIGKILLed $name: a new worker completes the drill
   expect((await labStatus(lab)).initialTopology).toBe(true);
   await killWorkerProcess(second!); // the next case's worker must be the only one polling
 }, 150_000);
+
+/** Each transition once: one start of the run, of each step; every key once. */
+function expectEachEventOnce(events: Array<{ type: string; stepId?: string | null; key: string }>): void {
+  expect(events.filter((e) => e.type === 'run.started')).toHaveLength(1);
+  for (const type of ['step.started', 'step.completed', 'step.failed']) {
+    const steps = events.filter((e) => e.type === type).map((e) => e.stepId);
+    expect([type, steps.length]).toEqual([type, new Set(steps).size]);
+  }
+  expect(new Set(events.map((e) => e.key)).size).toBe(events.length);
+}
+
+/** Starts `yaml` (a drill) through the API as the operator. */
+async function startDrill(name: string, yaml: string, params: Record<string, string>): Promise<string> {
+  const started = await startRunViaApi(asOperator, { runbook: yaml, file: `test/faults/${name}.yaml`, mode: 'drill', params, reason: `fault test: ${name}` });
+  return started.runId;
+}
+
+const GUARDED = `${runbookHeader('guarded-by-primary', { objectives: null })}params:
+  siteA: { type: string }
+guards:
+  - id: primary-healthy
+    title: Site A keeps answering as a primary
+    probe: { adapter: http, input: { method: GET, url: "\${{ params.siteA }}/health" } }
+    expect: output.json.status == 'ok' && output.json.postgres.role == 'primary'
+    every: 1s
+    onViolation: pause
+steps:
+  - id: before
+    title: before
+    kind: action
+    action: { adapter: noop, input: {} }
+  - id: soak
+    title: the drill goes on for a while
+    kind: wait
+    needs: [before]
+    duration: 8s
+  - id: after
+    title: must not start while the guard is violated
+    kind: action
+    needs: [soak]
+    action: { adapter: noop, input: {} }
+`;
+
+const SLOW_SWITCH = `${runbookHeader('slow-infra-api', { objectives: null })}params:
+  siteB: { type: string }
+  slowSiteB: { type: string }
+steps:
+  - id: fence-primary
+    title: Fence site A
+    kind: action
+    action: { adapter: http, input: { method: POST, url: "\${{ params.siteB }}/fence", body: { site: site-a }, expect: { json: { fenced: true } } } }
+    compensate: { adapter: http, input: { method: POST, url: "\${{ params.siteB }}/unfence", body: { site: site-a } } }
+  - id: read-switch
+    title: Read the traffic switch (its API answers late)
+    kind: action
+    needs: [fence-primary]
+    timeout: 1s
+    retry: { attempts: 2, interval: 500ms }
+    onFailure: abort
+    action: { adapter: http, input: { method: GET, url: "\${{ params.slowSiteB }}/traffic" } }
+`;
+
+describe("the lab's own faults during a run", () => {
+  let worker: ReturnType<typeof startWorker>;
+  beforeAll(() => {
+    worker = startWorker();
+  });
+  afterAll(async () => {
+    await killWorkerProcess(worker);
+  });
+
+  test('a slow infra API (it answers after the step timeout): each attempt times out, the runbook aborts, the fence is undone', async () => {
+    expect((await labStatus(lab)).trafficSwitch.fenced).toEqual([]);
+    proxies.siteB.slow('GET', '/traffic', 3_000);
+    const seenBefore = proxies.siteB.seen.length;
+    try {
+      const runId = await startDrill('slow-infra-api', SLOW_SWITCH, { siteB: infraApiUrl(lab, 'site-b'), slowSiteB: proxies.siteB.url });
+      expect(await settled(runId, 60_000)).toBe('aborted');
+      const story = await getRunStory(db, runId);
+      // Two attempts (the runbook's retry), each cut by the 1 s timeout, then the step failed and the run aborted.
+      expect(proxies.siteB.seen.slice(seenBefore).filter((r) => r === 'GET /traffic')).toHaveLength(2);
+      const of = (type: string) => story.events.filter((e) => e.type === type).map((e) => e.stepId);
+      expect([of('step.attempt_failed'), of('step.retried'), of('step.failed')]).toEqual([['read-switch', 'read-switch'], ['read-switch'], ['read-switch']]);
+      const failed = story.events.find((e) => e.type === 'step.failed');
+      expect(failed?.data).toMatchObject({ error: expect.stringContaining('StartToClose timeout'), onFailure: 'abort' });
+      // The fence's compensation ran: site A unfenced again.
+      expect(story.events.filter((e) => e.type === 'compensation.completed').map((e) => e.stepId)).toEqual(['fence-primary']);
+      expect((await labStatus(lab)).trafficSwitch.fenced).toEqual([]);
+      expectEachEventOnce(story.events);
+      expect((await runCli(['audit', 'verify', '--run', runId], { env: cliEnv(db) })).code).toBe(0);
+    } finally {
+      proxies.siteB.slow('GET', '/traffic', 0);
+    }
+  }, 120_000);
+
+  test("site A's postmaster SIGKILLed while a guarded drill runs: the guard sees it, the run pauses and starts nothing more; an abort ends it", async () => {
+    expect((await labStatus(lab)).initialTopology).toBe(true);
+    const runId = await startDrill('guarded-by-primary', GUARDED, { siteA: infraApiUrl(lab, 'site-a') });
+    await waitFor(async () => (await getRunStory(db, runId)).events.some((e) => e.type === 'step.started' && e.stepId === 'soak'), 60_000);
+    const fault = await killPrimary(lab, { site: 'site-a' });
+    expect(fault).toMatchObject({ fault: 'kill-primary', site: 'site-a' });
+
+    // The guard's violation is in the trail within a few of its probes; the run is paused for a person.
+    await waitFor(async () => (await getRunStory(db, runId)).events.some((e) => e.type === 'guard.violated'), 30_000);
+    // The run's live view (the API's, from Temporal) says it is paused, and why.
+    let view: { progress?: { state: string; awaitingDecision?: { stepId: string; error: string }; guards: Array<{ id: string; state: string }>; steps: Array<{ id: string; state: string }> } } = {};
+    await waitFor(async () => {
+      view = await asOperator.get(`/api/runs/${runId}`);
+      return view.progress?.state === 'paused';
+    }, 30_000);
+    expect(view.progress!.awaitingDecision).toMatchObject({ stepId: 'guard:primary-healthy', error: expect.stringContaining('"status":"down"') });
+    expect(view.progress!.guards).toEqual([expect.objectContaining({ id: 'primary-healthy', state: 'violated' })]);
+    expect(view.progress!.steps.find((st) => st.id === 'after')?.state).toBe('pending');
+    // The wait ends; nothing after it starts while the decision is open.
+    await new Promise((r) => setTimeout(r, 9_000));
+    let story = await getRunStory(db, runId);
+    expect(story.events.some((e) => e.stepId === 'after')).toBe(false);
+
+    await asOperator.post(`/api/runs/${runId}/steps/guard:primary-healthy/decide`, { decision: 'abort', reason: 'site A crashed' });
+    expect(await settled(runId, 30_000)).toBe('aborted');
+    story = await getRunStory(db, runId);
+    expect(story.events.some((e) => e.stepId === 'after')).toBe(false);
+    expect(story.events.filter((e) => e.type === 'guard.violated')).toHaveLength(1);
+    expectEachEventOnce(story.events);
+    expect((await runCli(['audit', 'verify', '--run', runId], { env: cliEnv(db) })).code).toBe(0);
+
+    // Site A's cluster restarts from its crash (recovery), as the primary with site B streaming.
+    await labUp(lab);
+    await waitFor(async () => (await labStatus(lab)).initialTopology, 60_000);
+  }, 120_000);
+});

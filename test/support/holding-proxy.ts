@@ -3,7 +3,8 @@
  * hold one request at a chosen point, so that a test kills a worker at an exact place in a step:
  * before the request reached the server (`before-forwarding`: nothing happened there yet) or after
  * the server acted and before the caller got its answer (`before-answering`: it happened, the caller
- * does not know). Every other request passes through unchanged.
+ * does not know). It can also make one route slow: every such request is forwarded only after a
+ * delay (an infrastructure API that answers late). Every other request passes through unchanged.
  */
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,6 +23,8 @@ export interface HoldingProxy {
   url: string;
   /** Holds the next `method path` at `point`; resolves once a request is held there. */
   hold(method: string, path: string, point: HoldPoint): Promise<HeldRequest>;
+  /** From now on every `method path` is forwarded `ms` after it came (0: no more delay). */
+  slow(method: string, path: string, ms: number): void;
   /** The requests seen, in order (`POST /fence`). */
   seen: string[];
   close(): Promise<void>;
@@ -36,6 +39,7 @@ interface Forwarded {
 export async function startHoldingProxy(target: string): Promise<HoldingProxy> {
   const upstream = new URL(target);
   const seen: string[] = [];
+  const delays = new Map<string, number>();
   let pending: { method: string; path: string; point: HoldPoint; held: (h: HeldRequest) => void } | undefined;
 
   const forward = (req: IncomingMessage, body: Buffer) =>
@@ -71,7 +75,7 @@ export async function startHoldingProxy(target: string): Promise<HoldingProxy> {
       };
       const hold = pending && pending.method === req.method && pending.path === path ? pending : undefined;
       if (!hold) {
-        forward(req, body).then((f) => answer(res, f), fail);
+        setTimeout(() => void forward(req, body).then((f) => answer(res, f), fail), delays.get(`${req.method} ${path}`) ?? 0);
         return;
       }
       pending = undefined;
@@ -94,6 +98,10 @@ export async function startHoldingProxy(target: string): Promise<HoldingProxy> {
       return new Promise((held) => {
         pending = { method, path, point, held };
       });
+    },
+    slow(method, path, ms) {
+      if (ms > 0) delays.set(`${method} ${path}`, ms);
+      else delays.delete(`${method} ${path}`);
     },
     close: () =>
       new Promise((resolve) => {

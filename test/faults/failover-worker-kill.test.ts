@@ -291,6 +291,8 @@ describe("the lab's own faults during a run", () => {
       expect(proxies.siteB.seen.slice(seenBefore).filter((r) => r === 'GET /traffic')).toHaveLength(2);
       const of = (type: string) => story.events.filter((e) => e.type === type).map((e) => e.stepId);
       expect([of('step.attempt_failed'), of('step.retried'), of('step.failed')]).toEqual([['read-switch', 'read-switch'], ['read-switch'], ['read-switch']]);
+      // Each attempt's failure says its timeout passed (not the SDK's bare NOT_FOUND).
+      for (const e of story.events.filter((ev) => ev.type === 'step.attempt_failed')) expect((e.data as { error: string }).error).toMatch(/^the attempt's timeout passed/);
       const failed = story.events.find((e) => e.type === 'step.failed');
       expect(failed?.data).toMatchObject({ error: expect.stringContaining('StartToClose timeout'), onFailure: 'abort' });
       // The fence's compensation ran: site A unfenced again.

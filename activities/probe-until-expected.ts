@@ -4,7 +4,7 @@
  * every `everyMs` until it holds or `withinMs` has passed. Polling inside one (heartbeating) activity
  * keeps the history small. A probe error while polling counts as "not yet".
  */
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { evaluate, type Scope } from '../src/plan/expression';
 import { FAILURES } from '../src/plan/failures';
 import type { AdapterCall, Expr, Json } from '../src/plan/types';
@@ -51,9 +51,17 @@ export async function probeUntilExpected(input: ProbedCheck, scope: Scope, ctx: 
 
 export function describeFailure(err: unknown): { message: string; type: string | null } {
   if (err instanceof ApplicationFailure) return { message: err.message, type: err.type ?? null };
+  // The SDK's cancellation reasons are bare codes; the trail says what they mean for the attempt.
+  if (err instanceof CancelledFailure && err.message in CANCELLED_BECAUSE) return { message: CANCELLED_BECAUSE[err.message], type: err.name };
   if (err instanceof Error) return { message: err.message, type: err.name };
   return { message: String(err), type: null };
 }
+
+/** What a cancelled attempt's reason means (an attempt's timeout passes: the server first answers its heartbeat with NOT_FOUND). */
+const CANCELLED_BECAUSE: Record<string, string> = {
+  TIMED_OUT: "the attempt's timeout passed (TIMED_OUT): Temporal gave the attempt up",
+  NOT_FOUND: "the attempt's timeout passed or the run ended (NOT_FOUND): Temporal no longer knows this attempt",
+};
 
 function short(output: Json): string {
   const text = JSON.stringify(output) ?? 'null';

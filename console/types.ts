@@ -107,3 +107,57 @@ export interface RunView {
   evidence: { stepId: string | null; actor: string; at: string; evidence: Record<string, string>; note: string | null }[];
   timeline: TimelineEvent[];
 }
+
+/** One registered runbook's readiness (GET /api/readiness, src/readiness/query.ts). */
+export interface RunbookReadiness {
+  service: string;
+  runbook: string;
+  planHash: string;
+  state: 'ready' | 'not-ready' | 'unknown' | string;
+  since: string;
+  /** The failing pre-check and its output (not ready), or why it could not be evaluated (unknown). */
+  why: { check: string; output: string } | { reason: string } | null;
+  lastEvaluatedAt: string;
+}
+
+/** A campaign's phase as GET /api/campaigns/:id answers it (src/plan/campaign.ts PhaseRecord). */
+export interface CampaignPhase {
+  id: string;
+  title: string;
+  runbook: string;
+  planHash: string;
+  mode: string;
+  state: string;
+  runId?: string;
+  execution: number;
+  startedAt?: string;
+  endedAt?: string;
+  durationMs?: number;
+  runState?: string;
+  verdict?: string;
+  rtoMs?: number;
+  rpoMs?: number;
+  targets?: { rtoMs?: number; rpoMs?: number; source?: string };
+  rtoMet?: boolean;
+  rpoMet?: boolean;
+  figures?: Record<string, unknown>;
+  error?: string;
+  skipReason?: string;
+}
+
+export interface CampaignView {
+  source: 'temporal' | 'audit';
+  campaign: {
+    campaignId: string;
+    campaign: string;
+    campaignHash: string;
+    state: string;
+    verdict: string | null;
+    startedAt: string;
+    endedAt: string | null;
+    durationMs: number | null;
+    initiator: string;
+    phases: CampaignPhase[];
+    awaitingDecision: { phaseId: string; error: string; since: string } | null;
+  };
+}

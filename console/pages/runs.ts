@@ -1,5 +1,6 @@
 /** Runs, live: every active run and the newest ended ones, those waiting for a person on top; filters in the address. */
 import { html } from '../html.js';
+import { campaignOfPhaseRun, isCampaignRow } from '../parts/campaign-ids.js';
 import { duration, dateTime, State } from '../parts/format.js';
 import { LiveBadge, useStream } from '../parts/live.js';
 import { addPage, href, navigate, useQuery } from '../router.js';
@@ -15,6 +16,13 @@ function whatWaits(run: RunListItem): string {
   if (run.ended) return '';
   if (run.awaitingDecision) return `decision on ${run.awaitingDecision.stepId} (operator)`;
   return run.waiting.map((w) => `${w.kind === 'approval' ? 'approval' : w.kind === 'manual' ? 'confirmation' : 'decision'}: ${w.title} (${w.role})`).join('; ');
+}
+
+/** A run links to its page; a campaign's row to the campaign's page; a phase's run to its campaign too. */
+function runCell(r: RunListItem) {
+  if (isCampaignRow(r)) return html`<a href=${href(`/campaigns/${encodeURIComponent(r.runId)}`)} data-testid="campaign-link">${r.runbook}</a> <span class="muted">campaign</span><br /><code class="muted">${r.runId}</code>`;
+  const campaign = campaignOfPhaseRun(r.runId);
+  return html`<a href=${href(`/runs/${encodeURIComponent(r.runId)}`)}>${r.runbook}</a>${campaign ? html` <span class="muted">phase of <a href=${href(`/campaigns/${encodeURIComponent(campaign)}`)}>its campaign</a></span>` : null}<br /><code class="muted">${r.runId}</code>`;
 }
 
 function RunsPage() {
@@ -65,7 +73,7 @@ function RunsPage() {
             <tbody>
               ${runs.map(
                 (r) => html`<tr class=${r.needsHuman ? 'needs-human' : ''} data-run=${r.runId}>
-                  <td><a href=${href(`/runs/${encodeURIComponent(r.runId)}`)}>${r.runbook}</a><br /><code class="muted">${r.runId}</code></td>
+                  <td>${runCell(r)}</td>
                   <td>${r.mode}</td>
                   <td><${State} state=${r.state} /></td>
                   <td>${whatWaits(r)}</td>

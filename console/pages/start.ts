@@ -3,9 +3,11 @@
  * server (POST /api/runbooks/check), which says its version and hash, whether that version is
  * registered for real runs, and its parameters; the form is built from those. The start itself is
  * POST /api/runs with an Idempotency-Key (a double click starts one run), then the run's page.
+ * A start refused because the runbook is not ready (409 runbook_not_ready, docs/readiness.md) may be
+ * sent again with `readinessOverride: { reason }`, which the trail keeps with who gave it.
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { api, get, post } from '../api.js';
+import { api, ApiProblem, get, post } from '../api.js';
 import { html } from '../html.js';
 import { Problem } from '../parts/problem.js';
 import { addPage, href, navigate } from '../router.js';
@@ -52,6 +54,9 @@ function StartPage() {
   const [registry, setRegistry] = useState<Registration[]>();
   // One key per filled form: a retried or double-clicked start gets the same run.
   const idempotencyKey = useMemo(() => randomKey(), [checked?.planHash]);
+  // The start refused as not ready, kept to send again with an override (under a key of its own: another request).
+  const [notReady, setNotReady] = useState<Record<string, unknown>>();
+  const overrideKey = useMemo(() => randomKey(), [notReady]);
 
   useEffect(() => {
     get<{ runbooks: Registration[] }>('/api/runbooks').then((r) => setRegistry(r.runbooks.filter((x) => x.status === 'registered')), () => setRegistry([]));
@@ -60,6 +65,7 @@ function StartPage() {
   async function check(yaml: string, name: string) {
     setChecked(undefined);
     setCheckError(undefined);
+    setNotReady(undefined);
     if (!yaml.trim()) return;
     try {
       setChecked(await post<Checked>('/api/runbooks/check', { runbook: yaml, file: name }));
@@ -88,16 +94,28 @@ function StartPage() {
       if (p.type === 'boolean') params[p.name] = raw === 'on';
       else if (raw !== null && String(raw) !== '') params[p.name] = p.type === 'number' ? Number(raw) : String(raw);
     }
+    await send({ runbook: text, file, mode: String(form.get('mode')), params, reason: String(form.get('reason') ?? '').trim() }, idempotencyKey);
+  }
+
+  async function send(body: Record<string, unknown>, key: string) {
     setBusy(true);
     setStartError(undefined);
     try {
-      const answer = await startRun({ runbook: text, file, mode: String(form.get('mode')), params, reason: String(form.get('reason') ?? '').trim() }, idempotencyKey);
+      const answer = await startRun(body, key);
       navigate(`/runs/${encodeURIComponent(answer.runId)}`);
     } catch (err) {
       setStartError(err);
+      if (err instanceof ApiProblem && err.code === 'runbook_not_ready' && !body.readinessOverride) setNotReady(body);
     } finally {
       setBusy(false);
     }
+  }
+
+  async function override(event: Event) {
+    event.preventDefault();
+    if (!notReady) return;
+    const reason = String(new FormData(event.currentTarget as HTMLFormElement).get('overrideReason') ?? '').trim();
+    await send({ ...notReady, readinessOverride: { reason } }, overrideKey);
   }
 
   return html`<section>
@@ -133,6 +151,15 @@ function StartPage() {
           <textarea id="reason" name="reason" required></textarea>
           <button type="submit" disabled=${busy}>${busy ? 'Starting…' : 'Start'}</button>
           <${Problem} error=${startError} what="the start" />
+        </form>`
+      : null}
+    ${checked && notReady
+      ? html`<form class="form panel" onSubmit=${override} aria-label="override readiness" data-testid="override-readiness">
+          <h2>Start although not ready</h2>
+          <p class="hint">The runbook's pre-checks last failed (see Readiness). Starting anyway is recorded in the trail with your name and this reason.</p>
+          <label for="override-reason">Override with a reason</label>
+          <textarea id="override-reason" name="overrideReason" required></textarea>
+          <button type="submit" class="danger" disabled=${busy}>${busy ? 'Starting…' : 'Start anyway'}</button>
         </form>`
       : null}
   </section>`;

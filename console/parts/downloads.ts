@@ -3,9 +3,11 @@ import { html } from '../html.js';
 import { withQuery } from './use-get.js';
 
 const FORMATS = [['pdf', 'PDF'], ['html', 'HTML'], ['csv', 'CSV'], ['json', 'JSON']] as const;
+type Format = (typeof FORMATS)[number][0];
 
-export function Downloads({ path, query = {} }: { path: string; query?: Record<string, string | undefined> }) {
+/** `formats`: those the report has (default: all four; a campaign's dossier has no CSV). */
+export function Downloads({ path, query = {}, formats }: { path: string; query?: Record<string, string | undefined>; formats?: Format[] }) {
   return html`<nav aria-label="downloads" class="downloads">
-    Download: ${FORMATS.map(([format, label]) => html`<a class="button" href=${withQuery(path, { ...query, format })} download data-testid=${`download-${format}`}>${label}</a> `)}
+    Download: ${FORMATS.filter(([format]) => !formats || formats.includes(format)).map(([format, label]) => html`<a class="button" href=${withQuery(path, { ...query, format })} download data-testid=${`download-${format}`}>${label}</a> `)}
   </nav>`;
 }

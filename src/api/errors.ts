@@ -7,6 +7,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { AuthError } from '../auth/authenticate';
 import { FAILURES } from '../plan/failures';
 import { SignoffDuplicateError } from '../findings/signoffs';
+import { isTemporalUnavailable } from '../temporal/unavailable';
 
 export class ApiError extends Error {
   constructor(
@@ -29,6 +30,15 @@ export class AuditUnavailableError extends Error {
     super('the audit trail cannot record this request right now, so nothing was done; try again later');
   }
 }
+
+/**
+ * Temporal could not be reached (down, restarting): the run may not have received the action. Not
+ * the caller's mistake and not an internal fault. Trying again once Temporal is back is safe: an act
+ * the run already took is refused the second time (409: already approved, step not waiting).
+ */
+export const TEMPORAL_UNAVAILABLE = 'temporal_unavailable';
+const TEMPORAL_UNAVAILABLE_MESSAGE =
+  'Temporal cannot be reached right now, so the run may not have received this; try again in a minute (`drillbook status` shows the run from the audit trail meanwhile)';
 
 /** What a 5xx answer says instead of the internal error, whose text goes to the server's log under the request id. */
 export const INTERNAL_MESSAGE = "internal error: the server's log has the detail under this request id";
@@ -89,6 +99,7 @@ function errorAnswer(err: unknown): ErrorAnswer {
     return { status: 409, body: { error: FAILURES.RunNotActive, message: 'the run is no longer running (Temporal has no open execution)' }, refusedBy: 'api' };
   }
   const text = err instanceof Error ? err.message : String(err);
+  if (isTemporalUnavailable(err)) return { status: 503, body: { error: TEMPORAL_UNAVAILABLE, message: TEMPORAL_UNAVAILABLE_MESSAGE }, refusedBy: 'api', internal: text };
   // A run that ended between our check and the update: Temporal says the workflow is completed.
   if (/workflow execution already completed/i.test(text)) {
     return { status: 409, body: { error: FAILURES.RunNotActive, message: 'the run has ended' }, refusedBy: 'workflow' };

@@ -11,17 +11,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../src/audit/database';
 import { getRunStory } from '../../src/audit/run-story';
 import { getProgress } from '../../src/plan/run-messages';
 import { isRunning } from '../../src/processes/process-identity';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server';
+import { sendJson, startTestApi, type TestApi } from '../support/api';
 import { cliEnv, runCli } from '../support/cli';
-import { testDb } from '../support/db';
+import { testDb, uniqueId } from '../support/db';
 import { runbookHeader, startRunbook } from '../support/runbooks';
-import { sendSigned } from '../support/signing';
 import { stepState, uniqueQueue } from '../support/temporal';
 import { waitFor } from '../support/wait-for';
 import { startWorkerProcess } from '../support/worker-process';
@@ -61,6 +61,7 @@ let server: DevServer | undefined;
 let db: Kysely<Database>;
 let connection: Connection;
 let client: Client;
+let api: TestApi | undefined;
 
 function startServer(): Promise<DevServer> {
   return startDevServer({ dbFile, port: TEMPORAL_PORT, logFile, readyTimeoutMs: 90_000 });
@@ -88,21 +89,23 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  await api?.close();
   await connection?.close();
   await server?.stop();
   await db?.destroy();
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** The run's progress once its worker answers again (a query fails while the server is down or the worker reconnects). */
-async function progressOf(handle: WorkflowHandle) {
-  return handle.query(getProgress);
-}
-
 test('the Temporal server SIGKILLed during a step, a durable wait and an approval: the run completes, each transition recorded once', async () => {
   const taskQueue = uniqueQueue('fault-temporal');
   const worker = startWorkerProcess(taskQueue, { TEMPORAL_ADDRESS: server!.address });
+  api = await startTestApi(db, client, taskQueue);
+  const bob = uniqueId('bob').slice(0, 16);
+  const token = await api.tokenFor(bob, ['approver']);
   const handle = await startRunbook({ client, taskQueue }, runbook, { reason: 'fault: Temporal server killed' });
+  // Through the operators' API, as a person approves.
+  const approve = () => sendJson(api!.url, 'POST', `/api/runs/${handle.workflowId}/steps/gate/approve`, token, {}).then(({ status, body }) => ({ status, body }));
+  const waitsForApproval = async () => (await handle.query(getProgress)).waiting?.[0]?.stepId === 'gate';
 
   // 1. During a step: the activity sleeps (heartbeating) on the worker while the server is gone.
   await waitFor(async () => (await stepState(handle, 'work')) === 'running', 90_000);
@@ -113,10 +116,14 @@ test('the Temporal server SIGKILLed during a step, a durable wait and an approva
   await crashAndRestart();
 
   // 3. While the run waits for a person: the approval is asked for once, granted after the restart.
-  await waitFor(async () => (await progressOf(handle)).waiting?.[0]?.stepId === 'gate', 60_000);
-  await crashAndRestart();
-  await waitFor(async () => (await progressOf(handle)).waiting?.[0]?.stepId === 'gate', 60_000);
-  await sendSigned(handle, 'approve', { stepId: 'gate', actor: 'bob', roles: ['approver'] });
+  await waitFor(waitsForApproval, 60_000);
+  await killServer();
+  // Meanwhile a person's approval is refused as Temporal's absence, not as an internal error, and recorded.
+  const whileDown = await approve();
+  expect(whileDown).toMatchObject({ status: 503, body: { error: 'temporal_unavailable', message: expect.stringMatching(/Temporal cannot be reached right now/) } });
+  server = await startServer();
+  await waitFor(waitsForApproval, 60_000);
+  expect(await approve()).toMatchObject({ status: 200 });
 
   const result = await handle.result();
   expect(result.state).toBe('completed');
@@ -131,8 +138,10 @@ test('the Temporal server SIGKILLed during a step, a durable wait and an approva
     expect({ id, started: started(id), completed: count('step.completed', id) }).toEqual({ id, started: 1, completed: 1 });
   }
   expect(count('step.retried')).toBe(0);
-  expect(story.events.filter((e) => e.type === 'approval.granted').map((e) => e.actor)).toEqual(['bob']);
+  expect(story.events.filter((e) => e.type === 'approval.granted').map((e) => e.actor)).toEqual([bob]);
   expect(count('run.completed')).toBe(1);
+  const refused = story.events.filter((e) => e.type === 'action.refused');
+  expect(refused.map((e) => e.data)).toEqual([expect.objectContaining({ action: 'approve', status: 503, code: 'temporal_unavailable', requestId: whileDown.body.requestId })]);
   expect(new Set(story.events.map((e) => e.key)).size).toBe(story.events.length);
 
   const verify = await runCli(['audit', 'verify', '--run', handle.workflowId], { env: cliEnv(db, { TEMPORAL_ADDRESS: server!.address }) });

@@ -1,9 +1,11 @@
 /**
  * Fault: the Temporal server dies (SIGKILL, with its supervisor: nothing shuts it down) and is
- * restarted on the same SQLite file and port, three times during one run: while a step runs, while a
- * durable `wait` waits, while an approval waits for a person. The worker, a process of its own, is
- * never restarted: it must reconnect by itself. Afterwards the run has completed, every transition is
- * in the trail once, the approval once, and `drillbook audit verify` passes.
+ * restarted on the same SQLite file and port, three times during one run: while a step runs (down
+ * longer than the step's heartbeat timeout), while a durable `wait` waits, while an approval waits for
+ * a person. The worker, a process of its own, is never restarted: it must reconnect by itself. A
+ * person approving through the API while the server is down is told Temporal cannot be reached (503,
+ * recorded), not that the API failed. Afterwards the run has passed, every transition is in the trail
+ * once, the approval once, and `drillbook audit verify` passes.
  *
  * A Temporal server of this file's own (its SQLite file in a temporary folder, port 27600), not the
  * jest run's shared one; the audit database is the jest run's.
@@ -29,8 +31,9 @@ import { startWorkerProcess } from '../support/worker-process';
 /** Three server starts and a worker's bundling on 2 busy cores; the run itself takes ~30 s. */
 const TEST_TIMEOUT_MS = 180_000;
 const TEMPORAL_PORT = 27600;
-/** How long the server stays dead each time: longer than a heartbeat's throttle, so the worker notices. */
+/** How long the server stays dead: a few seconds, and once longer than a step's heartbeat timeout (10 s). */
 const DOWN_MS = 3_000;
+const LONG_DOWN_MS = 15_000;
 
 const runbook = `${runbookHeader('temporal-server-crash')}steps:
   - id: work
@@ -74,10 +77,10 @@ async function killServer(): Promise<void> {
   await waitFor(async () => !isRunning(program) && !isRunning(supervisor), 10_000);
 }
 
-/** Kills the server, leaves it dead for DOWN_MS, starts it again on the same file and port. */
-async function crashAndRestart(): Promise<void> {
+/** Kills the server, leaves it dead for `downMs`, starts it again on the same file and port. */
+async function crashAndRestart(downMs = DOWN_MS): Promise<void> {
   await killServer();
-  await new Promise((r) => setTimeout(r, DOWN_MS));
+  await new Promise((r) => setTimeout(r, downMs));
   server = await startServer();
 }
 
@@ -107,9 +110,10 @@ test('the Temporal server SIGKILLed during a step, a durable wait and an approva
   const approve = () => sendJson(api!.url, 'POST', `/api/runs/${handle.workflowId}/steps/gate/approve`, token, {}).then(({ status, body }) => ({ status, body }));
   const waitsForApproval = async () => (await handle.query(getProgress)).waiting?.[0]?.stepId === 'gate';
 
-  // 1. During a step: the activity sleeps (heartbeating) on the worker while the server is gone.
+  // 1. During a step: the activity sleeps (heartbeating) on the worker while the server is gone, past
+  // its heartbeat timeout; it ends meanwhile and reports its result once the server is back.
   await waitFor(async () => (await stepState(handle, 'work')) === 'running', 90_000);
-  await crashAndRestart();
+  await crashAndRestart(LONG_DOWN_MS);
 
   // 2. During a durable wait: the timer lives in the server's SQLite file.
   await waitFor(async () => (await stepState(handle, 'hold')) === 'running', 60_000);
@@ -137,7 +141,10 @@ test('the Temporal server SIGKILLed during a step, a durable wait and an approva
   for (const id of ['work', 'hold', 'gate', 'after']) {
     expect({ id, started: started(id), completed: count('step.completed', id) }).toEqual({ id, started: 1, completed: 1 });
   }
-  expect(count('step.retried')).toBe(0);
+  // The step's completion is usually reported before the restarted server times its attempt out;
+  // when the timeout wins, Temporal runs it again, recorded once as a retry (its events keep their keys).
+  expect(count('step.retried', 'work')).toBeLessThanOrEqual(1);
+  expect(story.events.filter((e) => e.type === 'step.retried' && e.stepId !== 'work')).toEqual([]);
   expect(story.events.filter((e) => e.type === 'approval.granted').map((e) => e.actor)).toEqual([bob]);
   expect(count('run.completed')).toBe(1);
   const refused = story.events.filter((e) => e.type === 'action.refused');

@@ -7,7 +7,6 @@ import { ApplicationFailure } from '@temporalio/common';
 import { AuthError } from '../auth/authenticate';
 import { FAILURES } from '../plan/failures';
 import { SignoffDuplicateError } from '../findings/signoffs';
-import { isTemporalUnavailable } from '../temporal/unavailable';
 
 export class ApiError extends Error {
   constructor(
@@ -31,14 +30,19 @@ export class AuditUnavailableError extends Error {
   }
 }
 
-/**
- * Temporal could not be reached (down, restarting): the run may not have received the action. Not
- * the caller's mistake and not an internal fault. Trying again once Temporal is back is safe: an act
- * the run already took is refused the second time (409: already approved, step not waiting).
- */
 export const TEMPORAL_UNAVAILABLE = 'temporal_unavailable';
-const TEMPORAL_UNAVAILABLE_MESSAGE =
-  'Temporal cannot be reached right now, so the run may not have received this; try again in a minute (`drillbook status` shows the run from the audit trail meanwhile)';
+
+/**
+ * A person's act on a run could not reach Temporal (down, restarting): the run may not have received
+ * it. Neither the caller's mistake nor an internal fault: answered 503, the cause to the server's log.
+ * Trying again once Temporal is back is safe: an act the run already took is refused the second time
+ * (409: already approved, the step is not waiting).
+ */
+export class TemporalUnavailableError extends Error {
+  constructor(override readonly cause: unknown) {
+    super('Temporal cannot be reached right now, so the run may not have received this; try again in a minute (`drillbook status` shows the run from the audit trail meanwhile)');
+  }
+}
 
 /** What a 5xx answer says instead of the internal error, whose text goes to the server's log under the request id. */
 export const INTERNAL_MESSAGE = "internal error: the server's log has the detail under this request id";
@@ -87,6 +91,9 @@ function errorAnswer(err: unknown): ErrorAnswer {
   if (err instanceof AuditUnavailableError) {
     return { status: 503, body: { error: 'audit_unavailable', message: err.message }, refusedBy: 'api', internal: String((err.cause as Error)?.message ?? err.cause) };
   }
+  if (err instanceof TemporalUnavailableError) {
+    return { status: 503, body: { error: TEMPORAL_UNAVAILABLE, message: err.message }, refusedBy: 'api', internal: String((err.cause as Error)?.message ?? err.cause) };
+  }
   if (err instanceof SignoffDuplicateError) return { status: 409, body: { error: 'signoff_duplicate', message: err.message, field: 'role' }, refusedBy: 'api' };
   if (err instanceof AuthError) return { status: err.status, body: { error: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) }, refusedBy: 'api' };
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
@@ -99,7 +106,6 @@ function errorAnswer(err: unknown): ErrorAnswer {
     return { status: 409, body: { error: FAILURES.RunNotActive, message: 'the run is no longer running (Temporal has no open execution)' }, refusedBy: 'api' };
   }
   const text = err instanceof Error ? err.message : String(err);
-  if (isTemporalUnavailable(err)) return { status: 503, body: { error: TEMPORAL_UNAVAILABLE, message: TEMPORAL_UNAVAILABLE_MESSAGE }, refusedBy: 'api', internal: text };
   // A run that ended between our check and the update: Temporal says the workflow is completed.
   if (/workflow execution already completed/i.test(text)) {
     return { status: 409, body: { error: FAILURES.RunNotActive, message: 'the run has ended' }, refusedBy: 'workflow' };

@@ -28,7 +28,7 @@ import { stepState, uniqueQueue } from '../support/temporal';
 import { waitFor } from '../support/wait-for';
 import { startWorkerProcess } from '../support/worker-process';
 
-/** Three server starts and a worker's bundling on 2 busy cores; the run itself takes ~30 s. */
+/** Four server starts and a worker's bundling on 2 busy cores; the run itself takes ~60 s (a 15 s outage, ~20 s of an API client's retries). */
 const TEST_TIMEOUT_MS = 180_000;
 const TEMPORAL_PORT = 27600;
 /** How long the server stays dead: a few seconds, and once longer than a step's heartbeat timeout (10 s). */

@@ -54,12 +54,13 @@ import { evidenceFieldNames, evidenceProblem } from '../plan/evidence';
 import { configuredSecretRefCheck } from '../config/secret-scope';
 import { formatDiagnostic } from '../runbook/diagnostics';
 import { startRun } from '../temporal/start-run';
+import { isTemporalUnavailable } from '../temporal/unavailable';
 import { signedInput, type ActionSigner } from '../security/action-signer';
 import { abortRun, approveStep, confirmStep, decideOnFailure, getProgress } from '../plan/run-messages';
 import { recordSignoff } from '../findings/signoffs';
 import { signoffRefusal } from '../findings/signoff-rules';
 import { AbortBody, ApproveBody, ConfirmBody, DecideBody, SignoffBody, StartBody, TerminateBody, parseBody } from './bodies';
-import { ApiError, toErrorAnswer } from './errors';
+import { ApiError, TemporalUnavailableError, toErrorAnswer } from './errors';
 import { admitRun } from './admit-real-run';
 import { registerRunbookRoutes } from './routes/runbooks';
 import { registerFindingRoutes } from './routes/findings';
@@ -157,7 +158,9 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       request = recordedBody(body);
       spec.check?.(body, plan, identity, run);
       await mustRecord(recordHumanAction(db, { requestId, outcome: 'requested', action: spec.action, actor: identity.name, roles: identity.roles, runId, runKnown: true, stepId, request, details: viaOf(identity) }));
-      await spec.send({ runId, body, identity, requestId });
+      await spec.send({ runId, body, identity, requestId }).catch((err: unknown) => {
+        throw isTemporalUnavailable(err) ? new TemporalUnavailableError(err) : err;
+      });
       return reply.code(200).send({ ok: true, action: spec.action, runId, ...(stepId ? { stepId } : {}), requestId });
     } catch (err) {
       return answerRefusal(db, req, reply, err, { requestId, action: spec.action, identity, runId, runKnown: Boolean(run), stepId, request });

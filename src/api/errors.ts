@@ -30,6 +30,20 @@ export class AuditUnavailableError extends Error {
   }
 }
 
+export const TEMPORAL_UNAVAILABLE = 'temporal_unavailable';
+
+/**
+ * A person's act on a run could not reach Temporal (down, restarting): the run may not have received
+ * it. Neither the caller's mistake nor an internal fault: answered 503, the cause to the server's log.
+ * Trying again once Temporal is back is safe: an act the run already took is refused the second time
+ * (409: already approved, the step is not waiting).
+ */
+export class TemporalUnavailableError extends Error {
+  constructor(override readonly cause: unknown) {
+    super('Temporal cannot be reached right now, so the run may not have received this; try again in a minute (`drillbook status` shows the run from the audit trail meanwhile)');
+  }
+}
+
 /** What a 5xx answer says instead of the internal error, whose text goes to the server's log under the request id. */
 export const INTERNAL_MESSAGE = "internal error: the server's log has the detail under this request id";
 
@@ -76,6 +90,9 @@ function errorAnswer(err: unknown): ErrorAnswer {
   }
   if (err instanceof AuditUnavailableError) {
     return { status: 503, body: { error: 'audit_unavailable', message: err.message }, refusedBy: 'api', internal: String((err.cause as Error)?.message ?? err.cause) };
+  }
+  if (err instanceof TemporalUnavailableError) {
+    return { status: 503, body: { error: TEMPORAL_UNAVAILABLE, message: err.message }, refusedBy: 'api', internal: String((err.cause as Error)?.message ?? err.cause) };
   }
   if (err instanceof SignoffDuplicateError) return { status: 409, body: { error: 'signoff_duplicate', message: err.message, field: 'role' }, refusedBy: 'api' };
   if (err instanceof AuthError) return { status: err.status, body: { error: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) }, refusedBy: 'api' };

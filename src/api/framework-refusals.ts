@@ -13,16 +13,16 @@ import { authenticate, AuthError, type Identity } from '../auth/authenticate';
 import type { ApiLimits } from './api-limits';
 import { markAuthenticationFailed } from './auth-lockout';
 import { FAILURES } from '../plan/failures';
-import { INTERNAL_MESSAGE, internalDetailOf, type ErrorAnswer } from './errors';
+import { INTERNAL_MESSAGE, TEMPORAL_UNAVAILABLE, internalDetailOf, type ErrorAnswer } from './errors';
 import { answerWith } from './refusal-record';
 import { actionOfRoute } from './route-actions';
 
 /**
- * 5xx codes whose message is drillbook's own words, safe to send: the trail cannot record, and a run
- * that refuses the front door's signature (its worker does not trust this key: a configuration fault
- * the operator must see named).
+ * 5xx codes whose message is drillbook's own words, safe to send: the trail cannot record, Temporal
+ * cannot be reached, and a run that refuses the front door's signature (its worker does not trust
+ * this key: a configuration fault the operator must see named).
  */
-const OWN_5XX = new Set(['audit_unavailable', FAILURES.ActionNotSigned]);
+const OWN_5XX = new Set(['audit_unavailable', TEMPORAL_UNAVAILABLE, FAILURES.ActionNotSigned]);
 
 function answerFor(err: FastifyError, limits: ApiLimits): ErrorAnswer {
   const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;

@@ -45,7 +45,7 @@ const REFUSALS = {
   422: 'the Idempotency-Key was used for a different request',
   429: 'too many failed authentications from this client or with this token prefix: locked out until Retry-After',
   500: "internal error: the server's log has the detail under the answer's requestId",
-  503: 'the audit trail cannot record the request (nothing was done), or the run refuses the front door\'s signature',
+  503: 'the audit trail cannot record the request (nothing was done), an act on a run cannot reach Temporal (try again once it is back), or the run refuses the front door\'s signature',
 } as const;
 type RefusalStatus = keyof typeof REFUSALS;
 

@@ -19,7 +19,8 @@ import { destroyTestDb, isolatedTestDb, testDb, uniqueId } from '../../support/d
 import { testClient, uniqueQueue } from '../../support/temporal';
 import { waitFor } from '../../support/wait-for';
 import { refusedRecord, sendRaw as send } from '../../support/api';
-import { oneStepRunbook } from '../../support/runbooks';
+import { recordRunStarted } from '../../../src/audit/runs';
+import { compileRunbook, oneStepRunbook } from '../../support/runbooks';
 import { testSigner } from '../../support/signing';
 
 let db: Kysely<Database>;
@@ -186,6 +187,32 @@ test('Temporal unreachable: the start answers 500 with a request id and no Tempo
     const record = await refusedRecord(db, answer.body.requestId);
     expect(record).toMatchObject({ actor: user('tina'), type: 'action.refused' });
     expect(record!.data).toMatchObject({ status: 500, code: 'internal' });
+    expect(record!.body).not.toMatch(/UNAVAILABLE|ECONNREFUSED/);
+  } finally {
+    await cut.close();
+    await nowhere.connection.close().catch(() => undefined);
+  }
+});
+
+test("Temporal unreachable: a person's act on a run answers 503 temporal_unavailable, no Temporal text; the refusal is on the run's chain", async () => {
+  const log = capturingLogger();
+  const nowhere = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', connectTimeout: '1s' }) });
+  const cut = await startApiServer({ signer: await testSigner(), db, temporal: nowhere, taskQueue: uniqueQueue('nowhere'), port: 0, logger: log.logger });
+  try {
+    const runId = uniqueId('drill-unreachable');
+    const { plan, planHash } = compileRunbook(RUNBOOK);
+    await recordRunStarted(db, { runId, runbookName: plan.runbook.name, runbookVersion: plan.runbook.version, planHash, plan: plan as never, mode: 'drill', params: {}, services: plan.services, initiator: 'alice', reason: 'r', objectives: {}, startedAt: new Date() });
+    await upsertUser(db, { name: user('uma'), roles: ['operator'] });
+    const token = (await issueToken(db, user('uma'), { label: 'test' })).token;
+    const answer = await send(cut.url, 'POST', `/api/runs/${runId}/abort`, token, JSON.stringify({ reason: 'temporal down' }));
+    expect(answer.status).toBe(503);
+    expect(answer.body).toMatchObject({ error: 'temporal_unavailable', message: expect.stringMatching(/^Temporal cannot be reached right now/), requestId: expect.any(String) });
+    // gRPC's words (its status in capitals, the address), not drillbook's code `temporal_unavailable`.
+    expect(JSON.stringify(answer.body)).not.toMatch(/UNAVAILABLE|ECONNREFUSED|grpc|127\.0\.0\.1/);
+    expect(log.lines.some((l) => l.includes(String(answer.body.requestId)) && /UNAVAILABLE/.test(l))).toBe(true);
+    const record = await refusedRecord(db, answer.body.requestId);
+    expect(record).toMatchObject({ chain_id: runId, actor: user('uma'), type: 'action.refused' });
+    expect(record!.data).toMatchObject({ action: 'abort', status: 503, code: 'temporal_unavailable' });
     expect(record!.body).not.toMatch(/UNAVAILABLE|ECONNREFUSED/);
   } finally {
     await cut.close();

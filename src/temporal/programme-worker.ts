@@ -57,13 +57,8 @@ export async function startProgrammeWorker(opts: {
   stopping = () => worker.getState() !== 'RUNNING';
   const done = worker.run().then(() => connection.close());
   if (opts.notifications) {
-    try {
-      await startNotificationDispatcher(opts, opts.notifications.pollMs);
-    } catch (err) {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await done.catch(() => undefined);
-      throw err;
-    }
+    const { pollMs } = opts.notifications;
+    await keepStartingDispatcher(() => startNotificationDispatcher(opts, pollMs), () => worker.getState() === 'RUNNING');
   }
   return {
     done,
@@ -72,6 +67,33 @@ export async function startProgrammeWorker(opts: {
       await done;
     },
   };
+}
+
+/** Between two tries to start the dispatcher while Temporal cannot be reached. */
+const DISPATCHER_RETRY_MS = { first: 1_000, max: 30_000 };
+
+/**
+ * Tries once, and when that fails goes on trying in the background until the dispatcher is started
+ * or the worker stops: a worker that came up while the Temporal server was restarting (a fault a DR
+ * tool must ride out) keeps running its queues instead of exiting over a notice dispatcher.
+ */
+async function keepStartingDispatcher(start: () => Promise<void>, workerRunning: () => boolean): Promise<void> {
+  const attempt = async (): Promise<boolean> => {
+    try {
+      await start();
+      return true;
+    } catch (err) {
+      process.stderr.write(`drillbook: the notification dispatcher could not be started yet (${(err as Error).message}); trying again\n`);
+      return false;
+    }
+  };
+  if (await attempt()) return;
+  void (async () => {
+    for (let waitMs = DISPATCHER_RETRY_MS.first; workerRunning(); waitMs = Math.min(waitMs * 2, DISPATCHER_RETRY_MS.max)) {
+      await new Promise((r) => setTimeout(r, waitMs).unref());
+      if (!workerRunning() || (await attempt())) return;
+    }
+  })();
 }
 
 /** Starts the queue's dispatcher; one already running is left as it is (it resumes from its cursor). */

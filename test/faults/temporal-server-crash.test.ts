@@ -20,6 +20,7 @@ import { getRunStory } from '../../src/audit/run-story';
 import { getProgress } from '../../src/plan/run-messages';
 import { isRunning } from '../../src/processes/process-identity';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server';
+import { notificationDispatcherId, programmeTaskQueue } from '../../src/temporal/programme-worker';
 import { sendJson, startTestApi, type TestApi } from '../support/api';
 import { cliEnv, runCli } from '../support/cli';
 import { testDb, uniqueId } from '../support/db';
@@ -102,6 +103,10 @@ afterAll(async () => {
 test('the Temporal server SIGKILLed during a step, a durable wait and an approval: the run completes, each transition recorded once', async () => {
   const taskQueue = uniqueQueue('fault-temporal');
   const worker = startWorkerProcess(taskQueue, { TEMPORAL_ADDRESS: server!.address });
+  // The worker process is up, both its queues, once its notification dispatcher exists: the server is
+  // killed only then (a worker still starting when the server dies is another fault, not this test's).
+  const dispatcher = client.workflow.getHandle(notificationDispatcherId(programmeTaskQueue(taskQueue)));
+  await waitFor(async () => Boolean(await dispatcher.describe()), 90_000);
   api = await startTestApi(db, client, taskQueue);
   const bob = uniqueId('bob').slice(0, 16);
   const token = await api.tokenFor(bob, ['approver']);
@@ -116,7 +121,7 @@ test('the Temporal server SIGKILLed during a step, a durable wait and an approva
   await crashAndRestart(LONG_DOWN_MS);
 
   // 2. During a durable wait: the timer lives in the server's SQLite file.
-  await waitFor(async () => (await stepState(handle, 'hold')) === 'running', 60_000);
+  await waitFor(async () => (await stepState(handle, 'hold')) === 'running', 90_000);
   await crashAndRestart();
 
   // 3. While the run waits for a person: the approval is asked for once, granted after the restart.

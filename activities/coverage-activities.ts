@@ -7,6 +7,7 @@
 import { Context } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
 import { appendAuditEvents } from '../src/audit/append-events';
+import { isSecretRef } from '../src/config/secret-ref';
 import type { Database } from '../src/audit/database';
 import { coverageNotices, type CoverageNotice } from '../src/coverage/compute';
 import { coverageReport, programmeSettings, type CoverageReport } from '../src/coverage/query';
@@ -34,7 +35,9 @@ export function createProgrammeActivities(deps: ProgrammeActivityDeps) {
   }
 
   async function post(url: string, message: string, data: Json): Promise<void> {
-    await runAdapter(notifyAdapter, notifyInput.parse({ url, message, channel: 'drillbook-programme', data }), activityEnvironment());
+    // The inventory may name its webhook by a secret reference: the adapter reads it when it posts.
+    const target = isSecretRef(url) ? { urlFromSecret: url } : { url };
+    await runAdapter(notifyAdapter, notifyInput.parse({ ...target, message, channel: 'drillbook-programme', data }), activityEnvironment());
   }
 
   return {

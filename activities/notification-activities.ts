@@ -29,6 +29,7 @@ import {
 import { loadNotificationDirectory, type NotificationDirectory } from '../src/notifications/directory';
 import { NOTIFYING_EVENT_TYPES, noticeOf, type RunFacts } from '../src/notifications/kinds';
 import { targetByName, targetsFor, urlOrigin } from '../src/notifications/targets';
+import { resolveWebhookUrl } from './webhook-url';
 import type { Json } from '../src/plan/types';
 import { sleepUnlessAborted } from './abortable-sleep';
 
@@ -135,8 +136,16 @@ export function createNotificationActivities(deps: NotificationActivityDeps) {
       await endDelivery(db, row, { status: 'failed', httpStatus: null, error: 'the target is no longer in the inventory', origin: '', format: '', actor: deps.identity });
       return;
     }
-    const origin = urlOrigin(target.url);
-    const outcome = await post(target.url, notificationBody(target.format, row.notice, link), timeoutMs, signal);
+    let url: string;
+    try {
+      url = await resolveWebhookUrl(target.url);
+    } catch (err) {
+      // An unset or unreadable reference is this worker's configuration: recorded, named by reference only.
+      await endDelivery(db, row, { status: 'failed', httpStatus: null, error: (err as Error).message, origin: '', format: target.format, actor: deps.identity });
+      return;
+    }
+    const origin = urlOrigin(url);
+    const outcome = await post(url, notificationBody(target.format, row.notice, link), timeoutMs, signal);
     const end = { origin, format: target.format, actor: deps.identity };
     if (outcome.ok) {
       await endDelivery(db, row, { ...outcome, ...end, status: 'delivered' });

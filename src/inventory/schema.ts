@@ -5,6 +5,7 @@
  * error instead of a silently ignored key; cross-field rules live in load.ts.
  */
 import { z } from 'zod';
+import { isSecretRef } from '../config/secret-ref';
 import { DurationSchema } from '../runbook/schema';
 import { parseTimeOfDay, WEEKDAYS } from '../plan/recurring-blackout';
 
@@ -27,7 +28,13 @@ export type MonthName = (typeof MONTHS)[number];
 const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
 const Name = z.string().regex(NAME_PATTERN, { error: 'a name is lowercase letters, digits, ".", "_" and "-" (e.g. core-banking)' });
 const Text = z.string().min(1);
-const WebhookUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
+const HttpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
+/** A webhook: its URL, or a secret reference holding it (a chat webhook's path is its credential: keep it out of git). */
+const WebhookUrl = z
+  .string()
+  .refine((v) => isSecretRef(v) || HttpUrl.safeParse(v).success, {
+    error: 'must be an http:// or https:// URL, or a secret reference holding one (env:NAME or file:/absolute/path)',
+  });
 
 /** Message bodies a webhook takes (docs/notifications.md): drillbook's JSON, Slack's, Teams'. */
 export const NOTIFY_FORMATS = ['json', 'slack', 'teams'] as const;
@@ -94,7 +101,7 @@ export const ReadinessSchema = z.strictObject({
 export const ServiceSchema = z.strictObject({
   name: Name,
   owner: Text.meta({ description: 'Who answers for the service (a team or person, e.g. an e-mail).' }),
-  notify: WebhookUrl.optional().meta({ description: "The owner's webhook; default: notifications.webhook." }),
+  notify: WebhookUrl.optional().meta({ description: "The owner's webhook, or a secret reference (env:NAME, file:/path) holding it; default: notifications.webhook." }),
   notifyFormat: notifyFormatSchema('notifyFormat').optional().meta({ description: "The body `notify` takes (json, slack, teams); default: notifications.format." }),
   criticality: z.enum(CRITICALITIES),
   sites: z.array(Name).min(1),
@@ -139,10 +146,10 @@ export const InventorySchema = z.strictObject({
   timezone: TimeZoneSchema.default('UTC').meta({ description: 'The programme time zone: periods and schedules are read in it.' }),
   notifications: z
     .strictObject({
-      webhook: WebhookUrl.optional(),
+      webhook: WebhookUrl.optional().meta({ description: 'The programme webhook, or a secret reference (env:NAME, file:/path) holding it.' }),
       dueWithin: DurationSchema.default(14 * 86_400_000).meta({ description: 'Notify when a due drill is this close to its deadline.' }),
       format: notifyFormatSchema('notifications.format').optional().meta({ description: 'The body `webhook` takes (json, slack, teams); default json.' }),
-      link: WebhookUrl.optional().meta({ description: "The console's public address (https://drillbook.bank.example): notices link a run's page." }),
+      link: HttpUrl.optional().meta({ description: "The console's public address (https://drillbook.bank.example): notices link a run's page." }),
       retry: z
         .strictObject({
           attempts: z.int().min(1).max(20).optional().meta({ description: 'Deliveries tried at most this often (default 5).' }),

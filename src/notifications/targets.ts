@@ -9,6 +9,7 @@ import type { NotifyFormat } from '../inventory/schema';
 export interface NotifyTarget {
   /** `service:<name>` or `inventory`. */
   name: string;
+  /** The webhook's URL, or a secret reference holding it (read by the worker when it posts). */
   url: string;
   format: NotifyFormat;
 }

@@ -38,6 +38,8 @@ const wf = workflowSuite(
 );
 
 const SECRET = 'T0KEN-s3cr3t-path-9f2c';
+const SLACK_VAR = 'DRILLBOOK_SECRET_NOTIFY_SLACK';
+const TEAMS_VAR = 'DRILLBOOK_SECRET_NOTIFY_TEAMS';
 interface Received {
   path: string;
   body: any;
@@ -97,11 +99,15 @@ beforeAll(async () => {
   await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(hook.address() as AddressInfo).port}`;
 
+  process.env[SLACK_VAR] = `${base}/hooks/slack/T000/B000/${SECRET}`;
+  process.env[TEAMS_VAR] = `${base}/hooks/teams/${SECRET}`;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'notify-'));
   const services: [string, string, string?][] = [
     ['svc-json', `${base}/hooks/json/${SECRET}`],
-    ['svc-slack', `${base}/hooks/slack/T000/B000/${SECRET}`, 'slack'],
-    ['svc-teams', `${base}/hooks/teams/${SECRET}`, 'teams'],
+    // Named by secret references: the URL (with its credential path) is only in the worker's environment.
+    ['svc-slack', `env:${SLACK_VAR}`, 'slack'],
+    ['svc-teams', `env:${TEAMS_VAR}`, 'teams'],
+    ['svc-unset', 'env:DRILLBOOK_SECRET_NOTIFY_UNSET'],
     ['svc-flaky', `${base}/hooks/flaky/${SECRET}`],
     ['svc-gone', `${base}/hooks/gone/${SECRET}`],
     ['svc-slow', `${base}/hooks/slow/${SECRET}`],
@@ -316,6 +322,17 @@ test('Slack and Teams targets get bodies their webhooks accept', async () => {
   expect(card.actions[0]).toMatchObject({ type: 'Action.OpenUrl', url: expect.stringContaining('/console/#/runs/') });
 });
 
+test('a webhook named by a secret reference that this worker cannot read: the delivery fails once, recorded by the reference alone', async () => {
+  const run = await startRunbook(wf, runbook('svc-unset', ONE_STEP), { params: { base: wf.api.base } });
+  await run.result();
+  const endKey = `${run.workflowId}/-/run/ended`;
+  await waitFor(async () => (await deliveryEvents({ eventKey: endKey })).length > 0, 20_000);
+  const [event] = await deliveryEvents({ eventKey: endKey });
+  expect(event).toMatchObject({ type: 'notification.failed', data: { error: expect.stringContaining('env:DRILLBOOK_SECRET_NOTIFY_UNSET') } });
+  const row = await wf.db.withTables<NotificationTables>().selectFrom('notification_deliveries').selectAll().where('event_key', '=', endKey).executeTakeFirstOrThrow();
+  expect(row).toMatchObject({ status: 'failed', attempts: 1, target: 'service:svc-unset' });
+});
+
 test('two dispatchers on one trail post each notice once', async () => {
   const otherQueue = uniqueQueue('notify-programme-2');
   const other = await startProgrammeWorker({ address: temporalAddress(), namespace: 'default', taskQueue: otherQueue, db: wf.db, notifications: { pollMs: 50 } });
@@ -343,7 +360,14 @@ test("the webhook's secret path is in no record: neither the trail nor the deliv
   expect(inTrail).toEqual([]);
   const { rows } = await (await import('kysely')).sql<{ n: number }>`SELECT count(*)::int AS n FROM notification_deliveries WHERE row_to_json(notification_deliveries)::text LIKE ${`%${SECRET}%`}`.execute(wf.db);
   expect(rows[0].n).toBe(0);
-  for (const r of await deliveryEvents({})) expect((r.data as { origin: string }).origin).toBe(base);
+  // The inventory holds the references of the webhooks named so, not their URLs.
+  const inventory = await (await import('kysely')).sql<{ notify: string | null }>`SELECT notify FROM services WHERE name IN ('svc-slack', 'svc-teams') ORDER BY name`.execute(wf.db);
+  expect(inventory.rows.map((r) => r.notify)).toEqual([`env:${SLACK_VAR}`, `env:${TEAMS_VAR}`]);
+  // Only a webhook's origin is written down (none where the reference could not be read).
+  for (const r of await deliveryEvents({})) {
+    const { origin, target } = r.data as { origin: string; target: string };
+    expect(origin).toBe(target === 'service:svc-unset' ? '' : base);
+  }
   // And the trail, with its chains of alerts and notifications, still verifies, runs included.
   expect((await verifyAuditChain(wf.db)).ok).toBe(true);
   expect((await verifyRunProjections(wf.db)).ok).toBe(true);
